@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs (from Debian) and starts, on loopback, what Magnetar and its tests need.
+# Idempotent: every step checks first and does nothing when already satisfied.
+# Usage: scripts/ensure-system.sh [docker] [postgres] [clients]   (default: docker)
+set -euo pipefail
+
+want=("$@"); [ ${#want[@]} -eq 0 ] && want=(docker)
+log() { printf '[ensure-system] %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
+
+apt_updated=0
+need_pkgs() {  # need_pkgs pkg... : install the Debian packages that are missing
+  local missing=()
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ $apt_updated = 0 ]; then log "apt-get update"; as_root apt-get update -qq >&2; apt_updated=1; fi
+  log "installing ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+wait_for() {  # wait_for seconds description command...
+  local secs=$1 what=$2; shift 2
+  for _ in $(seq 1 $((secs * 4))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.25; done
+  log "timed out waiting for $what"; return 1
+}
+
+ensure_docker() {
+  need_pkgs docker.io debootstrap iptables tar curl
+  local ping=(curl -sf --unix-socket /var/run/docker.sock http://localhost/_ping)
+  "${ping[@]}" >/dev/null 2>&1 && return 0
+  log "starting dockerd"
+  as_root setsid nohup dockerd --host unix:///var/run/docker.sock >/var/log/magnetar-dockerd.log 2>&1 < /dev/null &
+  wait_for 60 dockerd "${ping[@]}"
+}
+
+ensure_postgres() {
+  need_pkgs postgresql
+  local ver; ver=$(ls /usr/lib/postgresql | sort -V | tail -1)
+  if ! pg_lsclusters -h 2>/dev/null | grep -q .; then as_root pg_createcluster "$ver" main >&2; fi
+  if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+    log "starting postgresql $ver"
+    as_root pg_ctlcluster "$ver" main start >&2 || true
+    wait_for 30 postgresql pg_isready -h 127.0.0.1 -p 5432 -q
+  fi
+  # A password login for tests: role magnetar / magnetar, database magnetar_test.
+  as_root su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='magnetar'\"" | grep -q 1 ||
+    as_root su postgres -c "psql -qc \"CREATE ROLE magnetar LOGIN SUPERUSER PASSWORD 'magnetar'\"" >&2
+  as_root su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='magnetar_test'\"" | grep -q 1 ||
+    as_root su postgres -c "createdb -O magnetar magnetar_test" >&2
+}
+
+ensure_clients() { need_pkgs python3-magnumclient; }
+
+for w in "${want[@]}"; do
+  case $w in
+    docker) ensure_docker ;;
+    postgres) ensure_postgres ;;
+    clients) ensure_clients ;;
+    *) log "unknown component $w"; exit 2 ;;
+  esac
+done

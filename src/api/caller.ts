@@ -1,0 +1,24 @@
+/** @module Who is calling. In `noauth` mode the identity comes from X-User-Id / X-Project-Id / X-Roles headers. */
+import type { Caller } from '../core/types.ts';
+
+export interface NoauthDefaults {
+  defaultProject: string;
+  defaultUser: string;
+  defaultRoles: readonly string[];
+}
+
+export function callerFromHeaders(headers: Record<string, string | string[] | undefined>, d: NoauthDefaults): Caller {
+  const one = (name: string): string | undefined => {
+    const v = headers[name];
+    const s = Array.isArray(v) ? v[0] : v;
+    return s && s.trim() !== '' ? s.trim() : undefined;
+  };
+  const rolesHeader = one('x-roles');
+  const roles = rolesHeader ? rolesHeader.split(',').map((r) => r.trim()).filter(Boolean) : [...d.defaultRoles];
+  return {
+    userId: one('x-user-id') ?? d.defaultUser,
+    projectId: one('x-project-id') ?? one('x-tenant-id') ?? d.defaultProject,
+    roles,
+    isAdmin: roles.includes('admin'),
+  };
+}

@@ -1,0 +1,12 @@
+/** @module Policy entries of the cluster template routes (Magnum defaults). */
+import type { PolicyEntry } from '../policy.ts';
+
+export const TEMPLATE_POLICIES: readonly PolicyEntry[] = [
+  { action: 'clustertemplate:create', rule: 'deny_cluster_user', route: 'POST /v1/clustertemplates' },
+  { action: 'clustertemplate:get_all', rule: 'deny_cluster_user', route: 'GET /v1/clustertemplates' },
+  { action: 'clustertemplate:detail', rule: 'deny_cluster_user', route: 'GET /v1/clustertemplates/detail' },
+  { action: 'clustertemplate:get', rule: 'deny_cluster_user', route: 'GET /v1/clustertemplates/:ident' },
+  { action: 'clustertemplate:update', rule: 'admin_or_owner', route: 'PATCH /v1/clustertemplates/:ident' },
+  { action: 'clustertemplate:delete', rule: 'admin_or_owner', route: 'DELETE /v1/clustertemplates/:ident' },
+  { action: 'clustertemplate:publish', rule: 'admin_api', route: 'POST /v1/clustertemplates' },
+];

@@ -1,0 +1,204 @@
+/** @module /v1/clustertemplates: create, list, detail, show, update (JSON PATCH), delete. */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { forbidden, invalid, MagnumError, notFound } from '../../core/errors.ts';
+import { applyPatch, parsePatch } from '../../core/json-patch.ts';
+import { normalizeLabels } from '../../core/labels.ts';
+import { canonicalUuid, generateName } from '../../core/names.ts';
+import {
+  checkCoe,
+  checkDns,
+  checkFixedSubnet,
+  checkNetworkDriver,
+  checkServerType,
+  checkStorage,
+  checkVolumeDriver,
+} from '../../core/template-rules.ts';
+import type { Caller, ClusterTemplate } from '../../core/types.ts';
+import { coerceBody } from '../body-coercion.ts';
+import type { ApiDeps } from '../deps.ts';
+import { hostUrl } from '../links.ts';
+import { nextLink, parsePage, type PageQuery } from '../pagination.ts';
+import { authorize } from '../policy.ts';
+import { resolveOne } from '../resolve.ts';
+import { TEMPLATE_POLICIES } from './policy.ts';
+import { TEMPLATE_SORT_KEYS, templateBodySchema, templateListQuery } from './schema.ts';
+import { templateView } from './view.ts';
+
+const WHAT = { notFoundCode: 'ClusterTemplateNotFound', label: 'ClusterTemplate', plural: 'ClusterTemplates' };
+type Body = Record<string, unknown>;
+
+/** Finds a template visible to the caller by uuid or name (404 / 409). */
+export function findTemplate(deps: ApiDeps, caller: Caller, ident: string): Promise<ClusterTemplate> {
+  return resolveOne(ident, (by) => deps.store.templates.findVisible(caller, by), WHAT);
+}
+
+export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const policy = (action: string, req: FastifyRequest, t?: ClusterTemplate): void =>
+    authorize(TEMPLATE_POLICIES, action, req.caller, t);
+
+  app.post<{ Body: Body }>(
+    '/v1/clustertemplates',
+    {
+      schema: { body: templateBodySchema },
+      config: { bodyArg: 'cluster_template' },
+      preValidation: async (req) => coerceBody(req.body, templateBodySchema),
+    },
+    async (req, reply) => {
+      const t = await buildTemplate(deps, req.caller, req.body);
+      policy('clustertemplate:create', req);
+      if (t.public || t.hidden) {
+        try {
+          policy('clustertemplate:publish', req);
+        } catch {
+          throw forbidden('ClusterTemplatePublishDenied', 'Not authorized to set public or hidden flag for cluster template.');
+        }
+      }
+      if (await deps.store.templates.getByUuid(t.uuid)) {
+        throw new MagnumError('ClusterTemplateAlreadyExists', `A ClusterTemplate with UUID ${t.uuid} already exists.`, { status: 409 });
+      }
+      const saved = await deps.store.templates.insert(t);
+      const base = hostUrl(req);
+      return reply.code(201).header('Location', `${base}/v1/clustertemplates/${saved.uuid}`).send(templateView(saved, base));
+    },
+  );
+
+  for (const path of ['/v1/clustertemplates', '/v1/clustertemplates/detail']) {
+    app.get<{ Querystring: PageQuery }>(path, { schema: { querystring: templateListQuery } }, async (req) => {
+      policy(path.endsWith('detail') ? 'clustertemplate:detail' : 'clustertemplate:get_all', req);
+      const page = parsePage(req.query, TEMPLATE_SORT_KEYS, deps.config.api.maxLimit);
+      let marker;
+      if (page.markerUuid) {
+        marker = await deps.store.templates.markerOf(page.markerUuid, page.sortKey);
+        if (!marker) throw notFound('ClusterTemplateNotFound', `ClusterTemplate ${page.markerUuid} could not be found.`);
+      }
+      const items = await deps.store.templates.list(req.caller, { ...page, marker });
+      const base = hostUrl(req);
+      const next = nextLink(base, path.slice(4), page, items);
+      return { clustertemplates: items.map((t) => templateView(t, base)), ...(next ? { next } : {}) };
+    });
+  }
+
+  app.get<{ Params: { ident: string } }>('/v1/clustertemplates/:ident', async (req) => {
+    const t = await findTemplate(deps, req.caller, req.params.ident);
+    if (!t.public) policy('clustertemplate:get', req, t);
+    return templateView(t, hostUrl(req));
+  });
+
+  app.patch<{ Params: { ident: string }; Body: unknown }>(
+    '/v1/clustertemplates/:ident',
+    { config: { bodyArg: 'patch' } },
+    async (req) => {
+      const ops = parsePatch(req.body);
+      const t = await findTemplate(deps, req.caller, req.params.ident);
+      policy('clustertemplate:update', req, t);
+      const { id: _id, uuid, project_id, user_id, created_at, updated_at, ...doc } = t;
+      const patched = applyPatch({ uuid, project_id, user_id, created_at, updated_at, ...doc }, ops, {
+        internal: [],
+        mandatory: ['/image_id', '/network_driver', '/external_network_id', '/tls_disabled', '/public', '/server_type', '/coe', '/registry_enabled', '/cluster_distro', '/hidden'],
+        mappings: ['/labels'],
+        defaults: { registry_enabled: false, tls_disabled: false, public: false, hidden: false, server_type: 'vm', master_lb_enabled: false, floating_ip_enabled: true, labels: {} },
+      });
+      // Re-validate as a full resource: booleans accept their string forms, integers do not (as in Magnum).
+      const body: Body = {};
+      for (const [k, v] of Object.entries(patched)) if (v !== null && !['uuid', 'project_id', 'user_id', 'created_at', 'updated_at'].includes(k)) body[k] = v;
+      for (const k of ['registry_enabled', 'tls_disabled', 'public', 'hidden', 'master_lb_enabled', 'floating_ip_enabled']) {
+        if (typeof body[k] === 'number') body[k] = String(body[k]);
+      }
+      coerceBody(body, { properties: Object.fromEntries(Object.entries(templateBodySchema.properties).filter(([, p]) => 'type' in p && p.type === 'boolean')) });
+      const next = await buildTemplate(deps, req.caller, { ...body, uuid: t.uuid }, t);
+      const changed = Object.keys(next).filter((k) => JSON.stringify((next as unknown as Body)[k]) !== JSON.stringify((t as unknown as Body)[k]));
+      if ((next.public !== t.public && next.public) || next.hidden !== t.hidden || (next.public !== t.public && !req.caller.isAdmin)) {
+        try {
+          policy('clustertemplate:publish', req);
+        } catch {
+          throw forbidden('ClusterTemplatePublishDenied', 'Not authorized to set public or hidden flag for cluster template.');
+        }
+      }
+      if (changed.length > 0 && (await deps.store.templates.isReferenced(t.uuid)) && !inUseChangeAllowed(changed, t, next)) {
+        throw invalid(`ClusterTemplate ${t.uuid} is referenced by one or multiple clusters.`);
+      }
+      if (changed.length === 0) return templateView(t, hostUrl(req));
+      const saved = await deps.store.templates.update(t.id, { ...next, updated_at: new Date().toISOString() });
+      return templateView(saved, hostUrl(req));
+    },
+  );
+
+  app.delete<{ Params: { ident: string } }>('/v1/clustertemplates/:ident', async (req, reply) => {
+    const t = await findTemplate(deps, req.caller, req.params.ident);
+    policy('clustertemplate:delete', req, t);
+    if (!(await deps.store.templates.deleteUnlessReferenced(t))) {
+      throw invalid(`ClusterTemplate ${t.uuid} is referenced by one or multiple clusters.`);
+    }
+    return reply.code(204).send();
+  });
+}
+
+/** Magnum's in-use rule: a referenced template may only change its name, be made public, change hidden, or set tags. */
+function inUseChangeAllowed(changed: string[], before: ClusterTemplate, after: Omit<ClusterTemplate, 'id'>): boolean {
+  const set = new Set(changed.filter((k) => k !== 'updated_at'));
+  if (set.size !== 1) return false;
+  const [only] = [...set];
+  return only === 'name' || (only === 'public' && after.public && !before.public) || only === 'hidden' || (only === 'tags' && after.tags !== null);
+}
+
+/** Validates a create (or re-validates a patched) body in Magnum's order and returns the record to store. */
+async function buildTemplate(deps: ApiDeps, caller: Caller, b: Body, existing?: ClusterTemplate): Promise<Omit<ClusterTemplate, 'id'>> {
+  const s = (k: string): string | null => (typeof b[k] === 'string' ? (b[k] as string) : null);
+  const n = (k: string): number | null => (typeof b[k] === 'number' ? (b[k] as number) : null);
+  const bool = (k: string, d: boolean): boolean => (typeof b[k] === 'boolean' ? (b[k] as boolean) : d);
+  const coe = checkCoe(s('coe') ?? undefined);
+  const serverType = s('server_type') ?? 'vm';
+  checkServerType(serverType);
+  let networkDriver = checkNetworkDriver(coe, s('network_driver'));
+  checkVolumeDriver(coe, s('volume_driver'));
+  checkStorage(s('docker_storage_driver'), n('docker_volume_size'));
+  checkDns(s('dns_nameserver'));
+  checkFixedSubnet(s('fixed_subnet'));
+  const labels = normalizeLabels(b.labels);
+  const imageId = s('image_id') as string;
+  const os = await deps.images.osDistro(imageId);
+  if (os === undefined) throw invalid(`Image ${imageId} could not be found.`);
+  if (os === null) throw invalid(`Image ${imageId} doesn't contain os_distro field.`);
+  const driver = deps.drivers.get(serverType, s('cluster_distro') ?? os, coe);
+  if (!s('network_driver')) networkDriver = driver.defaultNetworkDriver;
+  const masterLb = bool('master_lb_enabled', false);
+  driver.validateTemplate({ coe, network_driver: networkDriver, volume_driver: s('volume_driver'), labels, master_lb_enabled: masterLb });
+  const now = new Date().toISOString();
+  return {
+    uuid: s('uuid') ? canonicalUuid(s('uuid') as string) : randomUUID(),
+    name: s('name') ?? existing?.name ?? generateName('template'),
+    project_id: existing?.project_id ?? caller.projectId,
+    user_id: existing?.user_id ?? caller.userId,
+    coe,
+    image_id: imageId,
+    flavor_id: s('flavor_id'),
+    master_flavor_id: s('master_flavor_id'),
+    keypair_id: s('keypair_id'),
+    dns_nameserver: s('dns_nameserver'),
+    external_network_id: s('external_network_id'),
+    fixed_network: s('fixed_network'),
+    fixed_subnet: s('fixed_subnet'),
+    network_driver: networkDriver,
+    volume_driver: s('volume_driver'),
+    apiserver_port: n('apiserver_port'),
+    docker_volume_size: n('docker_volume_size'),
+    docker_storage_driver: s('docker_storage_driver'),
+    cluster_distro: os,
+    http_proxy: s('http_proxy'),
+    https_proxy: s('https_proxy'),
+    no_proxy: s('no_proxy'),
+    registry_enabled: bool('registry_enabled', false),
+    insecure_registry: s('insecure_registry'),
+    labels,
+    tls_disabled: bool('tls_disabled', false),
+    public: bool('public', false),
+    hidden: bool('hidden', false),
+    server_type: serverType,
+    master_lb_enabled: masterLb,
+    floating_ip_enabled: bool('floating_ip_enabled', true),
+    tags: s('tags'),
+    created_at: existing?.created_at ?? now,
+    updated_at: existing?.updated_at ?? null,
+  };
+}

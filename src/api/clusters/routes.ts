@@ -1,0 +1,133 @@
+/** @module /v1/clusters: create (202), list, detail, show, delete (204), and the event timeline. */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { newCluster, type ClusterCreateBody } from '../../core/cluster-rules.ts';
+import { invalid, MagnumError, notFound } from '../../core/errors.ts';
+import type { Caller, Cluster, ClusterTemplate } from '../../core/types.ts';
+import { coerceBody } from '../body-coercion.ts';
+import { findTemplate } from '../cluster-templates/routes.ts';
+import type { ApiDeps } from '../deps.ts';
+import { hostUrl, isoTime } from '../links.ts';
+import { atLeast } from '../microversion.ts';
+import { nextLink, parsePage, type PageQuery } from '../pagination.ts';
+import { authorize } from '../policy.ts';
+import { resolveOne } from '../resolve.ts';
+import { CLUSTER_POLICIES } from './policy.ts';
+import { CLUSTER_SORT_KEYS, clusterCreateSchema, clusterListQuery, eventsQuery } from './schema.ts';
+import { clusterDetail, clusterListItem } from './view.ts';
+
+const WHAT = { notFoundCode: 'ClusterNotFound', label: 'Cluster', plural: 'clusters' };
+
+/** Finds a cluster visible to the caller by uuid or name (404 / 409). */
+export function findCluster(deps: ApiDeps, caller: Caller, ident: string): Promise<Cluster> {
+  return resolveOne(ident, (by) => deps.store.clusters.findVisible(caller, by), WHAT);
+}
+
+export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const policy = (action: string, req: FastifyRequest, c?: Cluster): void => authorize(CLUSTER_POLICIES, action, req.caller, c);
+
+  app.post<{ Body: ClusterCreateBody }>(
+    '/v1/clusters',
+    {
+      schema: { body: clusterCreateSchema },
+      config: { bodyArg: 'cluster' },
+      preValidation: async (req) => coerceBody(req.body, clusterCreateSchema),
+    },
+    async (req, reply) => {
+      const zeroNodesAllowed = atLeast(req.apiVersion, 10);
+      if (req.body.node_count === 0 && !zeroNodesAllowed) {
+        throw new MagnumError('ZeroNodeCountNotSupported', 'Resizing a nodegroup to zero is not supported in the provided microversion.');
+      }
+      let template: ClusterTemplate;
+      try {
+        template = await findTemplate(deps, req.caller, req.body.cluster_template_id);
+      } catch (e) {
+        // Before 1.10 a missing template is a 400, from 1.10 a 404 (as Magnum).
+        if (e instanceof MagnumError && e.status === 404 && !zeroNodesAllowed) throw invalid(e.message);
+        throw e;
+      }
+      const driver = deps.drivers.get(template.server_type, template.cluster_distro, template.coe);
+      policy('cluster:create', req);
+      const now = new Date().toISOString();
+      const { cluster, nodegroups } = newCluster(template, req.body, req.caller, { zeroNodesAllowed, now });
+      driver.validateTemplate({ ...template, labels: cluster.labels, master_lb_enabled: cluster.master_lb_enabled });
+      const os = await deps.images.osDistro(template.image_id);
+      if (os === undefined) throw invalid(`Image ${template.image_id} could not be found.`);
+      const ca = await deps.ca.newCa(cluster.name);
+      await deps.store.clusters.createWithOperation(
+        cluster,
+        nodegroups,
+        { uuid: randomUUID(), cluster_id: cluster.uuid, kind: 'cluster_create', deadline: Date.parse(now) + cluster.create_timeout * 60_000, created_at: now },
+        { cluster_id: cluster.uuid, phase: 'accepted', level: 'info', message: `create accepted (driver ${driver.name})`, at: now },
+        ca,
+      );
+      deps.wake();
+      return reply.code(202).send({ uuid: cluster.uuid });
+    },
+  );
+
+  for (const path of ['/v1/clusters', '/v1/clusters/detail']) {
+    const detail = path.endsWith('detail');
+    app.get<{ Querystring: PageQuery }>(path, { schema: { querystring: clusterListQuery } }, async (req) => {
+      policy(detail ? 'cluster:detail' : 'cluster:get_all', req);
+      const page = parsePage(req.query, CLUSTER_SORT_KEYS, deps.config.api.maxLimit);
+      let marker;
+      if (page.markerUuid) {
+        marker = await deps.store.clusters.markerOf(page.markerUuid, page.sortKey);
+        if (!marker) throw notFound('ClusterNotFound', `Cluster ${page.markerUuid} could not be found.`);
+      }
+      const items = await deps.store.clusters.list(req.caller, { ...page, marker });
+      const ngs = await deps.store.clusters.nodegroups(items.map((c) => c.uuid));
+      const base = hostUrl(req);
+      const templates = detail ? await templateLabels(deps, items) : new Map<string, Record<string, string>>();
+      const clusters = items.map((c) => {
+        const own = ngs.filter((n) => n.cluster_id === c.uuid);
+        return detail ? clusterDetail(c, own, templates.get(c.cluster_template_id) ?? {}, base, false) : clusterListItem(c, own, base);
+      });
+      const next = nextLink(base, path.slice(4), page, items);
+      return { clusters, ...(next ? { next } : {}) };
+    });
+  }
+
+  app.get<{ Params: { ident: string } }>('/v1/clusters/:ident', async (req) => {
+    const c = await findCluster(deps, req.caller, req.params.ident);
+    policy('cluster:get', req, c);
+    const ngs = await deps.store.clusters.nodegroups([c.uuid]);
+    const t = await deps.store.templates.getByUuid(c.cluster_template_id);
+    return clusterDetail(c, ngs, t?.labels ?? {}, hostUrl(req), true);
+  });
+
+  app.delete<{ Params: { ident: string } }>('/v1/clusters/:ident', async (req, reply) => {
+    const c = await findCluster(deps, req.caller, req.params.ident);
+    policy('cluster:delete', req, c);
+    const now = new Date().toISOString();
+    const queued = await deps.store.clusters.requestDelete(
+      c.uuid,
+      { uuid: randomUUID(), cluster_id: c.uuid, kind: 'cluster_delete', deadline: Date.parse(now) + 30 * 60_000, created_at: now },
+      { cluster_id: c.uuid, phase: 'accepted', level: 'info', message: 'delete accepted', at: now },
+      now,
+    );
+    if (queued) deps.wake();
+    return reply.code(204).send();
+  });
+
+  app.get<{ Params: { ident: string }; Querystring: { after?: number; limit?: number } }>(
+    '/v1/clusters/:ident/events',
+    { schema: { querystring: eventsQuery } },
+    async (req) => {
+      const c = await findCluster(deps, req.caller, req.params.ident);
+      policy('cluster:events', req, c);
+      const events = await deps.store.events.list(c.uuid, req.query.after ?? 0, req.query.limit ?? 1000);
+      return { events: events.map(({ cluster_id: _c, at, ...e }) => ({ ...e, time: isoTime(at) })) };
+    },
+  );
+}
+
+async function templateLabels(deps: ApiDeps, clusters: Cluster[]): Promise<Map<string, Record<string, string>>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const id of new Set(clusters.map((c) => c.cluster_template_id))) {
+    const t = await deps.store.templates.getByUuid(id);
+    if (t) out.set(id, t.labels);
+  }
+  return out;
+}

@@ -1,0 +1,33 @@
+/** @module What the HTTP edge is given by the composition root. */
+import type { ClusterCa } from '../certs/cluster-ca.ts';
+import type { Config } from '../config/load.ts';
+import type { ImageCatalog } from '../core/ports.ts';
+import type { Caller } from '../core/types.ts';
+import type { DriverRegistry } from '../drivers/registry.ts';
+import type { Store } from '../store/store.ts';
+import type { ApiVersion } from './microversion.ts';
+
+export interface ApiDeps {
+  store: Store;
+  drivers: DriverRegistry;
+  images: ImageCatalog;
+  ca: ClusterCa;
+  config: Config;
+  /** Tells an in-process conductor that work was queued (no-op when the conductor runs elsewhere). */
+  wake: () => void;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller;
+    apiVersion: ApiVersion;
+  }
+  interface FastifyContextConfig {
+    /** wsme's name of the body argument, used in "Unknown attribute for argument <arg>". */
+    bodyArg?: string;
+    /** Lowest microversion (minor) at which the route exists. */
+    minVersion?: number;
+    /** Controller method name for the version-gate 406 message. */
+    method?: string;
+  }
+}

@@ -1,0 +1,56 @@
+/** @module JSON-schema validation (Ajv) for request parts, and Magnum-worded messages for its errors. */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { MagnumError, show } from '../core/errors.ts';
+
+/** Compiles validators: bodies strictly (no type coercion, unknown fields refused), query strings with coercion. */
+export function makeValidatorCompiler(): (opts: { schema: object; httpPart?: string }) => ValidateFunction {
+  const strict = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: false, strict: false });
+  const loose = new Ajv({ allErrors: false, coerceTypes: true, removeAdditional: false, useDefaults: true, strict: false });
+  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : loose).compile(schema);
+}
+
+/** Turns the first Ajv error into Magnum's 400 text. `arg` names the body argument (e.g. `cluster`). */
+export function validationError(errors: ErrorObject[], part: string, arg: string, data: unknown): MagnumError {
+  const e = errors[0];
+  if (!e) return new MagnumError('InvalidInput', 'Invalid input.');
+  if (e.keyword === 'additionalProperties') {
+    const name = String((e.params as { additionalProperty: string }).additionalProperty);
+    if (part === 'querystring' || part === 'params') return new MagnumError('InvalidInput', `Unknown argument: "${name}"`);
+    return new MagnumError('InvalidInput', `Unknown attribute for argument ${arg}: ${name}`);
+  }
+  if (e.keyword === 'required') {
+    const name = String((e.params as { missingProperty: string }).missingProperty);
+    return new MagnumError('InvalidInput', `Invalid input for field/attribute ${name}. Value: 'None'. Mandatory field missing.`);
+  }
+  const path = e.instancePath.split('/').filter(Boolean);
+  const field = path[0] ?? arg;
+  if (path.length === 0 && e.keyword === 'type') {
+    return new MagnumError('InvalidInput', `Invalid input for argument ${arg}: the request body must be a JSON ${String(e.params.type)}.`);
+  }
+  const value = path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
+  return new MagnumError('InvalidInput', `Invalid input for field/attribute ${field}. Value: '${show(value)}'. ${reason(e)}`);
+}
+
+function reason(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'type':
+      return `Value should be ${String(p.type)}.`;
+    case 'enum':
+      return `Value should be one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}.`;
+    case 'minimum':
+      return `Value should be greater or equal to ${String(p.limit)}.`;
+    case 'maximum':
+      return `Value should be lower or equal to ${String(p.limit)}.`;
+    case 'minLength':
+      return `Value should have a minimum character requirement of ${String(p.limit)}.`;
+    case 'maxLength':
+      return `Value should have a maximum character requirement of ${String(p.limit)}.`;
+    case 'pattern':
+      return `Value should match the pattern ${String(p.pattern)}.`;
+    case 'minItems':
+      return `Value should have at least ${String(p.limit)} items.`;
+    default:
+      return e.message ?? 'Invalid value.';
+  }
+}

@@ -1,0 +1,343 @@
+/** @module cli/api-client — typed client of the Magnum container-infra API v1 over `fetch`. */
+
+/** Microversion header value the client always sends, like magnumclient. */
+export const API_VERSION_HEADER = 'container-infra latest';
+
+/** A non-2xx answer of the API; `message` is the server's explanation and `status` the HTTP status. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  /** HTTP status of the answer. */
+  readonly status: number;
+  /** Decoded body of the answer: JSON when it parsed, else the text (`''` when empty). */
+  readonly body: unknown;
+  /** `X-Openstack-Request-Id` of the answer, when the server sent one. */
+  readonly requestId: string | null;
+
+  constructor(status: number, message: string, body: unknown, requestId: string | null = null) {
+    super(message);
+    this.status = status;
+    this.body = body;
+    this.requestId = requestId;
+  }
+}
+
+/** The API could not be reached at all (connection refused, DNS failure, timeout). */
+export class ApiConnectionError extends Error {
+  override readonly name = 'ApiConnectionError';
+}
+
+/**
+ * Message of an error body: `errors[0].detail`, else `errors[0].title` (Magnum's ParsableErrorMiddleware shape, also
+ * `description` of a microversion error), else `error.message` / `error.title` (keystonemiddleware's 401 shape).
+ */
+export function errorMessageFromBody(body: unknown): string | null {
+  if (body === null || typeof body !== 'object') return null;
+  const record = body as Record<string, unknown>;
+  const errors = record['errors'];
+  if (Array.isArray(errors) && errors[0] !== null && typeof errors[0] === 'object') {
+    const first = errors[0] as Record<string, unknown>;
+    for (const key of ['detail', 'title', 'description']) {
+      const value = first[key];
+      if (typeof value === 'string' && value !== '') return value;
+    }
+  }
+  const error = record['error'];
+  if (error !== null && typeof error === 'object') {
+    const inner = error as Record<string, unknown>;
+    for (const key of ['message', 'title']) {
+      const value = inner[key];
+      if (typeof value === 'string' && value !== '') return value;
+    }
+  }
+  return null;
+}
+
+/** A cluster template as the API represents it (§6.1); only the fields the CLI relies on are typed. */
+export interface ClusterTemplate {
+  uuid: string;
+  name: string | null;
+  coe: string;
+  tls_disabled: boolean;
+  [field: string]: unknown;
+}
+
+/** Body of `POST /v1/clustertemplates`; absent fields are left to the server's defaults. */
+export interface ClusterTemplateCreateRequest {
+  name?: string;
+  image_id: string;
+  coe: string;
+  keypair_id?: string;
+  external_network_id?: string;
+  fixed_network?: string;
+  fixed_subnet?: string;
+  network_driver?: string;
+  volume_driver?: string;
+  dns_nameserver?: string;
+  flavor_id?: string;
+  master_flavor_id?: string;
+  docker_volume_size?: number;
+  docker_storage_driver?: string;
+  http_proxy?: string;
+  https_proxy?: string;
+  no_proxy?: string;
+  insecure_registry?: string;
+  labels?: Record<string, string>;
+  tls_disabled?: boolean;
+  public?: boolean;
+  registry_enabled?: boolean;
+  server_type?: string;
+  master_lb_enabled?: boolean;
+  floating_ip_enabled?: boolean;
+  hidden?: boolean;
+}
+
+/** A cluster as the API represents it (§7.1, or the §7.2 list subset). */
+export interface Cluster {
+  uuid: string;
+  name: string | null;
+  cluster_template_id: string;
+  status: string;
+  status_reason?: string | null;
+  api_address?: string | null;
+  [field: string]: unknown;
+}
+
+/** Body of `POST /v1/clusters`; absent fields are inherited from the template by the server. */
+export interface ClusterCreateRequest {
+  cluster_template_id: string;
+  name?: string;
+  keypair?: string;
+  docker_volume_size?: number;
+  labels?: Record<string, string>;
+  merge_labels?: boolean;
+  master_count?: number;
+  node_count?: number;
+  create_timeout?: number;
+  discovery_url?: string;
+  master_flavor_id?: string;
+  flavor_id?: string;
+  fixed_network?: string;
+  fixed_subnet?: string;
+  floating_ip_enabled?: boolean;
+  master_lb_enabled?: boolean;
+}
+
+/** A CA certificate (ca-show) or a signed certificate (ca-sign), §9. */
+export interface Certificate {
+  cluster_uuid: string;
+  pem: string;
+  csr?: string;
+  [field: string]: unknown;
+}
+
+/** One entry of a cluster's progress timeline (`GET /v1/clusters/{id}/events`, a Magnetar addition). */
+export interface ClusterEvent {
+  time: string;
+  phase: string;
+  level: string;
+  message: string;
+}
+
+/** Paging and sorting of list calls. */
+export interface ListOptions {
+  /** Total number of items wanted; pages are followed until reached. Absent or 0: all of them. */
+  limit?: number;
+  /** UUID of the item after which the list starts. */
+  marker?: string;
+  sortKey?: string;
+  sortDir?: 'asc' | 'desc';
+  /** List `…/detail` instead of the collection. */
+  detail?: boolean;
+}
+
+/** How to reach and authenticate to the API. */
+export interface ApiClientOptions {
+  /** Base URL of the service, e.g. `http://127.0.0.1:9511` (a trailing `/v1` is tolerated). */
+  endpoint: string;
+  /** Keystone token, sent as `X-Auth-Token`. */
+  token?: string;
+  /** Sent as `X-Project-Id` (noauth identity). */
+  projectId?: string;
+  /** Sent as `X-User-Id` (noauth identity). */
+  userId?: string;
+  /** Comma-separated roles, sent as `X-Roles`. */
+  roles?: string;
+  /** Per-request timeout in milliseconds (default 120 000). */
+  timeoutMs?: number;
+  /** `fetch` implementation (default: the global one). */
+  fetch?: typeof fetch;
+}
+
+interface RawResponse {
+  status: number;
+  body: unknown;
+  requestId: string | null;
+}
+
+/** Typed access to cluster templates, clusters, certificates and cluster events. */
+export class ApiClient {
+  readonly #base: URL;
+  readonly #headers: Record<string, string>;
+  readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: ApiClientOptions) {
+    const base = new URL(options.endpoint);
+    base.pathname = base.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
+    base.search = '';
+    base.hash = '';
+    this.#base = base;
+    this.#headers = { 'OpenStack-API-Version': API_VERSION_HEADER, Accept: 'application/json' };
+    if (options.token) this.#headers['X-Auth-Token'] = options.token;
+    if (options.projectId) this.#headers['X-Project-Id'] = options.projectId;
+    if (options.userId) this.#headers['X-User-Id'] = options.userId;
+    if (options.roles) this.#headers['X-Roles'] = options.roles;
+    this.#timeoutMs = options.timeoutMs ?? 120_000;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  /** Base URL requests are made against (without `/v1`). */
+  get endpoint(): string {
+    return this.#base.href.replace(/\/$/, '');
+  }
+
+  /** Lists cluster templates, following `next` links until the list or `limit` is exhausted. */
+  listClusterTemplates(options: ListOptions = {}): Promise<ClusterTemplate[]> {
+    return this.#list<ClusterTemplate>('clustertemplates', options);
+  }
+
+  /** Fetches one cluster template by uuid or name. */
+  async getClusterTemplate(ident: string): Promise<ClusterTemplate> {
+    return (await this.#expect('GET', `/v1/clustertemplates/${encodeURIComponent(ident)}`)) as ClusterTemplate;
+  }
+
+  /** Creates a cluster template and returns its representation. */
+  async createClusterTemplate(request: ClusterTemplateCreateRequest): Promise<ClusterTemplate> {
+    return (await this.#expect('POST', '/v1/clustertemplates', request)) as ClusterTemplate;
+  }
+
+  /** Deletes a cluster template by uuid or name. */
+  async deleteClusterTemplate(ident: string): Promise<void> {
+    await this.#expect('DELETE', `/v1/clustertemplates/${encodeURIComponent(ident)}`);
+  }
+
+  /** Asks for a cluster to be created; resolves to the new cluster's uuid. */
+  async createCluster(request: ClusterCreateRequest): Promise<string> {
+    const body = (await this.#expect('POST', '/v1/clusters', request)) as { uuid?: unknown } | null;
+    if (typeof body?.uuid !== 'string') throw new ApiError(202, 'cluster create answer has no uuid', body);
+    return body.uuid;
+  }
+
+  /** Lists clusters, following `next` links until the list or `limit` is exhausted. */
+  listClusters(options: ListOptions = {}): Promise<Cluster[]> {
+    return this.#list<Cluster>('clusters', options);
+  }
+
+  /** Fetches one cluster (detail representation) by uuid or name. */
+  async getCluster(ident: string): Promise<Cluster> {
+    return (await this.#expect('GET', `/v1/clusters/${encodeURIComponent(ident)}`)) as Cluster;
+  }
+
+  /** Asks for a cluster to be deleted (by uuid or name). */
+  async deleteCluster(ident: string): Promise<void> {
+    await this.#expect('DELETE', `/v1/clusters/${encodeURIComponent(ident)}`);
+  }
+
+  /** The cluster's CA certificate (ca-show). */
+  async getCaCertificate(cluster: string): Promise<Certificate> {
+    return (await this.#expect('GET', `/v1/certificates/${encodeURIComponent(cluster)}`)) as Certificate;
+  }
+
+  /** Has the cluster CA sign a CSR (ca-sign); `pem` of the answer is the signed certificate. */
+  async signCertificate(clusterUuid: string, csr: string): Promise<Certificate> {
+    return (await this.#expect('POST', '/v1/certificates', { cluster_uuid: clusterUuid, csr })) as Certificate;
+  }
+
+  /**
+   * The cluster's progress timeline, oldest first, or `null` when the server answers 404 (servers without the
+   * events route, or a cluster that does not exist yet or any more).
+   */
+  async listClusterEvents(cluster: string): Promise<ClusterEvent[] | null> {
+    const res = await this.#request('GET', `/v1/clusters/${encodeURIComponent(cluster)}/events`);
+    if (res.status === 404) return null;
+    const body = this.#check(res) as { events?: unknown } | null;
+    return Array.isArray(body?.events) ? (body.events as ClusterEvent[]) : [];
+  }
+
+  async #list<T>(collection: string, options: ListOptions): Promise<T[]> {
+    const query = new URLSearchParams();
+    if (options.limit && options.limit > 0) query.set('limit', String(options.limit));
+    if (options.marker) query.set('marker', options.marker);
+    if (options.sortKey) query.set('sort_key', options.sortKey);
+    if (options.sortDir) query.set('sort_dir', options.sortDir);
+    const qs = query.toString();
+    let path: string | null = `/v1/${collection}${options.detail ? '/detail' : ''}${qs ? `?${qs}` : ''}`;
+    const wanted = options.limit && options.limit > 0 ? options.limit : Infinity;
+    const items: T[] = [];
+    const visited = new Set<string>();
+    while (path !== null && !visited.has(path)) {
+      visited.add(path);
+      const body = (await this.#expect('GET', path)) as Record<string, unknown> | null;
+      const page = body?.[collection];
+      if (!Array.isArray(page) || page.length === 0) break;
+      for (const item of page as T[]) {
+        items.push(item);
+        if (items.length >= wanted) return items;
+      }
+      path = typeof body?.['next'] === 'string' ? this.#relativePath(body['next']) : null;
+    }
+    return items;
+  }
+
+  /** Turns a `next` link into a path below the endpoint, dropping its scheme and host like magnumclient does. */
+  #relativePath(link: string): string {
+    const url = new URL(link, this.#base);
+    let path = url.pathname;
+    const prefix = this.#base.pathname.replace(/\/$/, '');
+    if (prefix && path.startsWith(prefix + '/')) path = path.slice(prefix.length);
+    return path + url.search;
+  }
+
+  async #expect(method: string, path: string, body?: unknown): Promise<unknown> {
+    return this.#check(await this.#request(method, path, body));
+  }
+
+  #check(res: RawResponse): unknown {
+    if (res.status >= 200 && res.status < 300) return res.body;
+    let message = errorMessageFromBody(res.body);
+    if (message === null) {
+      const text = typeof res.body === 'string' ? res.body.trim() : '';
+      message = text !== '' && text.length <= 500 ? `HTTP ${res.status}: ${text}` : `HTTP ${res.status}`;
+    }
+    throw new ApiError(res.status, message, res.body, res.requestId);
+  }
+
+  async #request(method: string, path: string, body?: unknown): Promise<RawResponse> {
+    const url = this.#base.href.replace(/\/$/, '') + path;
+    const headers: Record<string, string> = { ...this.#headers };
+    const init: RequestInit = { method, headers, signal: AbortSignal.timeout(this.#timeoutMs) };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#fetch(url, init);
+      text = await response.text();
+    } catch (err) {
+      const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new ApiConnectionError(`cannot reach ${this.endpoint} (${method} ${path}): ${reason}`, { cause: err });
+    }
+    let parsed: unknown = text;
+    if (text !== '') {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    return { status: response.status, body: parsed, requestId: response.headers.get('x-openstack-request-id') };
+  }
+}

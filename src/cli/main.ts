@@ -1,0 +1,105 @@
+/** @module cli/main — the `magnetar` command line: global options, subcommand registration, entry point. */
+
+import { setTimeout as delay } from 'node:timers/promises';
+import { Command, CommanderError } from 'commander';
+import { ApiClient } from './api-client.ts';
+import { registerClusterConfigCommand } from './commands/cluster-config.ts';
+import { registerClusterTemplateCommands } from './commands/cluster-templates.ts';
+import { registerClusterCommands } from './commands/clusters.ts';
+import type { CliContext, CliEnvironment } from './context.ts';
+import { CliError } from './errors.ts';
+import { registerServerCommands } from './server-commands.ts';
+
+/** Endpoint used when neither `--endpoint` nor `MAGNETAR_URL` is given (Magnum's default bind). */
+export const DEFAULT_ENDPOINT = 'http://127.0.0.1:9511';
+
+/** Interval between polls of `--wait`, in milliseconds. */
+const DEFAULT_POLL_INTERVAL_MS = 500;
+
+/** Global options of the program. */
+interface GlobalOptions {
+  endpoint?: string;
+  token?: string;
+  project?: string;
+  user?: string;
+  roles?: string;
+}
+
+/** The environment of a real process: `process.env`, the working directory, the standard streams, real certs. */
+export function processEnvironment(): CliEnvironment {
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    sleep: (ms) => delay(ms),
+    pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
+    // loaded on demand: only cluster-config needs the X.509 stack
+    generateKeyAndCsr: async (subject) => (await import('../certs/x509.ts')).generateKeyAndCsr(subject),
+  };
+}
+
+/** Builds the `magnetar` program bound to `ctx`; the program throws `CommanderError` instead of exiting. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('magnetar');
+  program
+    .description('Client (and server) of Magnetar, an implementation of the OpenStack Magnum container-infra API v1.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.stdout(s), writeErr: (s) => ctx.stderr(s) })
+    .showHelpAfterError('(add --help for additional information)')
+    .option('--endpoint <url>', `API endpoint (env MAGNETAR_URL, default ${DEFAULT_ENDPOINT})`)
+    .option('--token <token>', 'Keystone token, sent as X-Auth-Token (env OS_TOKEN)')
+    .option('--project <id>', 'project id, sent as X-Project-Id (env MAGNETAR_PROJECT)')
+    .option('--user <id>', 'user id, sent as X-User-Id (env MAGNETAR_USER)')
+    .option('--roles <roles>', 'comma-separated roles, sent as X-Roles (env MAGNETAR_ROLES)');
+  registerClusterTemplateCommands(program, ctx);
+  registerClusterCommands(program, ctx);
+  registerClusterConfigCommand(program, ctx);
+  registerServerCommands(program);
+  return program;
+}
+
+/**
+ * Runs the command line `argv` (as in `process.argv`: node, script, arguments…) and resolves to the exit code.
+ * `environment` replaces parts of the real process environment (used by tests).
+ */
+export async function main(argv: string[], environment: Partial<CliEnvironment> = {}): Promise<number> {
+  const io: CliEnvironment = { ...processEnvironment(), ...environment };
+  let exitCode = 0;
+  let client: ApiClient | undefined;
+  const ctx: CliContext = {
+    ...io,
+    client(): ApiClient {
+      if (client) return client;
+      const opts = program.opts<GlobalOptions>();
+      const endpoint = opts.endpoint ?? (io.env['MAGNETAR_URL'] || DEFAULT_ENDPOINT);
+      if (!URL.canParse(endpoint)) throw new CliError(`invalid endpoint URL: ${endpoint}`);
+      client = new ApiClient({
+        endpoint,
+        token: opts.token ?? io.env['OS_TOKEN'],
+        projectId: opts.project ?? io.env['MAGNETAR_PROJECT'],
+        userId: opts.user ?? io.env['MAGNETAR_USER'],
+        roles: opts.roles ?? io.env['MAGNETAR_ROLES'],
+        fetch: io.fetch,
+      });
+      return client;
+    },
+    print: (line) => io.stdout(`${line}\n`),
+    warn: (line) => io.stderr(`${line}\n`),
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+  };
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: 'node' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    throw err;
+  }
+  return exitCode;
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv);
+}

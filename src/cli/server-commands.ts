@@ -1,0 +1,125 @@
+/** @module cli/server-commands — `serve`, `db upgrade` and `image build`: the server side of the `magnetar` command. */
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { loadConfig, type Config } from '../config/load.ts';
+import { Engine } from '../providers/docker/engine.ts';
+import { buildNodeImage } from '../providers/docker/image-build.ts';
+import { migrateToLatest } from '../store/migrate.ts';
+import { openDb } from '../store/database.ts';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SCRIPTS = join(REPO, 'scripts');
+
+interface ServerFlags {
+  config?: string;
+  host?: string;
+  port?: string;
+  stateDir?: string;
+  databaseUrl?: string;
+  logLevel?: string;
+  conductor?: boolean;
+  setup?: boolean;
+}
+
+const addConfigOptions = (c: Command): Command =>
+  c
+    .option('--config <file>', 'YAML configuration file (env MAGNETAR_CONFIG)')
+    .option('--state-dir <dir>', 'where the embedded database and local files live (env MAGNETAR_STATE_DIR)')
+    .option('--database-url <url>', 'postgresql://… to use PostgreSQL, default SQLite in the state dir (env MAGNETAR_DATABASE_URL)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env MAGNETAR_LOG_LEVEL)');
+
+function configFrom(o: ServerFlags): Config {
+  return loadConfig({
+    file: o.config,
+    flags: {
+      'api.host': o.host,
+      'api.port': o.port,
+      state_dir: o.stateDir,
+      'database.url': o.databaseUrl,
+      'log.level': o.logLevel,
+      ...(o.conductor === false ? { 'conductor.enabled': false } : {}),
+    },
+  });
+}
+
+/** Installs and starts what the local provider needs (docker.io, dockerd), then builds the node image if missing. */
+async function ensureLocalProvider(config: Config, log: (s: string) => void): Promise<void> {
+  execFileSync('bash', [join(SCRIPTS, 'ensure-system.sh'), 'docker'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const [repo, tag] = splitImage(config.docker.nodeImage);
+  const engine = new Engine({ socketPath: config.docker.socket });
+  try {
+    const r = await buildNodeImage(engine, { repo, tag, scriptsDir: SCRIPTS, ifMissing: true, log });
+    if (r.imported) log(`node image ${r.image} built in ${r.seconds.toFixed(1)}s`);
+  } finally {
+    engine.close();
+  }
+}
+
+function splitImage(ref: string): [string, string] {
+  const i = ref.lastIndexOf(':');
+  return i > ref.lastIndexOf('/') ? [ref.slice(0, i), ref.slice(i + 1)] : [ref, 'latest'];
+}
+
+export function registerServerCommands(program: Command): void {
+  addConfigOptions(
+    program
+      .command('serve')
+      .description('run the API and the conductor in one process (embedded defaults: SQLite, local Docker provider)')
+      .option('--host <addr>', 'bind address (env MAGNETAR_HOST, default 127.0.0.1)')
+      .option('--port <port>', 'API port (env MAGNETAR_PORT, default 9511)')
+      .option('--no-conductor', 'run only the API (another process runs the conductor)')
+      .option('--no-setup', 'do not install/start dockerd or build the node image first'),
+  ).action(async (o: ServerFlags) => {
+    const config = configFrom(o);
+    const say = (s: string): void => void process.stderr.write(`magnetar: ${s}\n`);
+    if (o.setup !== false) await ensureLocalProvider(config, say);
+    const { startService } = await import('../service.ts');
+    const svc = await startService(config);
+    say(`API on ${svc.url ?? '(none)'}; state in ${config.stateDir}; database ${config.databaseUrl.startsWith('postgres') ? 'PostgreSQL' : config.databaseUrl}`);
+    await new Promise<void>((resolve) => {
+      const stop = (sig: string): void => {
+        say(`${sig}: stopping`);
+        svc.stop().then(resolve, (e: unknown) => {
+          say(`stop failed: ${(e as Error).message}`);
+          resolve();
+        });
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+  });
+
+  const db = program.command('db').description('database maintenance');
+  addConfigOptions(db.command('upgrade').description('apply pending migrations (SQLite or PostgreSQL)')).action(async (o: ServerFlags) => {
+    const config = configFrom(o);
+    const handle = await openDb({ url: config.databaseUrl, migrate: false });
+    try {
+      const applied = await migrateToLatest(handle.kysely);
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+    } finally {
+      await handle.close();
+    }
+  });
+
+  const image = program.command('image').description('node images of the local Docker provider');
+  addConfigOptions(
+    image
+      .command('build')
+      .description('build the node image from Debian packages (debootstrap + import), labelled os_distro=debian')
+      .option('--name <repo:tag>', 'image name (default: docker.node_image, magnetar/node:bookworm)')
+      .option('--if-missing', 'do nothing when the image exists'),
+  ).action(async (o: ServerFlags & { name?: string; ifMissing?: boolean }) => {
+    const config = configFrom(o);
+    execFileSync('bash', [join(SCRIPTS, 'ensure-system.sh'), 'docker'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const [repo, tag] = splitImage(o.name ?? config.docker.nodeImage);
+    const engine = new Engine({ socketPath: config.docker.socket });
+    try {
+      const r = await buildNodeImage(engine, { repo, tag, scriptsDir: SCRIPTS, ifMissing: o.ifMissing ?? false, log: (l) => void process.stderr.write(`${l}\n`) });
+      process.stdout.write(`${r.image} ${r.imported ? `built in ${r.seconds.toFixed(1)}s` : 'already present'}\n`);
+    } finally {
+      engine.close();
+    }
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * @module Runs one claimed operation to an outcome: success writes outputs and the final status; a retryable failure
+ * is given back with a back-off; anything else — or running out of attempts or time — ends in *_FAILED with a reason.
+ * No path leaves a cluster IN_PROGRESS without a live lease or a queued retry.
+ */
+import type { ClusterCa } from '../certs/cluster-ca.ts';
+import type { Operation } from '../core/types.ts';
+import { DriverError, type DriverContext, type DriverLogger } from '../drivers/contract.ts';
+import type { DriverRegistry } from '../drivers/registry.ts';
+import type { Store } from '../store/store.ts';
+import { clusterSpec } from './cluster-spec.ts';
+
+export interface RunDeps {
+  store: Store;
+  drivers: DriverRegistry;
+  ca: ClusterCa;
+  log: DriverLogger;
+  maxAttempts: number;
+}
+
+/** How the run ended, for the worker's bookkeeping and tests. */
+export type RunOutcome = 'done' | 'failed' | 'retry' | 'cancelled' | 'lost';
+
+const FAILED: Record<string, string> = { cluster_create: 'CREATE_FAILED', cluster_delete: 'DELETE_FAILED' };
+
+export async function runOperation(op: Operation, owner: string, signal: AbortSignal, deps: RunDeps): Promise<RunOutcome> {
+  const { store } = deps;
+  const now = (): string => new Date().toISOString();
+  const cluster = await store.clusters.get(op.cluster_id);
+  if (!cluster) {
+    await store.operations.release(op, owner, { state: 'done', error: 'cluster no longer exists' });
+    return 'done';
+  }
+  const fail = async (reason: string): Promise<RunOutcome> => {
+    await store.clusters.fail(cluster.uuid, FAILED[op.kind] ?? 'UPDATE_FAILED', reason, op, { cluster_id: cluster.uuid, phase: 'failed', level: 'error', message: reason }, now());
+    return 'failed';
+  };
+  if (Date.now() > op.deadline) return fail(`${op.kind === 'cluster_create' ? 'create' : 'delete'} did not finish before its deadline (attempt ${op.attempt})`);
+  if (op.attempt > deps.maxAttempts) return fail(`gave up after ${deps.maxAttempts} attempts; last error: ${op.error ?? 'the conductor running it stopped'}`);
+
+  const template = await store.templates.getByUuid(cluster.cluster_template_id);
+  if (!template) return fail(`cluster template ${cluster.cluster_template_id} no longer exists`);
+  const driver = deps.drivers.find(template.server_type, template.cluster_distro, template.coe);
+  if (!driver) return fail(`Cluster type (${template.server_type}, ${template.cluster_distro ?? 'None'}, ${template.coe}) not supported.`);
+  const ngs = await store.clusters.nodegroups([cluster.uuid]);
+  let state = { ...cluster.driver_state };
+  const ctx: DriverContext = {
+    cluster: clusterSpec(cluster, template, ngs),
+    signal,
+    log: deps.log,
+    pki: {
+      caPem: (await deps.ca.caPem(cluster.uuid)) ?? '',
+      issueServer: (cn, dns, ips) => deps.ca.issueServer(cluster.uuid, cn, dns, ips),
+      conductorClient: () => deps.ca.conductorClient(cluster.uuid),
+    },
+    state: {
+      get: () => state,
+      merge: async (patch) => {
+        state = { ...state, ...patch };
+        await store.clusters.saveDriverState(cluster.uuid, state);
+      },
+    },
+    event: (phase, message, level = 'info') => store.events.append({ cluster_id: cluster.uuid, phase, level, message }),
+  };
+  if (op.attempt > 1) await ctx.event('conductor', `attempt ${op.attempt} of ${op.kind} (resuming)`, 'warning');
+
+  try {
+    if (op.kind === 'cluster_create') {
+      if (!ctx.pki.caPem) return await fail('the cluster has no CA certificate');
+      const out = await driver.ensureCluster(ctx);
+      signal.throwIfAborted();
+      await store.clusters.complete(
+        cluster.uuid,
+        'CREATE_COMPLETE',
+        { api_address: out.apiAddress, coe_version: out.coeVersion, container_version: out.containerVersion, addresses: out.addresses },
+        op,
+        { cluster_id: cluster.uuid, phase: 'complete', level: 'info', message: 'cluster created' },
+        now(),
+      );
+      return 'done';
+    }
+    await driver.removeCluster(ctx);
+    signal.throwIfAborted();
+    await store.clusters.purge(cluster.uuid);
+    return 'done';
+  } catch (e) {
+    if (signal.aborted) {
+      const current = await store.operations.get(op.id);
+      if (current?.state === 'cancelled') {
+        await store.operations.release(op, owner, { state: 'cancelled', error: 'superseded by a newer operation' });
+        return 'cancelled';
+      }
+      // Stopping or lease lost: hand it back at once (a no-op if another conductor already owns it).
+      await store.operations.release(op, owner, { state: 'retry', notBefore: Date.now(), error: String(signal.reason ?? 'aborted'), phase: null });
+      return 'lost';
+    }
+    const err = e instanceof DriverError ? e : new DriverError('conductor', (e as Error).message ?? String(e), { cause: e });
+    const reason = `${err.phase}: ${err.message}`;
+    deps.log.warn({ cluster: cluster.uuid, op: op.uuid, attempt: op.attempt, err: reason, retryable: err.retryable }, 'operation step failed');
+    if (err.retryable && op.attempt < deps.maxAttempts) {
+      const delay = Math.min(30_000, 1000 * 2 ** (op.attempt - 1));
+      if (Date.now() + delay < op.deadline) {
+        await ctx.event(err.phase, `attempt ${op.attempt} failed: ${err.message}; retrying in ${delay / 1000}s`, 'warning');
+        await store.operations.release(op, owner, { state: 'retry', notBefore: Date.now() + delay, error: reason, phase: err.phase });
+        return 'retry';
+      }
+    }
+    return fail(reason);
+  }
+}

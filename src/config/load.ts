@@ -1,0 +1,142 @@
+/** @module Loads configuration: defaults, then a YAML file, then environment, then flags; validated and frozen. */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { CONFIG_SCHEMA, type ConfigKey, type KeySpec } from './schema.ts';
+
+/** The compiled configuration every module receives. */
+export interface Config {
+  api: { host: string; port: number; maxLimit: number };
+  stateDir: string;
+  databaseUrl: string;
+  auth: { mode: 'noauth'; defaultProject: string; defaultUser: string; defaultRoles: string[] };
+  conductor: { enabled: boolean; workers: number; leaseMs: number; pollMs: number; maxAttempts: number };
+  drivers: { disabled: string[] };
+  docker: { socket: string; nodeImage: string };
+  log: { level: string };
+}
+
+export class ConfigError extends Error {}
+
+type Raw = Partial<Record<ConfigKey, unknown>>;
+type Source = { value: unknown; from: string };
+
+/** Options of {@link loadConfig}. */
+export interface LoadOptions {
+  /** Path of a YAML file (nested sections, e.g. `api: {port: 9511}`). */
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** Values from command-line flags, by key. */
+  flags?: Raw;
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const sources = new Map<ConfigKey, Source>();
+  const file = opts.file ?? env.MAGNETAR_CONFIG;
+  if (file) {
+    for (const [k, v] of Object.entries(flattenFile(file))) {
+      if (!(k in CONFIG_SCHEMA)) throw new ConfigError(`config: unknown key '${k}' in ${file}`);
+      sources.set(k as ConfigKey, { value: v, from: file });
+    }
+  }
+  for (const [key, spec] of entries()) {
+    const v = env[spec.env];
+    if (v !== undefined && v !== '') sources.set(key, { value: v, from: `environment variable ${spec.env}` });
+  }
+  for (const [key, v] of Object.entries(opts.flags ?? {})) {
+    if (v !== undefined) sources.set(key as ConfigKey, { value: v, from: 'command line' });
+  }
+  const values = new Map<ConfigKey, unknown>();
+  for (const [key, spec] of entries()) {
+    const src = sources.get(key);
+    values.set(key, src ? coerce(key, spec, src) : spec.default);
+  }
+  const get = <T>(k: ConfigKey): T => values.get(k) as T;
+  const stateDir = resolve(get<string>('state_dir'));
+  return deepFreeze({
+    api: { host: get('api.host'), port: get('api.port'), maxLimit: get('api.max_limit') },
+    stateDir,
+    databaseUrl: get<string | null>('database.url') ?? join(stateDir, 'magnetar.db'),
+    auth: {
+      mode: 'noauth',
+      defaultProject: get('auth.default_project'),
+      defaultUser: get('auth.default_user'),
+      defaultRoles: get('auth.default_roles'),
+    },
+    conductor: {
+      enabled: get('conductor.enabled'),
+      workers: get('conductor.workers'),
+      leaseMs: get<number>('conductor.lease_seconds') * 1000,
+      pollMs: get('conductor.poll_ms'),
+      maxAttempts: get('conductor.max_attempts'),
+    },
+    drivers: { disabled: get('drivers.disabled') },
+    docker: { socket: get('docker.socket'), nodeImage: get('docker.node_image') },
+    log: { level: get('log.level') },
+  });
+}
+
+const entries = (): [ConfigKey, KeySpec][] => Object.entries(CONFIG_SCHEMA) as [ConfigKey, KeySpec][];
+
+function coerce(key: ConfigKey, spec: KeySpec, src: Source): unknown {
+  const { value, from } = src;
+  const bad = (what: string): never => {
+    throw new ConfigError(`config: ${key} ${what} (got ${JSON.stringify(value)} from ${from})`);
+  };
+  switch (spec.type) {
+    case 'string': {
+      if (typeof value !== 'string' || value === '') bad('must be a non-empty string');
+      if (spec.choices && !spec.choices.includes(value as string)) bad(`must be one of ${spec.choices.join(', ')}`);
+      return value;
+    }
+    case 'integer': {
+      const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+      if (!Number.isInteger(n)) bad('must be an integer');
+      if (spec.min !== undefined && n < spec.min) bad(`must be at least ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max) bad(`must be at most ${spec.max}`);
+      return n;
+    }
+    case 'boolean': {
+      if (typeof value === 'boolean') return value;
+      const t = String(value).toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(t)) return true;
+      if (['0', 'false', 'no', 'off'].includes(t)) return false;
+      return bad('must be a boolean (true/false)');
+    }
+    case 'string-list': {
+      if (Array.isArray(value) && value.every((x) => typeof x === 'string')) return value;
+      if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+      return bad('must be a list of strings or a comma-separated string');
+    }
+  }
+}
+
+function flattenFile(path: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`config: cannot read ${path}: ${(e as Error).message}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`config: ${path} must hold a mapping`);
+  const out: Record<string, unknown> = {};
+  const walk = (obj: Record<string, unknown>, prefix: string): void => {
+    for (const [k, v] of Object.entries(obj)) {
+      const key = prefix ? `${prefix}.${k}` : k;
+      if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(key in CONFIG_SCHEMA)) walk(v as Record<string, unknown>, key);
+      else out[key] = v;
+    }
+  };
+  walk(doc as Record<string, unknown>, '');
+  return out;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

@@ -1,0 +1,49 @@
+/** @module Label maps: normalization to string values (as Magnum stores them) and the diff views the API shows. */
+import { invalidField } from './errors.ts';
+
+export type Labels = Record<string, string>;
+
+/**
+ * Turns a labels object from a request into a map of strings, the way Magnum stores them:
+ * strings stay, numbers become their decimal text, booleans become `True`/`False`.
+ * Anything else (null, nested objects, arrays) is refused with a 400 naming the key.
+ */
+export function normalizeLabels(input: unknown, field = 'labels'): Labels {
+  if (input === null || input === undefined) return {};
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    throw invalidField(field, input, 'Value should be a dictionary of strings.');
+  }
+  const out: Labels = {};
+  for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
+    if (key.length === 0 || key.length > 255) throw invalidField(field, input, `Label key '${key}' must be 1 to 255 characters.`);
+    if (typeof value === 'string') out[key] = value;
+    else if (typeof value === 'number' && Number.isFinite(value)) out[key] = String(value);
+    else if (typeof value === 'boolean') out[key] = value ? 'True' : 'False';
+    else throw invalidField(field, JSON.stringify(input), `Label '${key}' must be a string, number or boolean.`);
+  }
+  return out;
+}
+
+/** The `labels_overridden` / `labels_added` / `labels_skipped` views of `own` against `base`. */
+export function labelsDiff(base: Labels, own: Labels): { overridden: Labels; added: Labels; skipped: Labels } {
+  const overridden: Labels = {};
+  const added: Labels = {};
+  const skipped: Labels = {};
+  for (const [k, v] of Object.entries(own)) {
+    if (!(k in base)) added[k] = v;
+    else if (base[k] !== v) overridden[k] = base[k] as string;
+  }
+  for (const [k, v] of Object.entries(base)) if (!(k in own)) skipped[k] = v;
+  return { overridden, added, skipped };
+}
+
+const TRUE = new Set(['true', 'yes', 'on', 'y', 't', '1']);
+const FALSE = new Set(['false', 'no', 'off', 'n', 'f', '0']);
+
+/** oslo's strict bool_from_string: undefined when the text is not a boolean word. */
+export function parseBool(text: string): boolean | undefined {
+  const t = text.trim().toLowerCase();
+  if (TRUE.has(t)) return true;
+  if (FALSE.has(t)) return false;
+  return undefined;
+}

@@ -1,0 +1,38 @@
+/** @module Magnum's status enumerations and the sets the rules use. */
+
+export const CLUSTER_STATUSES = [
+  'CREATE_IN_PROGRESS',
+  'CREATE_FAILED',
+  'CREATE_COMPLETE',
+  'UPDATE_IN_PROGRESS',
+  'UPDATE_FAILED',
+  'UPDATE_COMPLETE',
+  'DELETE_IN_PROGRESS',
+  'DELETE_FAILED',
+  'DELETE_COMPLETE',
+  'RESUME_COMPLETE',
+  'RESUME_FAILED',
+  'RESTORE_COMPLETE',
+  'ROLLBACK_IN_PROGRESS',
+  'ROLLBACK_FAILED',
+  'ROLLBACK_COMPLETE',
+  'SNAPSHOT_COMPLETE',
+  'CHECK_COMPLETE',
+  'ADOPT_COMPLETE',
+] as const;
+export type ClusterStatus = (typeof CLUSTER_STATUSES)[number];
+
+export const HEALTH_STATUSES = ['HEALTHY', 'UNHEALTHY', 'UNKNOWN'] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+
+/** Statuses whose nodegroups are reported in `faults`. */
+export const FAILED_STATUSES: ReadonlySet<string> = new Set([
+  'CREATE_FAILED',
+  'UPDATE_FAILED',
+  'DELETE_FAILED',
+  'ROLLBACK_FAILED',
+  'RESUME_FAILED',
+]);
+
+/** True while a conductor operation is running on the cluster. */
+export const isInProgress = (status: string): boolean => status.endsWith('_IN_PROGRESS');

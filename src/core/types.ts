@@ -1,0 +1,134 @@
+/** @module Domain records as the rest of the code sees them (booleans as booleans, labels as maps). */
+import type { Labels } from './labels.ts';
+
+export interface ClusterTemplate {
+  id: number;
+  uuid: string;
+  name: string;
+  project_id: string;
+  user_id: string;
+  coe: string;
+  image_id: string;
+  flavor_id: string | null;
+  master_flavor_id: string | null;
+  keypair_id: string | null;
+  dns_nameserver: string | null;
+  external_network_id: string | null;
+  fixed_network: string | null;
+  fixed_subnet: string | null;
+  network_driver: string | null;
+  volume_driver: string | null;
+  apiserver_port: number | null;
+  docker_volume_size: number | null;
+  docker_storage_driver: string | null;
+  cluster_distro: string | null;
+  http_proxy: string | null;
+  https_proxy: string | null;
+  no_proxy: string | null;
+  registry_enabled: boolean;
+  insecure_registry: string | null;
+  labels: Labels;
+  tls_disabled: boolean;
+  public: boolean;
+  hidden: boolean;
+  server_type: string;
+  master_lb_enabled: boolean;
+  floating_ip_enabled: boolean;
+  tags: string | null;
+  created_at: string;
+  updated_at: string | null;
+}
+
+export interface Cluster {
+  id: number;
+  uuid: string;
+  name: string;
+  project_id: string;
+  user_id: string;
+  cluster_template_id: string;
+  keypair: string | null;
+  docker_volume_size: number | null;
+  labels: Labels;
+  master_flavor_id: string | null;
+  flavor_id: string | null;
+  create_timeout: number;
+  stack_id: string | null;
+  status: string;
+  status_reason: string | null;
+  health_status: string | null;
+  health_status_reason: Labels | null;
+  discovery_url: string | null;
+  api_address: string | null;
+  coe_version: string | null;
+  container_version: string | null;
+  fixed_network: string | null;
+  fixed_subnet: string | null;
+  floating_ip_enabled: boolean;
+  master_lb_enabled: boolean;
+  /** Opaque per-driver state; only the cluster's driver reads it. */
+  driver_state: Record<string, unknown>;
+  created_at: string;
+  updated_at: string | null;
+}
+
+export interface Nodegroup {
+  id: number;
+  uuid: string;
+  cluster_id: string;
+  project_id: string;
+  name: string;
+  docker_volume_size: number | null;
+  labels: Labels;
+  flavor_id: string | null;
+  image_id: string | null;
+  node_addresses: string[];
+  node_count: number;
+  role: string;
+  min_node_count: number;
+  max_node_count: number | null;
+  is_default: boolean;
+  stack_id: string | null;
+  status: string;
+  status_reason: string | null;
+  version: string | null;
+  created_at: string;
+  updated_at: string | null;
+}
+
+export type OperationKind = 'cluster_create' | 'cluster_delete';
+export type OperationState = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface Operation {
+  id: number;
+  uuid: string;
+  cluster_id: string;
+  kind: OperationKind;
+  state: OperationState;
+  owner: string | null;
+  lease_until: number | null;
+  not_before: number;
+  deadline: number;
+  attempt: number;
+  phase: string | null;
+  error: string | null;
+  created_at: string;
+}
+
+export type EventLevel = 'info' | 'warning' | 'error';
+
+export interface ClusterEvent {
+  id: number;
+  cluster_id: string;
+  at: string;
+  phase: string;
+  level: EventLevel;
+  message: string;
+}
+
+/** Who is calling: from the noauth headers or (later) a Keystone token. */
+export interface Caller {
+  userId: string;
+  projectId: string;
+  roles: readonly string[];
+  isAdmin: boolean;
+}

@@ -1,0 +1,121 @@
+/**
+ * @module The driver contract: a small required surface plus declared capabilities.
+ * Rules every driver keeps (see docs/architecture.md, "Driver contract"):
+ * - `ensureCluster` and `removeCluster` are idempotent: they observe the provider (by the cluster's UUID label) and only
+ *   create or remove what is missing or left, so the conductor may kill and re-run them at any point.
+ * - Every provider object carries the cluster UUID in a label or its name.
+ * - Failures are thrown as {@link DriverError} naming the phase; `retryable` says whether running again may help.
+ * - Long waits honour `ctx.signal` (aborted when the operation is cancelled or its lease is lost).
+ */
+import type { Labels } from '../core/labels.ts';
+import type { EventLevel } from '../core/types.ts';
+
+/** The registry key: (server_type, os, coe), as Magnum selects drivers. */
+export interface DriverKey {
+  serverType: string;
+  os: string;
+  coe: string;
+}
+
+/** Operations a driver may support beyond create and delete. The API refuses what the driver does not declare. */
+export type Capability = 'resize' | 'upgrade' | 'nodegroups' | 'rotate-ca' | 'health';
+
+/** What a driver needs to know about one node group. */
+export interface NodegroupSpec {
+  name: string;
+  role: 'master' | 'worker' | string;
+  nodeCount: number;
+  flavorId: string | null;
+  imageId: string;
+  dockerVolumeSize: number | null;
+  labels: Labels;
+}
+
+/** The cluster as the driver sees it: template values already merged with the cluster's own. */
+export interface ClusterSpec {
+  uuid: string;
+  name: string;
+  projectId: string;
+  coe: string;
+  imageId: string;
+  tlsDisabled: boolean;
+  fixedSubnet: string | null;
+  dnsNameservers: string[];
+  networkDriver: string | null;
+  labels: Labels;
+  nodegroups: NodegroupSpec[];
+}
+
+/** Certificates of the cluster, issued by its own CA held by the conductor. */
+export interface ClusterPki {
+  caPem: string;
+  /** A server certificate (also usable as a client) for a node, with the given SANs. */
+  issueServer(commonName: string, dnsNames: string[], ipAddresses: string[]): Promise<{ certPem: string; keyPem: string }>;
+  /** The conductor's own client certificate for this cluster (created once, reused). */
+  conductorClient(): Promise<{ certPem: string; keyPem: string }>;
+}
+
+/** Per-driver opaque state persisted on the cluster row (e.g. the chosen subnet). */
+export interface DriverState {
+  get(): Readonly<Record<string, unknown>>;
+  merge(patch: Record<string, unknown>): Promise<void>;
+}
+
+export interface DriverLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+/** Everything a driver call gets from the conductor. */
+export interface DriverContext {
+  cluster: ClusterSpec;
+  pki: ClusterPki;
+  state: DriverState;
+  signal: AbortSignal;
+  log: DriverLogger;
+  /** Appends to the cluster's event timeline. */
+  event(phase: string, message: string, level?: EventLevel): Promise<void>;
+}
+
+/** What a finished create reports; written onto the cluster and its node groups. */
+export interface ClusterOutputs {
+  apiAddress: string | null;
+  coeVersion: string | null;
+  containerVersion: string | null;
+  /** Addresses per node group name. */
+  addresses: Record<string, string[]>;
+}
+
+/** The template fields a driver may refuse at template or cluster create (400 with the driver's reason). */
+export interface TemplateView {
+  coe: string;
+  network_driver: string | null;
+  volume_driver: string | null;
+  labels: Labels;
+  master_lb_enabled: boolean;
+}
+
+export interface Driver {
+  readonly name: string;
+  readonly provides: readonly DriverKey[];
+  readonly capabilities: ReadonlySet<Capability>;
+  /** Default network driver stored on templates that name none. */
+  readonly defaultNetworkDriver: string;
+  /** Throws a MagnumError (400) naming the field when the template asks for something this driver cannot do. */
+  validateTemplate(t: TemplateView): void;
+  ensureCluster(ctx: DriverContext): Promise<ClusterOutputs>;
+  removeCluster(ctx: DriverContext): Promise<void>;
+}
+
+/** A failure inside a driver phase. */
+export class DriverError extends Error {
+  readonly phase: string;
+  readonly retryable: boolean;
+  constructor(phase: string, message: string, opts: { retryable?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'DriverError';
+    this.phase = phase;
+    this.retryable = opts.retryable ?? false;
+  }
+}

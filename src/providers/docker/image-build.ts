@@ -1,0 +1,200 @@
+/** @module providers/docker/image-build: builds the node image (Debian rootfs → `POST /images/create?fromSrc=-`). */
+import { spawn } from 'node:child_process';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { Engine } from './engine.ts';
+
+/** Written into the rootfs directory after a successful build; holds the suite. */
+export const ROOTFS_MARKER = '.magnetar-rootfs-ok';
+
+/** Default rootfs directory. */
+export const DEFAULT_ROOTFS_DIR = '/var/tmp/magnetar-rootfs';
+
+/** Label set on node images. */
+export const NODE_IMAGE_LABEL = 'magnetar.node-image';
+
+/** Options of {@link buildNodeImage}. */
+export interface BuildNodeImageOptions {
+  /** Image repository, e.g. `magnetar/node`. */
+  repo: string;
+  /** Image tag, e.g. `bookworm`. */
+  tag: string;
+  /** Debian suite, default `bookworm`. */
+  suite?: string;
+  /** Where the root filesystem is built, default {@link DEFAULT_ROOTFS_DIR}. */
+  rootfsDir?: string;
+  /** The repository's `scripts/` directory (holds `build-node-rootfs.sh`). */
+  scriptsDir: string;
+  /** Receives progress lines. */
+  log?: (line: string) => void;
+  /** Do nothing if the image already exists. */
+  ifMissing?: boolean;
+}
+
+/** The Dockerfile changes applied on import. */
+export function nodeImageChanges(): string[] {
+  return [
+    'ENTRYPOINT ["/usr/local/bin/magnetar-node-init"]',
+    'ENV container=docker',
+    'EXPOSE 2376',
+    'LABEL os_distro=debian',
+    `LABEL ${NODE_IMAGE_LABEL}=1`,
+  ];
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True if `dir` holds a finished rootfs of `suite`: the marker says so, or (a build from before the marker existed)
+ * the node init script, the build script's last step, is in place and `/etc/os-release` names the suite.
+ */
+export async function rootfsReady(dir: string, suite: string): Promise<boolean> {
+  try {
+    return (await readFile(join(dir, ROOTFS_MARKER), 'utf8')).trim() === suite;
+  } catch {
+    /* no marker */
+  }
+  if (!(await exists(join(dir, 'usr/local/bin/magnetar-node-init')))) return false;
+  try {
+    const osRelease = await readFile(join(dir, 'etc/os-release'), 'utf8');
+    return new RegExp(`^VERSION_CODENAME=${suite}$`, 'm').test(osRelease);
+  } catch {
+    return false;
+  }
+}
+
+function forwardLines(stream: Readable, log: (line: string) => void): void {
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', log);
+}
+
+function waitExit(child: ReturnType<typeof spawn>, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${what} failed (${signal ? `signal ${signal}` : `exit code ${code}`})`));
+    });
+  });
+}
+
+/**
+ * Holds `<dir>.lock` (a directory holding the owner's pid) while `fn` runs, so that two builders (two test files, two
+ * conductors) never debootstrap into the same directory at once. A lock whose owner is gone is taken over.
+ */
+async function withBuildLock<T>(dir: string, log: (line: string) => void, fn: () => Promise<T>): Promise<T> {
+  const lock = `${dir}.lock`;
+  const deadline = Date.now() + 30 * 60_000;
+  let announced = false;
+  await mkdir(dirname(lock), { recursive: true });
+  for (;;) {
+    try {
+      await mkdir(lock);
+      await writeFile(join(lock, 'pid'), `${process.pid}\n`);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const pid = Number((await readFile(join(lock, 'pid'), 'utf8').catch(() => '')).trim());
+    if (pid > 0 && !processAlive(pid)) {
+      log(`rootfs: taking over the stale lock ${lock} of pid ${pid}`);
+      await rm(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`buildNodeImage: ${lock} is still held by pid ${pid || '?'}`);
+    if (!announced) log(`rootfs: waiting for ${lock} (pid ${pid || '?'})`);
+    announced = true;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Builds the node image `repo:tag`: runs `scripts/build-node-rootfs.sh <dir> <suite>` unless the directory already
+ * holds a finished build, then streams `tar -C <dir> -c .` into {@link Engine.importImage} with
+ * {@link nodeImageChanges}. With `ifMissing`, does nothing when the image exists (checked under the build lock).
+ * Returns the image name, the seconds it took and whether an image was imported.
+ */
+export async function buildNodeImage(
+  engine: Engine,
+  opts: BuildNodeImageOptions,
+): Promise<{ image: string; seconds: number; imported: boolean }> {
+  const started = performance.now();
+  const suite = opts.suite ?? 'bookworm';
+  const dir = opts.rootfsDir ?? DEFAULT_ROOTFS_DIR;
+  const log = opts.log ?? ((): void => {});
+  const image = `${opts.repo}:${opts.tag}`;
+  const elapsed = (): number => (performance.now() - started) / 1000;
+
+  return withBuildLock(dir, log, async () => {
+    if (opts.ifMissing && (await engine.inspectImage(image))) {
+      log(`image ${image} exists`);
+      return { image, seconds: elapsed(), imported: false };
+    }
+    if (await rootfsReady(dir, suite)) {
+      log(`rootfs: reusing ${dir}`);
+    } else {
+      log(`rootfs: building ${dir} (${suite})`);
+      await rm(join(dir, ROOTFS_MARKER), { force: true });
+      const script = join(opts.scriptsDir, 'build-node-rootfs.sh');
+      const child = spawn('bash', [script, dir, suite], { stdio: ['ignore', 'pipe', 'pipe'] });
+      forwardLines(child.stdout, log);
+      forwardLines(child.stderr, log);
+      await waitExit(child, `${script} ${dir} ${suite}`);
+      log(`rootfs: built in ${elapsed().toFixed(1)} s`);
+    }
+    await writeFile(join(dir, ROOTFS_MARKER), `${suite}\n`);
+
+    log(`import: ${dir} -> ${image}`);
+    const tar = spawn('tar', ['-C', dir, '--numeric-owner', '--exclude', `./${ROOTFS_MARKER}`, '-c', '.'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const tarDone = waitExit(tar, `tar -C ${dir} -c .`);
+    void tarDone.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
+    forwardLines(tar.stderr, (line) => log(`tar: ${line}`));
+    let id: string;
+    try {
+      id = await engine.importImage(tar.stdout, opts.repo, opts.tag, nodeImageChanges());
+    } catch (err) {
+      tar.kill();
+      await tarDone.catch(() => {});
+      throw err;
+    }
+    try {
+      await tarDone;
+    } catch (err) {
+      await engine.removeImage(id); // an archive cut short must not stay as the node image
+      throw err;
+    }
+    log(`image ${image} (${id}) ready after ${elapsed().toFixed(1)} s`);
+    return { image, seconds: elapsed(), imported: true };
+  });
+}
+
+/** The image's `os_distro` label: undefined if the image does not exist, null if it has no such label. */
+export async function imageOsDistro(engine: Engine, image: string): Promise<string | null | undefined> {
+  const inspected = await engine.inspectImage(image);
+  if (!inspected) return undefined;
+  return inspected.Config?.Labels?.os_distro ?? null;
+}

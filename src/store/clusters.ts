@@ -1,0 +1,142 @@
+/** @module Cluster and nodegroup repository, including the one-transaction writes that start an operation. */
+import type { Kysely, Transaction } from 'kysely';
+import type { Caller, Cluster, Nodegroup, Operation } from '../core/types.ts';
+import { applyPage, type PageRequest } from './page.ts';
+import { fromCluster, fromNodegroup, toCluster, toNodegroup } from './rows.ts';
+import type { Database } from './schema.ts';
+import type { StoredCert } from './certificates.ts';
+import { insertEvent, type NewEvent } from './events.ts';
+import { insertOperation, type NewOperation } from './operations.ts';
+
+/** Outputs a finished create (or later update) writes onto the cluster and its nodegroups. */
+export interface ClusterOutputsRecord {
+  api_address: string | null;
+  coe_version: string | null;
+  container_version: string | null;
+  /** Addresses per nodegroup name. */
+  addresses: Record<string, string[]>;
+}
+
+export class ClusterRepository {
+  readonly #db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  /** Inserts the cluster, its CA, its nodegroups, its create operation and first event in ONE transaction. */
+  async createWithOperation(
+    cluster: Omit<Cluster, 'id'>,
+    nodegroups: Omit<Nodegroup, 'id'>[],
+    op: NewOperation,
+    event: NewEvent,
+    ca: StoredCert,
+  ): Promise<void> {
+    await this.#db.transaction().execute(async (tx) => {
+      await tx.insertInto('clusters').values(fromCluster(cluster)).execute();
+      await tx.insertInto('certificates').values({ cluster_id: cluster.uuid, kind: 'ca', ...ca, created_at: cluster.created_at }).execute();
+      for (const ng of nodegroups) await tx.insertInto('nodegroups').values(fromNodegroup(ng)).execute();
+      await insertOperation(tx, op);
+      await insertEvent(tx, event);
+    });
+  }
+
+  async findVisible(caller: Caller, by: { uuid: string } | { name: string }): Promise<Cluster[]> {
+    let q = this.#db.selectFrom('clusters').selectAll();
+    q = 'uuid' in by ? q.where('uuid', '=', by.uuid) : q.where('name', '=', by.name);
+    if (!caller.isAdmin) q = q.where('project_id', '=', caller.projectId);
+    return (await q.orderBy('id').limit(2).execute()).map(toCluster);
+  }
+
+  async get(uuid: string): Promise<Cluster | undefined> {
+    const row = await this.#db.selectFrom('clusters').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+    return row && toCluster(row);
+  }
+
+  async list(caller: Caller, page: PageRequest): Promise<Cluster[]> {
+    let q = this.#db.selectFrom('clusters').selectAll();
+    if (!caller.isAdmin) q = q.where('project_id', '=', caller.projectId);
+    return (await applyPage(q, 'clusters', page).execute()).map(toCluster);
+  }
+
+  async markerOf(uuid: string, sortKey: string): Promise<{ id: number; value: unknown } | undefined> {
+    const row = await this.#db.selectFrom('clusters').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+    return row && { id: Number(row.id), value: (row as Record<string, unknown>)[sortKey] };
+  }
+
+  async nodegroups(clusterUuids: readonly string[]): Promise<Nodegroup[]> {
+    if (clusterUuids.length === 0) return [];
+    const rows = await this.#db.selectFrom('nodegroups').selectAll().where('cluster_id', 'in', clusterUuids).orderBy('id').execute();
+    return rows.map(toNodegroup);
+  }
+
+  /**
+   * Starts a delete in one transaction: cancels any active operation (its worker notices at its next lease renewal),
+   * queues the delete, marks the cluster and its nodegroups DELETE_IN_PROGRESS. Returns false when a delete is already queued.
+   */
+  async requestDelete(uuid: string, op: NewOperation, event: NewEvent, now: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (tx) => {
+      const active = await tx
+        .selectFrom('operations')
+        .select(['id', 'kind'])
+        .where('cluster_id', '=', uuid)
+        .where('state', 'in', ['pending', 'running'])
+        .execute();
+      if (active.some((o) => o.kind === 'cluster_delete')) return false;
+      if (active.length > 0) {
+        await tx.updateTable('operations').set({ state: 'cancelled', updated_at: now }).where('id', 'in', active.map((o) => o.id)).execute();
+      }
+      await insertOperation(tx, op);
+      await tx.updateTable('clusters').set({ status: 'DELETE_IN_PROGRESS', status_reason: null, updated_at: now }).where('uuid', '=', uuid).execute();
+      await tx.updateTable('nodegroups').set({ status: 'DELETE_IN_PROGRESS', status_reason: null, updated_at: now }).where('cluster_id', '=', uuid).execute();
+      await insertEvent(tx, event);
+      return true;
+    });
+  }
+
+  /** Records a terminal or intermediate status with its reason, for the cluster and its nodegroups. */
+  async setStatus(uuid: string, status: string, reason: string | null, now: string, tx?: Transaction<Database>): Promise<void> {
+    const db = tx ?? this.#db;
+    await db.updateTable('clusters').set({ status, status_reason: reason, updated_at: now }).where('uuid', '=', uuid).execute();
+    await db.updateTable('nodegroups').set({ status, status_reason: reason, updated_at: now }).where('cluster_id', '=', uuid).execute();
+  }
+
+  async saveDriverState(uuid: string, state: Record<string, unknown>): Promise<void> {
+    await this.#db.updateTable('clusters').set({ driver_state: JSON.stringify(state) }).where('uuid', '=', uuid).execute();
+  }
+
+  /** Writes the outputs and the final status of a successful operation, closing the operation, in one transaction. */
+  async complete(uuid: string, status: string, outputs: ClusterOutputsRecord, op: Operation, event: NewEvent, now: string): Promise<void> {
+    await this.#db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('clusters')
+        .set({ api_address: outputs.api_address, coe_version: outputs.coe_version, container_version: outputs.container_version, updated_at: now })
+        .where('uuid', '=', uuid)
+        .execute();
+      for (const [name, addresses] of Object.entries(outputs.addresses)) {
+        await tx.updateTable('nodegroups').set({ node_addresses: JSON.stringify(addresses) }).where('cluster_id', '=', uuid).where('name', '=', name).execute();
+      }
+      await this.setStatus(uuid, status, null, now, tx);
+      await tx.updateTable('operations').set({ state: 'done', owner: null, lease_until: null, error: null, updated_at: now }).where('id', '=', op.id).execute();
+      await insertEvent(tx, event);
+    });
+  }
+
+  /** Records a failure: *_FAILED status with the reason, operation failed, event — in one transaction. */
+  async fail(uuid: string, status: string, reason: string, op: Operation, event: NewEvent, now: string): Promise<void> {
+    await this.#db.transaction().execute(async (tx) => {
+      await this.setStatus(uuid, status, reason, now, tx);
+      await tx.updateTable('operations').set({ state: 'failed', owner: null, lease_until: null, error: reason, updated_at: now }).where('id', '=', op.id).execute();
+      await insertEvent(tx, event);
+    });
+  }
+
+  /** Removes every row of a deleted cluster (cluster, nodegroups, certificates, events, operations) in one transaction. */
+  async purge(uuid: string): Promise<void> {
+    await this.#db.transaction().execute(async (tx) => {
+      for (const table of ['nodegroups', 'certificates', 'cluster_events', 'operations'] as const) {
+        await tx.deleteFrom(table).where('cluster_id', '=', uuid).execute();
+      }
+      await tx.deleteFrom('clusters').where('uuid', '=', uuid).execute();
+    });
+  }
+}

@@ -1,0 +1,101 @@
+/** @module Converts rows to domain records and back (0/1 ↔ boolean, JSON text ↔ objects). */
+import type { Selectable } from 'kysely';
+import type { Cluster, ClusterEvent, ClusterTemplate, EventLevel, Nodegroup, Operation, OperationKind, OperationState } from '../core/types.ts';
+import type { ClusterEventTable, ClusterTable, ClusterTemplateTable, NodegroupTable, OperationTable } from './schema.ts';
+
+const bool = (v: number | boolean): boolean => v === 1 || v === true;
+const json = <T>(v: string | null, fallback: T): T => (v === null || v === '' ? fallback : (JSON.parse(v) as T));
+
+export const BOOL_TEMPLATE_FIELDS = ['registry_enabled', 'tls_disabled', 'public', 'hidden', 'master_lb_enabled', 'floating_ip_enabled'] as const;
+
+export function toTemplate(r: Selectable<ClusterTemplateTable>): ClusterTemplate {
+  return {
+    ...r,
+    id: Number(r.id),
+    labels: json(r.labels, {}),
+    registry_enabled: bool(r.registry_enabled),
+    tls_disabled: bool(r.tls_disabled),
+    public: bool(r.public),
+    hidden: bool(r.hidden),
+    master_lb_enabled: bool(r.master_lb_enabled),
+    floating_ip_enabled: bool(r.floating_ip_enabled),
+  };
+}
+
+/** The columns of a template record (everything but id). */
+export function fromTemplate(t: Omit<ClusterTemplate, 'id'>): Omit<ClusterTemplateTable, 'id'> {
+  return {
+    ...t,
+    labels: JSON.stringify(t.labels),
+    registry_enabled: t.registry_enabled ? 1 : 0,
+    tls_disabled: t.tls_disabled ? 1 : 0,
+    public: t.public ? 1 : 0,
+    hidden: t.hidden ? 1 : 0,
+    master_lb_enabled: t.master_lb_enabled ? 1 : 0,
+    floating_ip_enabled: t.floating_ip_enabled ? 1 : 0,
+  };
+}
+
+export function toCluster(r: Selectable<ClusterTable>): Cluster {
+  return {
+    ...r,
+    id: Number(r.id),
+    labels: json(r.labels, {}),
+    health_status_reason: json(r.health_status_reason, null),
+    floating_ip_enabled: bool(r.floating_ip_enabled),
+    master_lb_enabled: bool(r.master_lb_enabled),
+    driver_state: json(r.driver_state, {}),
+  };
+}
+
+export function fromCluster(c: Omit<Cluster, 'id'>): Omit<ClusterTable, 'id'> {
+  return {
+    ...c,
+    labels: JSON.stringify(c.labels),
+    health_status_reason: c.health_status_reason === null ? null : JSON.stringify(c.health_status_reason),
+    floating_ip_enabled: c.floating_ip_enabled ? 1 : 0,
+    master_lb_enabled: c.master_lb_enabled ? 1 : 0,
+    driver_state: JSON.stringify(c.driver_state),
+  };
+}
+
+export function toNodegroup(r: Selectable<NodegroupTable>): Nodegroup {
+  return {
+    ...r,
+    id: Number(r.id),
+    labels: json(r.labels, {}),
+    node_addresses: json(r.node_addresses, []),
+    is_default: bool(r.is_default),
+  };
+}
+
+export function fromNodegroup(n: Omit<Nodegroup, 'id'>): Omit<NodegroupTable, 'id'> {
+  return {
+    ...n,
+    labels: JSON.stringify(n.labels),
+    node_addresses: JSON.stringify(n.node_addresses),
+    is_default: n.is_default ? 1 : 0,
+  };
+}
+
+export function toOperation(r: Selectable<OperationTable>): Operation {
+  return {
+    id: Number(r.id),
+    uuid: r.uuid,
+    cluster_id: r.cluster_id,
+    kind: r.kind as OperationKind,
+    state: r.state as OperationState,
+    owner: r.owner,
+    lease_until: r.lease_until === null ? null : Number(r.lease_until),
+    not_before: Number(r.not_before),
+    deadline: Number(r.deadline),
+    attempt: r.attempt,
+    phase: r.phase,
+    error: r.error,
+    created_at: r.created_at,
+  };
+}
+
+export function toEvent(r: Selectable<ClusterEventTable>): ClusterEvent {
+  return { ...r, id: Number(r.id), level: r.level as EventLevel };
+}

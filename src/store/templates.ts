@@ -1,0 +1,72 @@
+/** @module Cluster template repository. Visibility: own project, plus public templates; admins see all. */
+import type { Kysely } from 'kysely';
+import type { Caller, ClusterTemplate } from '../core/types.ts';
+import { applyPage, type PageRequest } from './page.ts';
+import { fromTemplate, toTemplate } from './rows.ts';
+import type { Database } from './schema.ts';
+
+export class TemplateRepository {
+  readonly #db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async insert(t: Omit<ClusterTemplate, 'id'>): Promise<ClusterTemplate> {
+    const row = await this.#db.insertInto('cluster_templates').values(fromTemplate(t)).returningAll().executeTakeFirstOrThrow();
+    return toTemplate(row);
+  }
+
+  /** Single-object lookups see own-project templates and any public one (hidden or not); admins see all. */
+  async findVisible(caller: Caller, by: { uuid: string } | { name: string }): Promise<ClusterTemplate[]> {
+    let q = this.#db.selectFrom('cluster_templates').selectAll();
+    q = 'uuid' in by ? q.where('uuid', '=', by.uuid) : q.where('name', '=', by.name);
+    if (!caller.isAdmin) q = q.where((eb) => eb.or([eb('project_id', '=', caller.projectId), eb('public', '=', 1)]));
+    return (await q.orderBy('id').limit(2).execute()).map(toTemplate);
+  }
+
+  async getByUuid(uuid: string): Promise<ClusterTemplate | undefined> {
+    const row = await this.#db.selectFrom('cluster_templates').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+    return row && toTemplate(row);
+  }
+
+  /** Lists own-project templates plus public, non-hidden ones; admins see every template. */
+  async list(caller: Caller, page: PageRequest): Promise<ClusterTemplate[]> {
+    let q = this.#db.selectFrom('cluster_templates').selectAll();
+    if (!caller.isAdmin) {
+      q = q.where((eb) =>
+        eb.or([eb('project_id', '=', caller.projectId), eb.and([eb('public', '=', 1), eb('hidden', '=', 0)])]),
+      );
+    }
+    return (await applyPage(q, 'cluster_templates', page).execute()).map(toTemplate);
+  }
+
+  async markerOf(uuid: string, sortKey: string): Promise<{ id: number; value: unknown } | undefined> {
+    const row = await this.#db.selectFrom('cluster_templates').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+    return row && { id: Number(row.id), value: (row as Record<string, unknown>)[sortKey] };
+  }
+
+  async update(id: number, t: Omit<ClusterTemplate, 'id'>): Promise<ClusterTemplate> {
+    const row = await this.#db
+      .updateTable('cluster_templates')
+      .set(fromTemplate(t))
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toTemplate(row);
+  }
+
+  /** Deletes the template unless a cluster references it; returns false when referenced (checked in the same transaction). */
+  async deleteUnlessReferenced(t: ClusterTemplate): Promise<boolean> {
+    return this.#db.transaction().execute(async (tx) => {
+      const used = await tx.selectFrom('clusters').select('id').where('cluster_template_id', '=', t.uuid).limit(1).executeTakeFirst();
+      if (used) return false;
+      await tx.deleteFrom('cluster_templates').where('id', '=', t.id).execute();
+      return true;
+    });
+  }
+
+  async isReferenced(uuid: string): Promise<boolean> {
+    const used = await this.#db.selectFrom('clusters').select('id').where('cluster_template_id', '=', uuid).limit(1).executeTakeFirst();
+    return used !== undefined;
+  }
+}
