@@ -25,7 +25,7 @@ wait_for() {  # wait_for seconds description command...
 }
 
 ensure_docker() {
-  need_pkgs docker.io debootstrap iptables tar curl
+  need_pkgs docker.io debootstrap iptables tar curl busybox-static
   local ping=(curl -sf --unix-socket /var/run/docker.sock http://localhost/_ping)
   "${ping[@]}" >/dev/null 2>&1 && return 0
   log "starting dockerd"

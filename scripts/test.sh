@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite: installs and starts what the tests need (idempotently), then type-checks, lints and runs
+# every unit and integration test against the real Docker engine, PostgreSQL and clients.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[test] installing npm dependencies" >&2
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+bash scripts/ensure-system.sh docker postgres clients
+bin/magnetar image build --if-missing >&2
+
+echo "[test] typecheck and lint" >&2
+tsc -p tsconfig.json
+eslint --max-warnings 0 .
+
+echo "[test] unit and integration tests" >&2
+exec node --test --test-concurrency=2 --test-timeout=600000 'test/**/*.test.ts'
