@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "[test] installing npm dependencies" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  npm install --no-audit --no-fund --loglevel=error >&2   # see bin/magnetar for why not npm ci
 fi
 export PATH="$PWD/node_modules/.bin:$PATH"
 
