@@ -1,6 +1,6 @@
 /** @module The HTTP edge: Fastify with Magnum's routing rules, microversions, identity, and one error mapper. */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { MagnumError } from '../core/errors.ts';
 import { callerFromHeaders } from './caller.ts';
@@ -20,7 +20,7 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
   const routes: { method: string; re: RegExp }[] = [];
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger | undefined,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     genReqId: () => `req-${randomUUID()}`,
     bodyLimit: 1024 * 1024,
@@ -34,6 +34,8 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
   });
 
   app.setValidatorCompiler(makeValidatorCompiler());
+  // Magnum parses bodies only as JSON (415 otherwise); Fastify's built-in text/plain parser would let them through.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(['text/javascript', 'application/javascript'], { parseAs: 'string' }, (_req, body, done) => {
     try {
       done(null, JSON.parse(body as string));
@@ -74,6 +76,8 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
   });
 
   app.setNotFoundHandler(async (req, reply) => {
+    // Errors raised while routing carry no version headers (Magnum: Pecan raises them before the version hook runs).
+    for (const h of Object.keys(versionHeaders(MIN_VERSION))) reply.removeHeader(h);
     const path = req.url.split('?')[0] ?? '/';
     const other = routes.filter((r) => r.re.test(path)).map((r) => r.method);
     if (other.length > 0) {
