@@ -21,6 +21,7 @@ import { hostUrl } from '../links.ts';
 import { nextLink, parsePage, type PageQuery } from '../pagination.ts';
 import { authorize } from '../policy.ts';
 import { resolveOne } from '../resolve.ts';
+import { makeValidatorCompiler, validationError } from '../validation.ts';
 import { TEMPLATE_POLICIES } from './policy.ts';
 import { TEMPLATE_SORT_KEYS, templateBodySchema, templateListQuery } from './schema.ts';
 import { templateView } from './view.ts';
@@ -36,6 +37,8 @@ export function findTemplate(deps: ApiDeps, caller: Caller, ident: string): Prom
 export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const policy = (action: string, req: FastifyRequest, t?: ClusterTemplate): void =>
     authorize(TEMPLATE_POLICIES, action, req.caller, t);
+  // A patched template is re-validated as a full resource (types, ranges, patterns), without POST's integer coercion.
+  const validatePatched = makeValidatorCompiler()({ schema: templateBodySchema, httpPart: 'body' });
 
   app.post<{ Body: Body }>(
     '/v1/clustertemplates',
@@ -106,6 +109,7 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
         if (typeof body[k] === 'number') body[k] = String(body[k]);
       }
       coerceBody(body, { properties: Object.fromEntries(Object.entries(templateBodySchema.properties).filter(([, p]) => 'type' in p && p.type === 'boolean')) });
+      if (!validatePatched(body)) throw validationError(validatePatched.errors ?? [], 'body', 'cluster_template', body);
       const next = await buildTemplate(deps, req.caller, { ...body, uuid: t.uuid }, t);
       const changed = Object.keys(next).filter((k) => JSON.stringify((next as unknown as Body)[k]) !== JSON.stringify((t as unknown as Body)[k]));
       if ((next.public !== t.public && next.public) || next.hidden !== t.hidden || (next.public !== t.public && !req.caller.isAdmin)) {

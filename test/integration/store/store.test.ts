@@ -22,7 +22,12 @@ const PG_URL = 'postgresql://magnetar:magnetar@127.0.0.1:5432/magnetar_test';
 const TABLES = ['cluster_templates', 'clusters', 'nodegroups', 'operations', 'cluster_events', 'certificates'] as const;
 const CA = { cert_pem: '-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n', key_sealed: 'v1:iv:tag:ct' };
 
-const caller = (projectId: string, isAdmin = false): Caller => ({ userId: `user-${projectId}`, projectId, roles: isAdmin ? ['admin'] : ['member'], isAdmin });
+const caller = (projectId: string, isAdmin = false): Caller => ({
+  userId: `user-${projectId}`,
+  projectId,
+  roles: isAdmin ? ['admin'] : ['member'],
+  isAdmin,
+});
 
 let seq = 0;
 /** A template record owned by `projectId`. */
@@ -90,19 +95,35 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
     });
 
     const count = async (table: (typeof TABLES)[number]): Promise<number> => {
-      const r = await db.kysely.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+      const r = await db.kysely
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(r.n);
     };
 
     /** Creates a cluster of template `t` with its create operation; returns the cluster uuid. */
-    async function createCluster(t: ClusterTemplate, project = t.project_id, mutate?: (ngs: Omit<Nodegroup, 'id'>[]) => void): Promise<string> {
+    async function createCluster(
+      t: ClusterTemplate,
+      project = t.project_id,
+      mutate?: (ngs: Omit<Nodegroup, 'id'>[]) => void,
+    ): Promise<string> {
       const now = new Date().toISOString();
-      const { cluster, nodegroups } = newCluster(t, { cluster_template_id: t.uuid }, caller(project), { zeroNodesAllowed: false, now });
+      const { cluster, nodegroups } = newCluster(t, { cluster_template_id: t.uuid }, caller(project), {
+        zeroNodesAllowed: false,
+        now,
+      });
       mutate?.(nodegroups);
       await store.clusters.createWithOperation(
         cluster,
         nodegroups,
-        { uuid: randomUUID(), cluster_id: cluster.uuid, kind: 'cluster_create', deadline: Date.now() + 3_600_000, created_at: now },
+        {
+          uuid: randomUUID(),
+          cluster_id: cluster.uuid,
+          kind: 'cluster_create',
+          deadline: Date.now() + 3_600_000,
+          created_at: now,
+        },
         { cluster_id: cluster.uuid, phase: 'accepted', level: 'info', message: 'create accepted', at: now },
         CA,
       );
@@ -133,7 +154,12 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
 
     void describe('templates', () => {
       test('round-trips every attribute, with booleans and labels restored', async () => {
-        const rec = templateRecord('pa', { public: true, tls_disabled: true, labels: { a: '1', b: 'True' }, docker_volume_size: 5 });
+        const rec = templateRecord('pa', {
+          public: true,
+          tls_disabled: true,
+          labels: { a: '1', b: 'True' },
+          docker_volume_size: 5,
+        });
         const saved = await store.templates.insert(rec);
         assert.equal(typeof saved.id, 'number');
         assert.deepEqual({ ...saved, id: 0 }, { ...rec, id: 0 });
@@ -145,7 +171,8 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
         const otherPrivate = await store.templates.insert(templateRecord('pb'));
         const otherPublicHidden = await store.templates.insert(templateRecord('pb', { public: true, hidden: true }));
         const a = caller('pa');
-        const find = async (c: Caller, uuid: string): Promise<string[]> => (await store.templates.findVisible(c, { uuid })).map((t) => t.uuid);
+        const find = async (c: Caller, uuid: string): Promise<string[]> =>
+          (await store.templates.findVisible(c, { uuid })).map((t) => t.uuid);
         assert.deepEqual(await find(a, own.uuid), [own.uuid]);
         assert.deepEqual(await find(a, otherPrivate.uuid), []);
         assert.deepEqual(await find(a, otherPublicHidden.uuid), [otherPublicHidden.uuid]);
@@ -193,11 +220,18 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
         const names = ['c', 'a', 'e', 'b', 'c', 'd'];
         const saved: ClusterTemplate[] = [];
         for (const name of names) saved.push(await store.templates.insert(templateRecord('pa', { name })));
-        const want = [...saved].sort((x, y) => (x.name === y.name ? y.id - x.id : x.name < y.name ? 1 : -1)).map((t) => `${t.name}#${t.id}`);
+        const want = [...saved]
+          .sort((x, y) => (x.name === y.name ? y.id - x.id : x.name < y.name ? 1 : -1))
+          .map((t) => `${t.name}#${t.id}`);
         const got: string[] = [];
         let marker: PageRequest['marker'];
         for (;;) {
-          const items = await store.templates.list(caller('pa'), { limit: 4, sortKey: 'name', sortDir: 'desc', marker });
+          const items = await store.templates.list(caller('pa'), {
+            limit: 4,
+            sortKey: 'name',
+            sortDir: 'desc',
+            marker,
+          });
           got.push(...items.map((t) => `${t.name}#${t.id}`));
           if (items.length < 4) break;
           marker = await store.templates.markerOf(items[items.length - 1]?.uuid ?? '', 'name');
@@ -214,7 +248,12 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
       test('update rewrites the row and deleteUnlessReferenced refuses while a cluster uses the template', async () => {
         const t = await store.templates.insert(templateRecord('pa'));
         const { id: _id, ...rest } = t;
-        const updated = await store.templates.update(t.id, { ...rest, name: 'renamed', labels: { z: '9' }, updated_at: new Date().toISOString() });
+        const updated = await store.templates.update(t.id, {
+          ...rest,
+          name: 'renamed',
+          labels: { z: '9' },
+          updated_at: new Date().toISOString(),
+        });
         assert.equal(updated.name, 'renamed');
         assert.deepEqual(updated.labels, { z: '9' });
         const clusterId = await createCluster(t);
@@ -237,15 +276,24 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
         assert.deepEqual(c?.labels, { k: 'v' });
         assert.deepEqual(c?.driver_state, {});
         const ngs = await store.clusters.nodegroups([uuid]);
-        assert.deepEqual(ngs.map((n) => [n.name, n.role, n.node_count, n.is_default]), [
-          ['default-master', 'master', 1, true],
-          ['default-worker', 'worker', 1, true],
-        ]);
+        assert.deepEqual(
+          ngs.map((n) => [n.name, n.role, n.node_count, n.is_default]),
+          [
+            ['default-master', 'master', 1, true],
+            ['default-worker', 'worker', 1, true],
+          ],
+        );
         assert.deepEqual({ ...(await store.certificates.get(uuid, 'ca')) }, CA);
         const ops = await store.operations.active(uuid);
-        assert.deepEqual(ops.map((o) => [o.kind, o.state, o.owner, o.attempt]), [['cluster_create', 'pending', null, 0]]);
+        assert.deepEqual(
+          ops.map((o) => [o.kind, o.state, o.owner, o.attempt]),
+          [['cluster_create', 'pending', null, 0]],
+        );
         const events = await store.events.list(uuid);
-        assert.deepEqual(events.map((e) => [e.phase, e.level, e.message]), [['accepted', 'info', 'create accepted']]);
+        assert.deepEqual(
+          events.map((e) => [e.phase, e.level, e.message]),
+          [['accepted', 'info', 'create accepted']],
+        );
       });
 
       test('createWithOperation leaves nothing behind when a write inside fails', async () => {
@@ -269,8 +317,14 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
         assert.deepEqual((await store.clusters.findVisible(caller('pa'), { uuid: a })).length, 1);
         assert.deepEqual((await store.clusters.findVisible(caller('x', true), { uuid: b })).length, 1);
         const page: PageRequest = { limit: 10, sortKey: 'id', sortDir: 'desc' };
-        assert.deepEqual((await store.clusters.list(caller('pb'), page)).map((c) => c.uuid), [b]);
-        assert.deepEqual((await store.clusters.list(caller('x', true), page)).map((c) => c.uuid), [b, a]);
+        assert.deepEqual(
+          (await store.clusters.list(caller('pb'), page)).map((c) => c.uuid),
+          [b],
+        );
+        assert.deepEqual(
+          (await store.clusters.list(caller('x', true), page)).map((c) => c.uuid),
+          [b, a],
+        );
       });
 
       test('complete writes outputs and node addresses and closes the operation', async () => {
@@ -278,13 +332,28 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
         const uuid = await createCluster(t);
         const op = await store.operations.claim('w1', 10_000);
         assert.ok(op);
-        const outputs = { api_address: 'tcp://127.0.0.1:1', coe_version: '24', container_version: '24', addresses: { 'default-worker': ['10.0.0.3'] } };
-        await store.clusters.complete(uuid, 'CREATE_COMPLETE', outputs, op, { cluster_id: uuid, phase: 'ready', level: 'info', message: 'done' }, new Date().toISOString());
+        const outputs = {
+          api_address: 'tcp://127.0.0.1:1',
+          coe_version: '24',
+          container_version: '24',
+          addresses: { 'default-worker': ['10.0.0.3'] },
+        };
+        await store.clusters.complete(
+          uuid,
+          'CREATE_COMPLETE',
+          outputs,
+          op,
+          { cluster_id: uuid, phase: 'ready', level: 'info', message: 'done' },
+          new Date().toISOString(),
+        );
         assert.equal((await store.clusters.get(uuid))?.status, 'CREATE_COMPLETE');
-        assert.deepEqual((await store.clusters.nodegroups([uuid])).map((n) => [n.status, n.node_addresses]), [
-          ['CREATE_COMPLETE', []],
-          ['CREATE_COMPLETE', ['10.0.0.3']],
-        ]);
+        assert.deepEqual(
+          (await store.clusters.nodegroups([uuid])).map((n) => [n.status, n.node_addresses]),
+          [
+            ['CREATE_COMPLETE', []],
+            ['CREATE_COMPLETE', ['10.0.0.3']],
+          ],
+        );
         assert.equal((await store.operations.get(op.id))?.state, 'done');
         assert.deepEqual(await store.operations.active(uuid), []);
       });
@@ -329,14 +398,25 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
         await store.operations.release(op, 'owner-b', { state: 'done', error: null });
         assert.equal((await store.operations.get(op.id))?.state, 'running');
         const notBefore = Date.now() + 60_000;
-        await store.operations.release(op, 'owner-a', { state: 'retry', notBefore, error: 'engine busy', phase: 'nodes' });
+        await store.operations.release(op, 'owner-a', {
+          state: 'retry',
+          notBefore,
+          error: 'engine busy',
+          phase: 'nodes',
+        });
         const pending = await store.operations.get(op.id);
-        assert.deepEqual([pending?.state, pending?.owner, pending?.lease_until, pending?.not_before, pending?.error], ['pending', null, null, notBefore, 'engine busy']);
+        assert.deepEqual(
+          [pending?.state, pending?.owner, pending?.lease_until, pending?.not_before, pending?.error],
+          ['pending', null, null, notBefore, 'engine busy'],
+        );
         assert.equal(await store.operations.claim('owner-b', 200), undefined);
         const again = await store.operations.claim('owner-b', 200, notBefore);
         assert.equal(again?.id, op.id);
         await store.operations.release(again as Operation, 'owner-b', { state: 'failed', error: 'gave up' });
-        assert.deepEqual([(await store.operations.get(op.id))?.state, (await store.operations.get(op.id))?.error], ['failed', 'gave up']);
+        assert.deepEqual(
+          [(await store.operations.get(op.id))?.state, (await store.operations.get(op.id))?.error],
+          ['failed', 'gave up'],
+        );
         assert.equal(await store.operations.claim('owner-c', 200), undefined);
       });
 
@@ -346,20 +426,53 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
         const create = await store.operations.claim('owner-a', 300);
         assert.equal(create?.kind, 'cluster_create');
         const now = new Date().toISOString();
-        assert.equal(await store.clusters.requestDelete(uuid, deleteOp(uuid), { cluster_id: uuid, phase: 'accepted', level: 'info', message: 'delete accepted' }, now), true);
+        assert.equal(
+          await store.clusters.requestDelete(
+            uuid,
+            deleteOp(uuid),
+            { cluster_id: uuid, phase: 'accepted', level: 'info', message: 'delete accepted' },
+            now,
+          ),
+          true,
+        );
         assert.equal((await store.operations.get(create?.id ?? 0))?.state, 'cancelled');
-        assert.equal(await store.operations.renew(create as Operation, 'owner-a', 300), false, 'the create worker learns it was cancelled');
+        assert.equal(
+          await store.operations.renew(create as Operation, 'owner-a', 300),
+          false,
+          'the create worker learns it was cancelled',
+        );
         assert.equal((await store.clusters.get(uuid))?.status, 'DELETE_IN_PROGRESS');
-        assert.deepEqual((await store.clusters.nodegroups([uuid])).map((n) => n.status), ['DELETE_IN_PROGRESS', 'DELETE_IN_PROGRESS']);
-        assert.deepEqual((await store.operations.active(uuid)).map((o) => [o.kind, o.state]), [['cluster_delete', 'pending']]);
-        assert.equal(await store.operations.claim('owner-b', 10_000), undefined, 'the cancelled create still holds a live lease');
-        assert.equal(await store.clusters.requestDelete(uuid, deleteOp(uuid), { cluster_id: uuid, phase: 'accepted', level: 'info', message: 'again' }, now), false);
+        assert.deepEqual(
+          (await store.clusters.nodegroups([uuid])).map((n) => n.status),
+          ['DELETE_IN_PROGRESS', 'DELETE_IN_PROGRESS'],
+        );
+        assert.deepEqual(
+          (await store.operations.active(uuid)).map((o) => [o.kind, o.state]),
+          [['cluster_delete', 'pending']],
+        );
+        assert.equal(
+          await store.operations.claim('owner-b', 10_000),
+          undefined,
+          'the cancelled create still holds a live lease',
+        );
+        assert.equal(
+          await store.clusters.requestDelete(
+            uuid,
+            deleteOp(uuid),
+            { cluster_id: uuid, phase: 'accepted', level: 'info', message: 'again' },
+            now,
+          ),
+          false,
+        );
         assert.equal(await count('operations'), 2, 'a second delete request queues nothing');
         await sleep(400);
         const del = await store.operations.claim('owner-b', 10_000);
         assert.equal(del?.kind, 'cluster_delete');
         assert.equal(del?.owner, 'owner-b');
-        assert.deepEqual((await store.events.list(uuid)).map((e) => e.message), ['create accepted', 'delete accepted']);
+        assert.deepEqual(
+          (await store.events.list(uuid)).map((e) => e.message),
+          ['create accepted', 'delete accepted'],
+        );
       });
 
       test('purge removes every row of the cluster', async () => {
@@ -377,7 +490,8 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
         const clusters: string[] = [];
         for (let i = 0; i < 5; i++) clusters.push(await createCluster(t));
         // On PostgreSQL the second owner is a separate connection pool, like a second conductor process.
-        const other = engine === 'postgres' ? new Store(await openDb({ url: url(), migrate: false, poolSize: 10 })) : store;
+        const other =
+          engine === 'postgres' ? new Store(await openDb({ url: url(), migrate: false, poolSize: 10 })) : store;
         try {
           const claims = [
             ...Array.from({ length: 10 }, () => store.operations.claim('owner-a', 30_000)),

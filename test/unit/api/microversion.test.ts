@@ -23,9 +23,17 @@ void describe('negotiate', () => {
   for (const [name, header, want] of ok) test(name, () => assert.equal(version(negotiate(header)), want));
 
   const unsupported: [string, string, RegExp][] = [
-    ['refuses 1.11 as an unsupported minor', '1.11', /^Version 1\.11 was requested but the minor version is not supported by this service\. The supported version range is: \[container-infra 1\.1, container-infra 1\.10\]\.$/],
+    [
+      'refuses 1.11 as an unsupported minor',
+      '1.11',
+      /^Version 1\.11 was requested but the minor version is not supported by this service\. The supported version range is: \[container-infra 1\.1, container-infra 1\.10\]\.$/,
+    ],
     ['refuses 1.0 as an unsupported minor', '1.0', /^Version 1\.0 was requested but the minor version/],
-    ['refuses 2.0 as a mutually exclusive major', '2.0', /^Mutually exclusive versions requested\. Version 2\.0 requested but not supported by this service\.The supported version range is: \[container-infra 1\.1, container-infra 1\.10\]\.$/],
+    [
+      'refuses 2.0 as a mutually exclusive major',
+      '2.0',
+      /^Mutually exclusive versions requested\. Version 2\.0 requested but not supported by this service\.The supported version range is: \[container-infra 1\.1, container-infra 1\.10\]\.$/,
+    ],
   ];
   for (const [name, value, description] of unsupported) {
     test(name, () => {
@@ -57,7 +65,11 @@ void describe('negotiate', () => {
     ['refuses a single token', '1.5', 'Invalid value for OpenStack-API-Version header'],
     ['refuses three tokens', 'container-infra 1.5 extra', 'Invalid value for OpenStack-API-Version header'],
     ['refuses another service name', 'compute 1.5', 'Invalid service type for OpenStack-API-Version header'],
-    ['refuses the service name in another case', 'Container-Infra 1.5', 'Invalid service type for OpenStack-API-Version header'],
+    [
+      'refuses the service name in another case',
+      'Container-Infra 1.5',
+      'Invalid service type for OpenStack-API-Version header',
+    ],
     ['refuses a non-numeric version', 'container-infra 1.x', 'Invalid value for OpenStack-API-Version header'],
     ['refuses a version with three parts', 'container-infra 1.5.1', 'Invalid value for OpenStack-API-Version header'],
     ['refuses an empty header', '', 'Invalid value for OpenStack-API-Version header'],

@@ -22,7 +22,8 @@ function refuses(opts: Parameters<typeof loadConfig>[0], ...fragments: string[])
     () => loadConfig(opts),
     (e: unknown) => {
       assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-      for (const f of fragments) assert.ok(e.message.includes(f), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(f)}`);
+      for (const f of fragments)
+        assert.ok(e.message.includes(f), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(f)}`);
       return true;
     },
   );
@@ -54,7 +55,9 @@ void describe('loadConfig', () => {
   });
 
   test('reads nested sections and top-level keys from the YAML file', () => {
-    const file = yamlFile('api:\n  port: 9600\n  max_limit: 50\nstate_dir: /tmp/ms\nconductor:\n  lease_seconds: 4\n  enabled: false\ndrivers:\n  disabled: [swarm-local]\n');
+    const file = yamlFile(
+      'api:\n  port: 9600\n  max_limit: 50\nstate_dir: /tmp/ms\nconductor:\n  lease_seconds: 4\n  enabled: false\ndrivers:\n  disabled: [swarm-local]\n',
+    );
     const c = loadConfig({ file, env: {} });
     assert.equal(c.api.port, 9600);
     assert.equal(c.api.maxLimit, 50);
@@ -72,7 +75,14 @@ void describe('loadConfig', () => {
 
   test('lets the environment override the file', () => {
     const file = yamlFile('api:\n  port: 9600\ndatabase:\n  url: postgresql://file/db\n');
-    const c = loadConfig({ file, env: { MAGNETAR_PORT: '9700', MAGNETAR_DATABASE_URL: 'postgresql://env/db', MAGNETAR_DEFAULT_ROLES: 'member, reader' } });
+    const c = loadConfig({
+      file,
+      env: {
+        MAGNETAR_PORT: '9700',
+        MAGNETAR_DATABASE_URL: 'postgresql://env/db',
+        MAGNETAR_DEFAULT_ROLES: 'member, reader',
+      },
+    });
     assert.equal(c.api.port, 9700);
     assert.equal(c.databaseUrl, 'postgresql://env/db');
     assert.deepEqual(c.auth.defaultRoles, ['member', 'reader']);
@@ -84,7 +94,11 @@ void describe('loadConfig', () => {
 
   test('lets flags override the environment and the file', () => {
     const file = yamlFile('api:\n  port: 9600\n  host: 0.0.0.0\n');
-    const c = loadConfig({ file, env: { MAGNETAR_PORT: '9700' }, flags: { 'api.port': '9800', 'api.host': undefined, 'conductor.enabled': false } });
+    const c = loadConfig({
+      file,
+      env: { MAGNETAR_PORT: '9700' },
+      flags: { 'api.port': '9800', 'api.host': undefined, 'conductor.enabled': false },
+    });
     assert.equal(c.api.port, 9800);
     assert.equal(c.api.host, '0.0.0.0');
     assert.equal(c.conductor.enabled, false);
@@ -96,7 +110,12 @@ void describe('loadConfig', () => {
   });
 
   test('refuses a non-integer port from the environment naming the key, the value and the variable', () => {
-    refuses({ env: { MAGNETAR_PORT: 'abc' } }, 'api.port must be an integer', '"abc"', 'environment variable MAGNETAR_PORT');
+    refuses(
+      { env: { MAGNETAR_PORT: 'abc' } },
+      'api.port must be an integer',
+      '"abc"',
+      'environment variable MAGNETAR_PORT',
+    );
   });
 
   test('refuses an out-of-range port from a flag naming the key and the command line', () => {
@@ -109,11 +128,19 @@ void describe('loadConfig', () => {
   });
 
   test('refuses a bad boolean naming the key', () => {
-    refuses({ env: { MAGNETAR_CONDUCTOR: 'maybe' } }, 'conductor.enabled must be a boolean', 'environment variable MAGNETAR_CONDUCTOR');
+    refuses(
+      { env: { MAGNETAR_CONDUCTOR: 'maybe' } },
+      'conductor.enabled must be a boolean',
+      'environment variable MAGNETAR_CONDUCTOR',
+    );
   });
 
   test('refuses a value outside the choices listing them', () => {
-    refuses({ env: { MAGNETAR_LOG_LEVEL: 'loud' } }, 'log.level must be one of fatal, error, warn, info, debug, trace, silent', 'MAGNETAR_LOG_LEVEL');
+    refuses(
+      { env: { MAGNETAR_LOG_LEVEL: 'loud' } },
+      'log.level must be one of fatal, error, warn, info, debug, trace, silent',
+      'MAGNETAR_LOG_LEVEL',
+    );
   });
 
   test('refuses a number where the file needs a string', () => {

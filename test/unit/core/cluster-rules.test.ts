@@ -53,8 +53,10 @@ function template(over: Partial<ClusterTemplate> = {}): ClusterTemplate {
 const make = (b: Partial<ClusterCreateBody>, t = template(), zeroNodesAllowed = false): ReturnType<typeof newCluster> =>
   newCluster(t, { cluster_template_id: t.uuid, ...b }, CALLER, { zeroNodesAllowed, now: NOW });
 
-const is400 = (code: string, message: RegExp) => (e: unknown): boolean =>
-  e instanceof MagnumError && e.status === 400 && e.code === code && message.test(e.message);
+const is400 =
+  (code: string, message: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof MagnumError && e.status === 400 && e.code === code && message.test(e.message);
 
 void describe('newCluster inheritance', () => {
   test('takes keypair, flavors, volume size, network and labels from the template when the body has none', () => {
@@ -72,7 +74,13 @@ void describe('newCluster inheritance', () => {
   });
 
   test('lets the body override keypair, flavors and docker_volume_size', () => {
-    const { cluster } = make({ keypair: 'kp-own', flavor_id: 'f', master_flavor_id: 'mf', docker_volume_size: 20, create_timeout: 5 });
+    const { cluster } = make({
+      keypair: 'kp-own',
+      flavor_id: 'f',
+      master_flavor_id: 'mf',
+      docker_volume_size: 20,
+      create_timeout: 5,
+    });
     assert.equal(cluster.keypair, 'kp-own');
     assert.equal(cluster.flavor_id, 'f');
     assert.equal(cluster.master_flavor_id, 'mf');
@@ -89,7 +97,11 @@ void describe('newCluster inheritance', () => {
   });
 
   test('merges the body labels over the template labels with merge_labels', () => {
-    assert.deepEqual(make({ labels: { b: 'two', c: true }, merge_labels: true }).cluster.labels, { a: '1', b: 'two', c: 'True' });
+    assert.deepEqual(make({ labels: { b: 'two', c: true }, merge_labels: true }).cluster.labels, {
+      a: '1',
+      b: 'two',
+      c: 'True',
+    });
   });
 
   test('keeps the template labels when the body labels are empty', () => {
@@ -119,11 +131,25 @@ void describe('newCluster default node groups', () => {
     assert.equal(nodegroups.length, 2);
     const [master, worker] = nodegroups;
     assert.deepEqual(
-      { name: master?.name, role: master?.role, count: master?.node_count, flavor: master?.flavor_id, min: master?.min_node_count, max: master?.max_node_count },
+      {
+        name: master?.name,
+        role: master?.role,
+        count: master?.node_count,
+        flavor: master?.flavor_id,
+        min: master?.min_node_count,
+        max: master?.max_node_count,
+      },
       { name: 'default-master', role: 'master', count: 1, flavor: 'm1.large', min: 1, max: null },
     );
     assert.deepEqual(
-      { name: worker?.name, role: worker?.role, count: worker?.node_count, flavor: worker?.flavor_id, min: worker?.min_node_count, max: worker?.max_node_count },
+      {
+        name: worker?.name,
+        role: worker?.role,
+        count: worker?.node_count,
+        flavor: worker?.flavor_id,
+        min: worker?.min_node_count,
+        max: worker?.max_node_count,
+      },
       { name: 'default-worker', role: 'worker', count: 3, flavor: 'm1.small', min: 0, max: null },
     );
     for (const ng of nodegroups) {
@@ -139,7 +165,10 @@ void describe('newCluster default node groups', () => {
   });
 
   test('defaults to one master and one worker', () => {
-    assert.deepEqual(make({}).nodegroups.map((n) => n.node_count), [1, 1]);
+    assert.deepEqual(
+      make({}).nodegroups.map((n) => n.node_count),
+      [1, 1],
+    );
   });
 
   test('takes the worker bounds from the min_node_count and max_node_count labels', () => {
@@ -151,7 +180,13 @@ void describe('newCluster default node groups', () => {
 
 void describe('newCluster refusals', () => {
   test('refuses zero workers before microversion 1.10', () => {
-    assert.throws(() => make({ node_count: 0 }), is400('ZeroNodeCountNotSupported', /^Resizing a nodegroup to zero is not supported in the provided microversion\.$/));
+    assert.throws(
+      () => make({ node_count: 0 }),
+      is400(
+        'ZeroNodeCountNotSupported',
+        /^Resizing a nodegroup to zero is not supported in the provided microversion\.$/,
+      ),
+    );
   });
 
   test('allows zero workers from microversion 1.10', () => {
@@ -159,7 +194,10 @@ void describe('newCluster refusals', () => {
   });
 
   test('refuses more than one master without a master load balancer', () => {
-    assert.throws(() => make({ master_count: 3 }), is400('InvalidParameterValue', /master_count must be 1 when master_lb_enabled is False/));
+    assert.throws(
+      () => make({ master_count: 3 }),
+      is400('InvalidParameterValue', /master_count must be 1 when master_lb_enabled is False/),
+    );
   });
 
   test('allows several masters when the body or the template enables the master load balancer', () => {
@@ -177,13 +215,22 @@ void describe('newCluster refusals', () => {
   test('refuses a node count outside the label bounds', () => {
     assert.throws(
       () => make({ node_count: 5, labels: { max_node_count: '4' } }),
-      is400('InvalidParameterValue', /node_count 5 is outside the allowed range: min_node_count = 0, max_node_count = 4/),
+      is400(
+        'InvalidParameterValue',
+        /node_count 5 is outside the allowed range: min_node_count = 0, max_node_count = 4/,
+      ),
     );
-    assert.throws(() => make({ node_count: 1, labels: { min_node_count: '2' } }), is400('InvalidParameterValue', /max_node_count = None/));
+    assert.throws(
+      () => make({ node_count: 1, labels: { min_node_count: '2' } }),
+      is400('InvalidParameterValue', /max_node_count = None/),
+    );
   });
 
   test('refuses a non-integer bound label naming it', () => {
-    assert.throws(() => make({ labels: { min_node_count: 'two' } }), is400('InvalidParameterValue', /Label min_node_count must be a non-negative integer, got 'two'/));
+    assert.throws(
+      () => make({ labels: { min_node_count: 'two' } }),
+      is400('InvalidParameterValue', /Label min_node_count must be a non-negative integer, got 'two'/),
+    );
   });
 
   test('refuses malformed body labels naming the field', () => {

@@ -53,7 +53,11 @@ void describe('parsePatch', () => {
   const bad: [string, unknown, RegExp][] = [
     ['a body that is not an array', { op: 'remove', path: '/name' }, /must be an array/],
     ['an operation that is not an object', ['remove'], /must be an object/],
-    ['an unknown attribute on an operation', [{ op: 'remove', path: '/name', from: '/x' }], /Unknown attribute for argument patch: from/],
+    [
+      'an unknown attribute on an operation',
+      [{ op: 'remove', path: '/name', from: '/x' }],
+      /Unknown attribute for argument patch: from/,
+    ],
     ['an unknown op', [{ op: 'move', path: '/name' }], /field\/attribute op\. Value: 'move'/],
     ['a missing op', [{ path: '/name' }], /field\/attribute op/],
     ['a path with a JSON-pointer escape', [{ op: 'remove', path: '/a~1b' }], /field\/attribute path/],
@@ -85,14 +89,32 @@ void describe('applyPatch', () => {
   });
 
   test('refuses add onto an attribute that already has a value', () => {
-    throws400(() => apply([{ op: 'add', path: '/name', value: 'x' }]), 'InvalidInput', /The attribute \/name has existed, please use 'replace'/);
+    throws400(
+      () => apply([{ op: 'add', path: '/name', value: 'x' }]),
+      'InvalidInput',
+      /The attribute \/name has existed, please use 'replace'/,
+    );
   });
 
   test('refuses add of a new attribute at the root', () => {
-    throws400(() => apply([{ op: 'add', path: '/flavor', value: 'x' }]), 'InvalidInput', /Adding a new attribute \/flavor to the root of the resource is not allowed/);
+    throws400(
+      () => apply([{ op: 'add', path: '/flavor', value: 'x' }]),
+      'InvalidInput',
+      /Adding a new attribute \/flavor to the root of the resource is not allowed/,
+    );
   });
 
-  for (const path of ['/uuid', '/id', '/links', '/created_at', '/updated_at', '/project_id', '/user_id', '/status', '/uuid/sub']) {
+  for (const path of [
+    '/uuid',
+    '/id',
+    '/links',
+    '/created_at',
+    '/updated_at',
+    '/project_id',
+    '/user_id',
+    '/status',
+    '/uuid/sub',
+  ]) {
     test(`refuses any operation on the internal path ${path}`, () => {
       for (const op of ['replace', 'remove']) {
         throws400(
@@ -105,7 +127,11 @@ void describe('applyPatch', () => {
   }
 
   test('refuses removing a mandatory attribute', () => {
-    throws400(() => apply([{ op: 'remove', path: '/image_id' }]), 'InvalidInput', /'\/image_id' is a mandatory attribute and can not be removed/);
+    throws400(
+      () => apply([{ op: 'remove', path: '/image_id' }]),
+      'InvalidInput',
+      /'\/image_id' is a mandatory attribute and can not be removed/,
+    );
   });
 
   test('allows replacing a mandatory attribute', () => {
@@ -124,8 +150,16 @@ void describe('applyPatch', () => {
   });
 
   test('refuses replacing or removing an attribute the document does not have', () => {
-    throws400(() => apply([{ op: 'replace', path: '/nope', value: 'x' }]), 'PatchError', /Couldn't apply patch .*Reason: can't replace a non-existent object 'nope'/);
-    throws400(() => apply([{ op: 'remove', path: '/nope' }]), 'PatchError', /can't remove a non-existent object 'nope'/);
+    throws400(
+      () => apply([{ op: 'replace', path: '/nope', value: 'x' }]),
+      'PatchError',
+      /Couldn't apply patch .*Reason: can't replace a non-existent object 'nope'/,
+    );
+    throws400(
+      () => apply([{ op: 'remove', path: '/nope' }]),
+      'PatchError',
+      /can't remove a non-existent object 'nope'/,
+    );
   });
 
   test('adds, replaces and removes single labels through nested paths', () => {
@@ -138,14 +172,28 @@ void describe('applyPatch', () => {
   });
 
   test('refuses nested paths into missing labels, scalars or deeper than one level', () => {
-    throws400(() => apply([{ op: 'remove', path: '/labels/zz' }]), 'PatchError', /can't remove a non-existent object 'zz'/);
-    throws400(() => apply([{ op: 'replace', path: '/labels/zz', value: 'x' }]), 'PatchError', /can't replace a non-existent object 'zz'/);
-    throws400(() => apply([{ op: 'replace', path: '/name/x', value: 'x' }]), 'PatchError', /path \/name\/x does not exist/);
+    throws400(
+      () => apply([{ op: 'remove', path: '/labels/zz' }]),
+      'PatchError',
+      /can't remove a non-existent object 'zz'/,
+    );
+    throws400(
+      () => apply([{ op: 'replace', path: '/labels/zz', value: 'x' }]),
+      'PatchError',
+      /can't replace a non-existent object 'zz'/,
+    );
+    throws400(
+      () => apply([{ op: 'replace', path: '/name/x', value: 'x' }]),
+      'PatchError',
+      /path \/name\/x does not exist/,
+    );
     throws400(() => apply([{ op: 'add', path: '/labels/a/b', value: 'x' }]), 'PatchError', /does not exist/);
   });
 
   test('parses a python-dict label string as magnumclient sends it', () => {
-    const out = apply([{ op: 'replace', path: '/labels', value: "{'a': 'b', 'n': 1, 't': True, 'f': False, 'z': None, 'q': \"it's\"}" }]);
+    const out = apply([
+      { op: 'replace', path: '/labels', value: "{'a': 'b', 'n': 1, 't': True, 'f': False, 'z': None, 'q': \"it's\"}" },
+    ]);
     assert.deepEqual(out.labels, { a: 'b', n: 1, t: true, f: false, z: null, q: "it's" });
   });
 

@@ -7,7 +7,13 @@ import { labelsDiff, normalizeLabels, parseBool } from '../../../src/core/labels
 
 void describe('normalizeLabels', () => {
   test('keeps strings and turns numbers and booleans into the strings Magnum stores', () => {
-    assert.deepEqual(normalizeLabels({ a: 'b', n: 3, f: 1.5, t: true, x: false }), { a: 'b', n: '3', f: '1.5', t: 'True', x: 'False' });
+    assert.deepEqual(normalizeLabels({ a: 'b', n: 3, f: 1.5, t: true, x: false }), {
+      a: 'b',
+      n: '3',
+      f: '1.5',
+      t: 'True',
+      x: 'False',
+    });
   });
 
   test('treats null and undefined as no labels', () => {
@@ -29,7 +35,12 @@ void describe('normalizeLabels', () => {
     test(name, () => {
       assert.throws(
         () => normalizeLabels(input),
-        (e: unknown) => e instanceof MagnumError && e.status === 400 && e.code === 'InvalidInput' && message.test(e.message) && e.message.includes('labels'),
+        (e: unknown) =>
+          e instanceof MagnumError &&
+          e.status === 400 &&
+          e.code === 'InvalidInput' &&
+          message.test(e.message) &&
+          e.message.includes('labels'),
       );
     });
   }

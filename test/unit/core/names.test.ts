@@ -6,8 +6,14 @@ import { canonicalUuid, generateName, isUuidLike } from '../../../src/core/names
 
 void describe('generateName', () => {
   test('builds <greek letter>-<n>-<kind> from the random source', () => {
-    assert.equal(generateName('cluster', () => 0), 'alpha-1-cluster');
-    assert.equal(generateName('template', () => 0.999999), 'omega-24-template');
+    assert.equal(
+      generateName('cluster', () => 0),
+      'alpha-1-cluster',
+    );
+    assert.equal(
+      generateName('template', () => 0.999999),
+      'omega-24-template',
+    );
   });
 
   test('always produces a name matching the cluster name pattern', () => {

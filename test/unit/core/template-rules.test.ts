@@ -13,8 +13,10 @@ import {
   checkVolumeDriver,
 } from '../../../src/core/template-rules.ts';
 
-const is400 = (message: RegExp) => (e: unknown): boolean =>
-  e instanceof MagnumError && e.status === 400 && e.code === 'InvalidParameterValue' && message.test(e.message);
+const is400 =
+  (message: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof MagnumError && e.status === 400 && e.code === 'InvalidParameterValue' && message.test(e.message);
 
 void describe('checkCoe', () => {
   for (const coe of ['kubernetes', 'swarm', 'swarm-mode', 'docker']) {
@@ -63,7 +65,10 @@ void describe('checkVolumeDriver', () => {
     assert.doesNotThrow(() => checkVolumeDriver('swarm', 'rexray'));
   });
   test('refuses an unsupported driver', () => {
-    assert.throws(() => checkVolumeDriver('swarm', 'cinder'), is400(/Volume driver type cinder is not supported, expecting a rexray\/unspecified/));
+    assert.throws(
+      () => checkVolumeDriver('swarm', 'cinder'),
+      is400(/Volume driver type cinder is not supported, expecting a rexray\/unspecified/),
+    );
     assert.throws(() => checkVolumeDriver('docker', 'rexray'), is400(/expecting a unspecified volume driver/));
   });
 });
@@ -71,7 +76,10 @@ void describe('checkVolumeDriver', () => {
 void describe('checkStorage', () => {
   test('requires a volume of at least 3 GB for devicemapper', () => {
     assert.throws(() => checkStorage('devicemapper', null), is400(/docker volume size None GB is not valid/));
-    assert.throws(() => checkStorage('devicemapper', 2), is400(/docker volume size 2 GB is not valid, expecting minimum value 3GB/));
+    assert.throws(
+      () => checkStorage('devicemapper', 2),
+      is400(/docker volume size 2 GB is not valid, expecting minimum value 3GB/),
+    );
     assert.doesNotThrow(() => checkStorage('devicemapper', 3));
   });
   test('has no minimum for other storage drivers', () => {
@@ -82,7 +90,8 @@ void describe('checkStorage', () => {
 
 void describe('checkDns', () => {
   test('accepts nothing, one address and a comma-separated list', () => {
-    for (const dns of [null, undefined, '', '8.8.8.8', '8.8.8.8, 1.1.1.1', '255.255.255.255']) assert.doesNotThrow(() => checkDns(dns));
+    for (const dns of [null, undefined, '', '8.8.8.8', '8.8.8.8, 1.1.1.1', '255.255.255.255'])
+      assert.doesNotThrow(() => checkDns(dns));
   });
   test('refuses names, out-of-range octets and IPv6 naming the value', () => {
     for (const dns of ['dns.example', '8.8.8.256', '8.8.8', '::1', '8.8.8.8;1.1.1.1', '08.8.8.8']) {
@@ -93,7 +102,8 @@ void describe('checkDns', () => {
 
 void describe('checkFixedSubnet', () => {
   test('accepts /8 to /29 IPv4 networks and subnet names', () => {
-    for (const s of [null, '10.0.0.0/8', '192.168.1.0/24', '10.1.2.0/29', 'private-subnet']) assert.doesNotThrow(() => checkFixedSubnet(s));
+    for (const s of [null, '10.0.0.0/8', '192.168.1.0/24', '10.1.2.0/29', 'private-subnet'])
+      assert.doesNotThrow(() => checkFixedSubnet(s));
   });
   test('refuses malformed or out-of-range CIDRs', () => {
     for (const s of ['10.0.0.0/30', '10.0.0.0/7', '300.0.0.0/24', '10.0.0.0', '10.0.0/24']) {
