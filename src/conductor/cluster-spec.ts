@@ -14,7 +14,8 @@ export function clusterSpec(c: Cluster, t: ClusterTemplate, ngs: Nodegroup[]): C
     dnsNameservers: t.dns_nameserver ? t.dns_nameserver.split(',').map((s) => s.trim()) : [],
     networkDriver: t.network_driver,
     labels: c.labels,
-    nodegroups: ngs.map((n) => ({
+    // Node groups being deleted are no longer wanted: the driver removes their nodes.
+    nodegroups: ngs.filter((n) => n.status !== 'DELETE_IN_PROGRESS').map((n) => ({
       name: n.name,
       role: n.role,
       nodeCount: n.node_count,

@@ -21,7 +21,9 @@ export interface RunDeps {
 /** How the run ended, for the worker's bookkeeping and tests. */
 export type RunOutcome = 'done' | 'failed' | 'retry' | 'cancelled' | 'lost';
 
-const FAILED: Record<string, string> = { cluster_create: 'CREATE_FAILED', cluster_delete: 'DELETE_FAILED' };
+const FAILED: Record<string, string> = { cluster_create: 'CREATE_FAILED', cluster_update: 'UPDATE_FAILED', cluster_delete: 'DELETE_FAILED' };
+const COMPLETE: Record<string, string> = { cluster_create: 'CREATE_COMPLETE', cluster_update: 'UPDATE_COMPLETE' };
+const VERB: Record<string, string> = { cluster_create: 'create', cluster_update: 'update', cluster_delete: 'delete' };
 
 export async function runOperation(op: Operation, owner: string, signal: AbortSignal, deps: RunDeps): Promise<RunOutcome> {
   const { store } = deps;
@@ -35,7 +37,7 @@ export async function runOperation(op: Operation, owner: string, signal: AbortSi
     await store.clusters.fail(cluster.uuid, FAILED[op.kind] ?? 'UPDATE_FAILED', reason, op, { cluster_id: cluster.uuid, phase: 'failed', level: 'error', message: reason }, now());
     return 'failed';
   };
-  if (Date.now() > op.deadline) return fail(`${op.kind === 'cluster_create' ? 'create' : 'delete'} did not finish before its deadline (attempt ${op.attempt})`);
+  if (Date.now() > op.deadline) return fail(`${VERB[op.kind] ?? op.kind} did not finish before its deadline (attempt ${op.attempt})`);
   if (op.attempt > deps.maxAttempts) return fail(`gave up after ${deps.maxAttempts} attempts; last error: ${op.error ?? 'the conductor running it stopped'}`);
 
   const template = await store.templates.getByUuid(cluster.cluster_template_id);
@@ -44,8 +46,15 @@ export async function runOperation(op: Operation, owner: string, signal: AbortSi
   if (!driver) return fail(`Cluster type (${template.server_type}, ${template.cluster_distro ?? 'None'}, ${template.coe}) not supported.`);
   const ngs = await store.clusters.nodegroups([cluster.uuid]);
   let state = { ...cluster.driver_state };
+  const p = op.payload;
   const ctx: DriverContext = {
     cluster: clusterSpec(cluster, template, ngs),
+    intent: {
+      action: op.kind === 'cluster_create' ? 'create' : op.kind === 'cluster_delete' ? 'delete' : (p.action ?? 'update'),
+      ...(p.nodegroup ? { nodegroup: p.nodegroup } : {}),
+      ...(p.nodes_to_remove ? { nodesToRemove: p.nodes_to_remove } : {}),
+      ...(p.max_batch_size ? { maxBatchSize: p.max_batch_size } : {}),
+    },
     signal,
     log: deps.log,
     pki: {
@@ -65,16 +74,16 @@ export async function runOperation(op: Operation, owner: string, signal: AbortSi
   if (op.attempt > 1) await ctx.event('conductor', `attempt ${op.attempt} of ${op.kind} (resuming)`, 'warning');
 
   try {
-    if (op.kind === 'cluster_create') {
+    if (op.kind !== 'cluster_delete') {
       if (!ctx.pki.caPem) return await fail('the cluster has no CA certificate');
       const out = await driver.ensureCluster(ctx);
       signal.throwIfAborted();
       await store.clusters.complete(
         cluster.uuid,
-        'CREATE_COMPLETE',
+        COMPLETE[op.kind] ?? 'UPDATE_COMPLETE',
         { api_address: out.apiAddress, coe_version: out.coeVersion, container_version: out.containerVersion, addresses: out.addresses },
         op,
-        { cluster_id: cluster.uuid, phase: 'complete', level: 'info', message: 'cluster created' },
+        { cluster_id: cluster.uuid, phase: 'complete', level: 'info', message: op.kind === 'cluster_create' ? 'cluster created' : `cluster updated (${ctx.intent.action})` },
         now(),
       );
       return 'done';

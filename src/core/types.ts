@@ -95,7 +95,21 @@ export interface Nodegroup {
   updated_at: string | null;
 }
 
-export type OperationKind = 'cluster_create' | 'cluster_delete';
+export type OperationKind = 'cluster_create' | 'cluster_update' | 'cluster_delete';
+
+/** What an update operation was asked to do, beyond the desired state stored on the cluster and its node groups. */
+export interface OperationPayload {
+  action?: 'resize' | 'update' | 'upgrade' | 'nodegroup_create' | 'nodegroup_delete' | 'heal';
+  /** Node group the action targets. */
+  nodegroup?: string;
+  /** Node names (or provider ids) to remove first when scaling in. */
+  nodes_to_remove?: string[];
+  /** Nodes replaced at a time during an upgrade. */
+  max_batch_size?: number;
+  /** Template uuid an upgrade moves to. */
+  cluster_template?: string;
+  rollback?: boolean;
+}
 export type OperationState = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface Operation {
@@ -111,6 +125,7 @@ export interface Operation {
   attempt: number;
   phase: string | null;
   error: string | null;
+  payload: OperationPayload;
   created_at: string;
 }
 

@@ -67,9 +67,21 @@ export interface DriverLogger {
   debug(obj: object, msg?: string): void;
 }
 
+/** Hints of the operation being run, beyond the desired state in {@link ClusterSpec}. */
+export interface OperationIntent {
+  action: 'create' | 'delete' | 'resize' | 'update' | 'upgrade' | 'nodegroup_create' | 'nodegroup_delete' | 'heal';
+  /** Node group the action targets. */
+  nodegroup?: string;
+  /** Nodes (names or ids) to remove first when a group shrinks; otherwise the driver picks (emptiest first). */
+  nodesToRemove?: string[];
+  /** Nodes replaced at a time when their image changes. @default 1 */
+  maxBatchSize?: number;
+}
+
 /** Everything a driver call gets from the conductor. */
 export interface DriverContext {
   cluster: ClusterSpec;
+  intent: OperationIntent;
   pki: ClusterPki;
   state: DriverState;
   signal: AbortSignal;
@@ -104,6 +116,7 @@ export interface Driver {
   readonly defaultNetworkDriver: string;
   /** Throws a MagnumError (400) naming the field when the template asks for something this driver cannot do. */
   validateTemplate(t: TemplateView): void;
+  /** Makes the provider match the spec: creates, scales, replaces (upgrade) and removes nodes as needed. */
   ensureCluster(ctx: DriverContext): Promise<ClusterOutputs>;
   removeCluster(ctx: DriverContext): Promise<void>;
 }

@@ -93,38 +93,83 @@ export class ClusterRepository {
     });
   }
 
-  /** Records a terminal or intermediate status with its reason, for the cluster and its nodegroups. */
-  async setStatus(uuid: string, status: string, reason: string | null, now: string, tx?: Transaction<Database>): Promise<void> {
-    const db = tx ?? this.#db;
-    await db.updateTable('clusters').set({ status, status_reason: reason, updated_at: now }).where('uuid', '=', uuid).execute();
-    await db.updateTable('nodegroups').set({ status, status_reason: reason, updated_at: now }).where('cluster_id', '=', uuid).execute();
+  /**
+   * Starts an update (resize, node group change, upgrade, heal) in one transaction: refuses when another operation is
+   * active (returns false), applies `change` (the new desired state: node counts, node group rows, template),
+   * queues the operation and marks the cluster UPDATE_IN_PROGRESS.
+   */
+  async startUpdate(
+    uuid: string,
+    op: NewOperation,
+    event: NewEvent,
+    now: string,
+    change?: (tx: Transaction<Database>) => Promise<void>,
+  ): Promise<boolean> {
+    return this.#db.transaction().execute(async (tx) => {
+      const active = await tx.selectFrom('operations').select('id').where('cluster_id', '=', uuid).where('state', 'in', ['pending', 'running']).executeTakeFirst();
+      if (active) return false;
+      if (change) await change(tx);
+      await insertOperation(tx, op);
+      await tx.updateTable('clusters').set({ status: 'UPDATE_IN_PROGRESS', status_reason: null, updated_at: now }).where('uuid', '=', uuid).execute();
+      await insertEvent(tx, event);
+      return true;
+    });
   }
 
   async saveDriverState(uuid: string, state: Record<string, unknown>): Promise<void> {
     await this.#db.updateTable('clusters').set({ driver_state: JSON.stringify(state) }).where('uuid', '=', uuid).execute();
   }
 
-  /** Writes the outputs and the final status of a successful operation, closing the operation, in one transaction. */
+  /**
+   * Writes the outputs and the final status of a successful operation, closing the operation, in one transaction.
+   * Node groups finish with it: *_IN_PROGRESS becomes *_COMPLETE, and groups being deleted are removed.
+   */
   async complete(uuid: string, status: string, outputs: ClusterOutputsRecord, op: Operation, event: NewEvent, now: string): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
       await tx
         .updateTable('clusters')
-        .set({ api_address: outputs.api_address, coe_version: outputs.coe_version, container_version: outputs.container_version, updated_at: now })
+        .set({ status, status_reason: null, api_address: outputs.api_address, coe_version: outputs.coe_version, container_version: outputs.container_version, updated_at: now })
         .where('uuid', '=', uuid)
+        .execute();
+      await tx.deleteFrom('nodegroups').where('cluster_id', '=', uuid).where('status', '=', 'DELETE_IN_PROGRESS').execute();
+      await tx
+        .updateTable('nodegroups')
+        .set((eb) => ({
+          status: eb.case().when('status', '=', 'CREATE_IN_PROGRESS').then('CREATE_COMPLETE').when('status', '=', 'UPDATE_IN_PROGRESS').then('UPDATE_COMPLETE').else(eb.ref('status')).end(),
+          status_reason: null,
+          updated_at: now,
+        }))
+        .where('cluster_id', '=', uuid)
+        .where('status', 'like', '%_IN_PROGRESS')
         .execute();
       for (const [name, addresses] of Object.entries(outputs.addresses)) {
         await tx.updateTable('nodegroups').set({ node_addresses: JSON.stringify(addresses) }).where('cluster_id', '=', uuid).where('name', '=', name).execute();
       }
-      await this.setStatus(uuid, status, null, now, tx);
       await tx.updateTable('operations').set({ state: 'done', owner: null, lease_until: null, error: null, updated_at: now }).where('id', '=', op.id).execute();
       await insertEvent(tx, event);
     });
   }
 
-  /** Records a failure: *_FAILED status with the reason, operation failed, event — in one transaction. */
+  /** Records a failure: *_FAILED status with the reason on the cluster and its in-progress node groups, operation failed, event — in one transaction. */
   async fail(uuid: string, status: string, reason: string, op: Operation, event: NewEvent, now: string): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
-      await this.setStatus(uuid, status, reason, now, tx);
+      await tx.updateTable('clusters').set({ status, status_reason: reason, updated_at: now }).where('uuid', '=', uuid).execute();
+      await tx
+        .updateTable('nodegroups')
+        .set((eb) => ({
+          status: eb
+            .case()
+            .when('status', '=', 'CREATE_IN_PROGRESS').then('CREATE_FAILED')
+            .when('status', '=', 'UPDATE_IN_PROGRESS').then('UPDATE_FAILED')
+            .when('status', '=', 'DELETE_IN_PROGRESS').then('DELETE_FAILED')
+            .else(eb.ref('status'))
+            .end(),
+          status_reason: reason,
+          updated_at: now,
+        }))
+        .where('cluster_id', '=', uuid)
+        .where('status', 'like', '%_IN_PROGRESS')
+        .execute();
       await tx.updateTable('operations').set({ state: 'failed', owner: null, lease_until: null, error: reason, updated_at: now }).where('id', '=', op.id).execute();
       await insertEvent(tx, event);
     });

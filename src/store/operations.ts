@@ -1,6 +1,6 @@
 /** @module Operation queue with leases: claim, renew, release. Safe with many conductors on PostgreSQL. */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Operation, OperationKind } from '../core/types.ts';
+import type { Operation, OperationKind, OperationPayload } from '../core/types.ts';
 import { toOperation } from './rows.ts';
 import type { Database } from './schema.ts';
 import type { Engine } from './database.ts';
@@ -12,12 +12,13 @@ export interface NewOperation {
   /** Epoch ms after which the operation must end (FAILED) instead of retrying. */
   deadline: number;
   created_at: string;
+  payload?: OperationPayload;
 }
 
 export async function insertOperation(db: Kysely<Database> | Transaction<Database>, op: NewOperation): Promise<void> {
   await db
     .insertInto('operations')
-    .values({ ...op, state: 'pending', owner: null, lease_until: null, not_before: 0, attempt: 0, phase: null, error: null, updated_at: null })
+    .values({ ...op, payload: JSON.stringify(op.payload ?? {}), state: 'pending', owner: null, lease_until: null, not_before: 0, attempt: 0, phase: null, error: null, updated_at: null })
     .execute();
 }
 

@@ -1,6 +1,6 @@
 /** @module Converts rows to domain records and back (0/1 ↔ boolean, JSON text ↔ objects). */
 import type { Selectable } from 'kysely';
-import type { Cluster, ClusterEvent, ClusterTemplate, EventLevel, Nodegroup, Operation, OperationKind, OperationState } from '../core/types.ts';
+import type { Cluster, ClusterEvent, ClusterTemplate, EventLevel, Nodegroup, Operation, OperationKind, OperationPayload, OperationState } from '../core/types.ts';
 import type { ClusterEventTable, ClusterTable, ClusterTemplateTable, NodegroupTable, OperationTable } from './schema.ts';
 
 const bool = (v: number | boolean): boolean => v === 1 || v === true;
@@ -92,6 +92,7 @@ export function toOperation(r: Selectable<OperationTable>): Operation {
     attempt: r.attempt,
     phase: r.phase,
     error: r.error,
+    payload: json<OperationPayload>(r.payload, {}),
     created_at: r.created_at,
   };
 }

@@ -108,8 +108,44 @@ export interface OperationTable {
   attempt: number;
   phase: string | null;
   error: string | null;
+  /** JSON: what the operation asks for beyond the stored desired state (e.g. nodes_to_remove). */
+  payload: Generated<string>;
   created_at: string;
   updated_at: string | null;
+}
+
+export interface QuotaTable {
+  id: Generated<number>;
+  project_id: string;
+  resource: string;
+  hard_limit: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** One row per running api / conductor process (Magnum's mservices), refreshed by heartbeats. */
+export interface ServiceTable {
+  id: Generated<number>;
+  host: string;
+  binary: string;
+  report_count: number;
+  disabled: number;
+  disabled_reason: string | null;
+  forced_down: number;
+  last_seen_up: string | null;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** Notifications written in the same transaction as the state change they report; deleted once published. */
+export interface OutboxTable {
+  id: Generated<number>;
+  event_type: string;
+  payload: string;
+  created_at: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
 }
 
 export interface ClusterEventTable {
@@ -137,4 +173,7 @@ export interface Database {
   operations: OperationTable;
   cluster_events: ClusterEventTable;
   certificates: CertificateTable;
+  quotas: QuotaTable;
+  services: ServiceTable;
+  outbox: OutboxTable;
 }

@@ -19,7 +19,7 @@ import type { PageRequest } from '../../../src/store/page.ts';
 import { Store } from '../../../src/store/store.ts';
 
 const PG_URL = 'postgresql://magnetar:magnetar@127.0.0.1:5432/magnetar_test';
-const TABLES = ['cluster_templates', 'clusters', 'nodegroups', 'operations', 'cluster_events', 'certificates'] as const;
+const TABLES = ['cluster_templates', 'clusters', 'nodegroups', 'operations', 'cluster_events', 'certificates', 'quotas', 'services', 'outbox'] as const;
 const CA = { cert_pem: '-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n', key_sealed: 'v1:iv:tag:ct' };
 
 const caller = (projectId: string, isAdmin = false): Caller => ({
@@ -139,8 +139,8 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
     });
 
     void describe('migrations', () => {
-      test('apply the initial migration on a fresh database and nothing on a second run', async () => {
-        assert.deepEqual(appliedFirst, ['0001-initial']);
+      test('apply every migration on a fresh database and nothing on a second run', async () => {
+        assert.deepEqual(appliedFirst, ['0001-initial', '0002-lifecycle']);
         assert.deepEqual(await migrateToLatest(db.kysely), []);
         const second = await openDb({ url: url() });
         try {
