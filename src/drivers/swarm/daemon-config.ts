@@ -18,8 +18,9 @@ export function nodeFiles(i: NodeFilesInput): Record<string, string> {
     'log-driver': 'json-file',
     'log-opts': { 'max-size': '10m' },
     ...(i.dns.length ? { dns: i.dns } : {}),
+    // dockerd stalls 15 s at start when it binds TCP without TLS unless TLS is switched off explicitly.
     ...(i.tlsDisabled
-      ? {}
+      ? { tls: false }
       : {
           tls: true,
           tlsverify: true,

@@ -132,4 +132,24 @@ describe('a swarm cluster through the CLI', () => {
     assert.equal((await cli(svc.url, ['cluster-delete', uuid, '--wait'])).code, 0);
     assert.equal(await leftovers(uuid), 0);
   });
+
+  it('serves a TLS-disabled cluster without client certificates', async () => {
+    const t = await cli(svc.url, ['cluster-template-create', '--name', 'swarm-notls', '--coe', 'swarm', '--image', 'magnetar/node:bookworm', '--tls-disabled']);
+    assert.equal(t.code, 0, t.stderr);
+    const created = await cli(svc.url, ['cluster-create', 'e2e-notls', '--cluster-template', 'swarm-notls', '--node-count', '1', '--wait']);
+    assert.equal(created.code, 0, `${created.stdout}\n${created.stderr}`);
+    const config = await cli(svc.url, ['cluster-config', 'e2e-notls', '--dir', join(dir, 'notls')]);
+    assert.equal(config.code, 0, config.stderr);
+    assert.match(config.stdout, /^export DOCKER_TLS_VERIFY=$/m);
+    const m = /DOCKER_HOST=tcp:\/\/127\.0\.0\.1:(\d+)/.exec(config.stdout);
+    const plain = new Engine({ host: '127.0.0.1', port: Number(m?.[1]) });
+    try {
+      assert.equal((await plain.listNodes()).length, 2);
+    } finally {
+      plain.close();
+    }
+    const { body } = await getJson(`${svc.url}/v1/clusters/e2e-notls`);
+    assert.equal((await cli(svc.url, ['cluster-delete', 'e2e-notls', '--wait'])).code, 0);
+    assert.equal(await leftovers(body.uuid as string), 0);
+  });
 });
