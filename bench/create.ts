@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createCa, issueClientCert, issueServerCert } from '../src/certs/x509.ts';
 import { loadConfig } from '../src/config/load.ts';
-import { nodeFiles } from '../src/drivers/swarm/daemon-config.ts';
+import { nodeFiles } from '../src/drivers/local-common/daemon-config.ts';
 import { Engine, EngineError } from '../src/providers/docker/engine.ts';
 import type { ContainerCreateSpec } from '../src/providers/docker/engine-types.ts';
 import { findFreePort } from '../src/providers/docker/free-port.ts';

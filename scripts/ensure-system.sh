@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs (from Debian) and starts, on loopback, what Magnetar and its tests need.
 # Idempotent: every step checks first and does nothing when already satisfied.
-# Usage: scripts/ensure-system.sh [docker] [postgres] [clients]   (default: docker)
+# Usage: scripts/ensure-system.sh [docker] [postgres] [clients] [rabbitmq]   (default: docker)
 set -euo pipefail
 
 want=("$@"); [ ${#want[@]} -eq 0 ] && want=(docker)
@@ -49,13 +49,43 @@ ensure_postgres() {
     as_root su postgres -c "createdb -O magnetar magnetar_test" >&2
 }
 
-ensure_clients() { need_pkgs python3-magnumclient; }
+ensure_clients() { need_pkgs python3-magnumclient python3-openstackclient; }
+
+# RabbitMQ for notifications, on loopback only (AMQP 5672, epmd and distribution too), started without systemd.
+ensure_rabbitmq() {
+  # The package's postinst would start a broker of its own (all interfaces, another node name) through invoke-rc.d:
+  # a policy-rc.d that denies it is put in place for the install when the machine has none.
+  if ! dpkg-query -W -f='${Status}' rabbitmq-server 2>/dev/null | grep -q 'install ok installed'; then
+    local guard=0 rc=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null && as_root chmod 755 /usr/sbin/policy-rc.d && guard=1
+    fi
+    need_pkgs rabbitmq-server || rc=$?
+    if [ $guard = 1 ]; then as_root rm -f /usr/sbin/policy-rc.d; fi
+    [ $rc = 0 ] || return $rc
+  fi
+  local loopback='-kernel inet_dist_use_interface {127,0,0,1}'
+  local env=(env RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_NODENAME=rabbit@localhost
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="$loopback" RABBITMQ_CTL_ERL_ARGS="$loopback" HOME=/var/lib/rabbitmq)
+  local ctl=(as_root "${env[@]}" rabbitmqctl -n rabbit@localhost)
+  if "${ctl[@]}" -q -t 5 await_startup >/dev/null 2>&1; then return 0; fi
+  if "${ctl[@]}" -q ping >/dev/null 2>&1; then
+    log "starting the rabbit application"   # the node runs but its application was stopped (stop_app)
+    "${ctl[@]}" -q start_app >&2 || true
+  else
+    log "starting rabbitmq-server"
+    as_root "${env[@]}" setsid rabbitmq-server -detached >/var/log/magnetar-rabbitmq.log 2>&1 < /dev/null || true
+  fi
+  wait_for 90 rabbitmq "${ctl[@]}" -q -t 5 await_startup
+  wait_for 30 "rabbitmq port 5672" bash -c 'exec 3<>/dev/tcp/127.0.0.1/5672'
+}
 
 for w in "${want[@]}"; do
   case $w in
     docker) ensure_docker ;;
     postgres) ensure_postgres ;;
     clients) ensure_clients ;;
+    rabbitmq) ensure_rabbitmq ;;
     *) log "unknown component $w"; exit 2 ;;
   esac
 done

@@ -10,7 +10,7 @@ if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.pack
 fi
 export PATH="$PWD/node_modules/.bin:$PATH"
 
-bash scripts/ensure-system.sh docker postgres clients
+bash scripts/ensure-system.sh docker postgres clients rabbitmq
 bin/magnetar image build --if-missing >&2
 
 echo "[test] typecheck and lint" >&2

@@ -5,19 +5,40 @@ import type { Logger } from 'pino';
 import { MagnumError } from '../core/errors.ts';
 import { callerFromHeaders } from './caller.ts';
 import { certificateRoutes } from './certificates/routes.ts';
+import { clusterActionRoutes } from './clusters/actions.ts';
+import { clusterUpdateRoutes } from './clusters/update.ts';
 import { templateRoutes } from './cluster-templates/routes.ts';
+import { clusterEventStreamRoutes } from './clusters/events-stream.ts';
 import { clusterRoutes } from './clusters/routes.ts';
 import type { ApiDeps } from './deps.ts';
 import { handlerErrorBody, routingErrorBody } from './error-body.ts';
 import { MIN_VERSION, negotiate, versionHeaders, versionString } from './microversion.ts';
+import { mserviceRoutes } from './mservices/routes.ts';
+import { nodegroupRoutes } from './nodegroups/routes.ts';
+import { openApiRoute, registerOpenApi } from './openapi.ts';
+import { quotaRoutes } from './quotas/routes.ts';
 import { rootRoutes } from './root/routes.ts';
+import { statsRoutes } from './stats/routes.ts';
 import { makeValidatorCompiler, validationError } from './validation.ts';
 
 const PUBLIC = /^\/(v1\/?)?$|^\/healthcheck(\.json)?\/?$/;
 
+/** A registered route as `METHOD /url` (the form policy entries name). */
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every registered route (HEAD routes Fastify adds for GET included), for the policy-coverage check. */
+    routeTable: () => readonly RouteEntry[];
+  }
+}
+
 /** Builds the API application (not listening yet). */
 export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyInstance> {
-  const routes: { method: string; re: RegExp }[] = [];
+  const routes: { method: string; url: string; re: RegExp }[] = [];
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger | undefined,
     logController: new LogController({ disableRequestLogging: true }),
@@ -48,11 +69,15 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
   app.addHook('onRoute', (r) => {
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     const re = new RegExp(`^${r.url.replace(/:[^/]+/g, '[^/]+').replace(/\/$/, '')}/?$`);
-    for (const m of methods) routes.push({ method: m, re });
+    for (const m of methods) routes.push({ method: m, url: r.url, re });
   });
 
   app.addHook('onRequest', async (req, reply) => {
     void reply.header('X-Openstack-Request-Id', req.id);
+    // python-magnumclient sends DELETE and ca-rotate's PATCH with Content-Type application/octet-stream and no body;
+    // Magnum does not parse an absent body, so neither do we (no 415 for the type of nothing).
+    const noBody = req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
+    if (noBody && (req.method === 'DELETE' || req.method === 'PATCH')) delete req.headers['content-type'];
     req.caller = callerFromHeaders(req.headers, deps.config.auth);
     const path = req.url.split('?')[0] ?? '/';
     if (!path.startsWith('/v1')) return;
@@ -64,14 +89,15 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
       return reply.code(406).send(n.body);
     }
     req.apiVersion = n.version;
-    void reply.headers(versionHeaders(n.version));
     const min = req.routeOptions.config.minVersion;
     if (min !== undefined && n.version.minor < min) {
-      const method = req.routeOptions.config.method ?? req.method.toLowerCase();
+      // Raised by Pecan while routing, so without the version headers (reference §2.2).
+      const method = req.routeOptions.config.controllerMethod ?? req.method.toLowerCase();
       return reply
         .code(406)
         .send(routingErrorBody(406, 'Not Acceptable', `Version ${versionString(n.version)} was requested but the requested API ${method} is not supported for this version.`));
     }
+    void reply.headers(versionHeaders(n.version));
     return undefined;
   });
 
@@ -105,10 +131,20 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
     return send(500, 'An internal error occurred; see the service log for the request id in X-Openstack-Request-Id.');
   });
 
+  app.decorate('routeTable', () => routes.map(({ method, url }) => ({ method, url })));
+  await registerOpenApi(app);
   rootRoutes(app);
+  openApiRoute(app);
   templateRoutes(app, deps);
   clusterRoutes(app, deps);
+  clusterUpdateRoutes(app, deps);
+  clusterActionRoutes(app, deps);
+  nodegroupRoutes(app, deps);
+  clusterEventStreamRoutes(app, deps);
   certificateRoutes(app, deps);
+  quotaRoutes(app, deps);
+  statsRoutes(app, deps);
+  mserviceRoutes(app, deps);
   await app.ready();
   return app;
 }

@@ -4,6 +4,7 @@ import type { Config } from '../config/load.ts';
 import type { ImageCatalog } from '../core/ports.ts';
 import type { Caller } from '../core/types.ts';
 import type { DriverRegistry } from '../drivers/registry.ts';
+import type { ClusterNotifier } from '../notify/outbox.ts';
 import type { Store } from '../store/store.ts';
 import type { ApiVersion } from './microversion.ts';
 
@@ -15,6 +16,8 @@ export interface ApiDeps {
   config: Config;
   /** Tells an in-process conductor that work was queued (no-op when the conductor runs elsewhere). */
   wake: () => void;
+  /** Builds the pending notifications the store writes with each state change (absent: none). */
+  notifier?: ClusterNotifier | undefined;
 }
 
 declare module 'fastify' {
@@ -28,6 +31,6 @@ declare module 'fastify' {
     /** Lowest microversion (minor) at which the route exists. */
     minVersion?: number;
     /** Controller method name for the version-gate 406 message. */
-    method?: string;
+    controllerMethod?: string;
   }
 }

@@ -19,11 +19,15 @@ const RULES: Record<RuleName, (c: Caller, t: PolicyTarget) => boolean> = {
   anyone: () => true,
 };
 
-/** One policy entry: the action name Magnum uses, its default rule, and the route it guards. */
+/**
+ * One policy entry: the action name Magnum uses and its default rule. `route` (`METHOD /url` as registered) names the
+ * route the entry guards; every route has exactly one such entry. Entries without a route are extra checks made by
+ * some handlers (publishing a template, admins reaching all projects).
+ */
 export interface PolicyEntry {
   action: string;
   rule: RuleName;
-  route: string;
+  route?: string;
 }
 
 /** Checks `action` for the caller against the target; 403 PolicyNotAuthorized when denied. */

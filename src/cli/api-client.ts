@@ -132,11 +132,20 @@ export interface Certificate {
 
 /** One entry of a cluster's progress timeline (`GET /v1/clusters/{id}/events`, a Magnetar addition). */
 export interface ClusterEvent {
+  /** Event id (increasing); absent from servers that do not send it. */
+  id?: number;
   time: string;
   phase: string;
   level: string;
   message: string;
+  /** Classified cause of a failure (`provider-unreachable`, `timeout`, `invalid-spec`, `capacity`, `internal`). */
+  cause?: string;
 }
+
+/** One item of `GET /v1/clusters/{id}/events/stream`: a timeline event, or the end (terminal status, or gone). */
+export type ClusterStreamItem =
+  | { type: 'event'; event: ClusterEvent }
+  | { type: 'end'; status: string; statusReason: string | null; gone: boolean };
 
 /** Paging and sorting of list calls. */
 export interface ListOptions {
@@ -264,6 +273,82 @@ export class ApiClient {
     return Array.isArray(body?.events) ? (body.events as ClusterEvent[]) : [];
   }
 
+  /**
+   * Opens the cluster's server-sent event stream, resuming after event `afterId` (sent as `Last-Event-ID`), or
+   * resolves to `null` when the server answers 404 (no stream route, or no such cluster). The iterator yields events
+   * then one `end` item; it throws {@link ApiConnectionError} when the connection drops or stays silent for
+   * `idleTimeoutMs` (the server sends heartbeats every 15 s).
+   */
+  async openClusterEventStream(cluster: string, afterId = 0, idleTimeoutMs = 60_000): Promise<AsyncGenerator<ClusterStreamItem> | null> {
+    const path = `/v1/clusters/${encodeURIComponent(cluster)}/events/stream`;
+    const url = this.#base.href.replace(/\/$/, '') + path;
+    const ctrl = new AbortController();
+    let idle: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      clearTimeout(idle);
+      idle = setTimeout(() => ctrl.abort(new Error(`no data for ${idleTimeoutMs} ms`)), idleTimeoutMs);
+    };
+    const headers: Record<string, string> = { ...this.#headers, Accept: 'text/event-stream' };
+    if (afterId > 0) headers['Last-Event-ID'] = String(afterId);
+    let response: Response;
+    arm();
+    try {
+      response = await this.#fetch(url, { method: 'GET', headers, signal: ctrl.signal });
+    } catch (err) {
+      clearTimeout(idle);
+      throw new ApiConnectionError(`cannot reach ${this.endpoint} (GET ${path}): ${(err as Error).message}`, { cause: err });
+    }
+    const type = response.headers.get('content-type') ?? '';
+    if (response.status === 404 || (response.ok && !type.startsWith('text/event-stream')) || !response.body) {
+      clearTimeout(idle);
+      await response.text().catch(() => '');
+      if (response.status === 404 || response.ok) return null;
+    }
+    if (!response.ok) {
+      clearTimeout(idle);
+      const text = await response.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON: keep the text
+      }
+      this.#check({ status: response.status, body, requestId: response.headers.get('x-openstack-request-id') });
+    }
+    const body = response.body as ReadableStream<Uint8Array>;
+    const endpoint = this.endpoint;
+    return (async function* read(): AsyncGenerator<ClusterStreamItem> {
+      const reader = body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      try {
+        for (;;) {
+          let chunk: Awaited<ReturnType<typeof reader.read>>;
+          try {
+            chunk = await reader.read();
+          } catch (err) {
+            throw new ApiConnectionError(`event stream from ${endpoint} broke: ${(ctrl.signal.reason as Error | undefined)?.message ?? (err as Error).message}`, { cause: err });
+          }
+          if (chunk.done) throw new ApiConnectionError(`event stream from ${endpoint} ended before the cluster's final state`);
+          arm();
+          buffer += decoder.decode(chunk.value, { stream: true });
+          let cut: RegExpExecArray | null;
+          while ((cut = /\r?\n\r?\n/.exec(buffer)) !== null) {
+            const block = buffer.slice(0, cut.index);
+            buffer = buffer.slice(cut.index + cut[0].length);
+            const item = parseSseBlock(block);
+            if (item === null) continue;
+            yield item;
+            if (item.type === 'end') return;
+          }
+        }
+      } finally {
+        clearTimeout(idle);
+        ctrl.abort();
+      }
+    })();
+  }
+
   async #list<T>(collection: string, options: ListOptions): Promise<T[]> {
     const query = new URLSearchParams();
     if (options.limit && options.limit > 0) query.set('limit', String(options.limit));
@@ -340,4 +425,31 @@ export class ApiClient {
     }
     return { status: response.status, body: parsed, requestId: response.headers.get('x-openstack-request-id') };
   }
+}
+
+/** Parses one server-sent-events block into a stream item; null for comments, `retry:` and unknown events. */
+export function parseSseBlock(block: string): ClusterStreamItem | null {
+  let event = 'message';
+  const data: string[] = [];
+  for (const line of block.split(/\r?\n/)) {
+    if (line === '' || line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (field === 'event') event = value;
+    else if (field === 'data') data.push(value);
+  }
+  if (data.length === 0) return null;
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(data.join('\n')) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  if (event === 'message') return { type: 'event', event: parsed as unknown as ClusterEvent };
+  if (event === 'end') {
+    return { type: 'end', status: String(parsed['status'] ?? ''), statusReason: (parsed['status_reason'] as string | null | undefined) ?? null, gone: parsed['gone'] === true };
+  }
+  if (event === 'error') throw new ApiConnectionError(`event stream error: ${String(parsed['message'] ?? 'unknown')}`);
+  return null;
 }

@@ -4,6 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Command, CommanderError } from 'commander';
 import { ApiClient } from './api-client.ts';
 import { registerClusterConfigCommand } from './commands/cluster-config.ts';
+import { registerClusterEventsCommand } from './commands/cluster-events.ts';
 import { registerClusterTemplateCommands } from './commands/cluster-templates.ts';
 import { registerClusterCommands } from './commands/clusters.ts';
 import type { CliContext, CliEnvironment } from './context.ts';
@@ -55,6 +56,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerClusterTemplateCommands(program, ctx);
   registerClusterCommands(program, ctx);
   registerClusterConfigCommand(program, ctx);
+  registerClusterEventsCommand(program, ctx);
   registerServerCommands(program);
   return program;
 }

@@ -1,4 +1,7 @@
-/** @module cli/server-commands — `serve`, `db upgrade` and `image build`: the server side of the `magnetar` command. */
+/**
+ * @module cli/server-commands — `serve`, `api`, `conductor`, `db upgrade` and `image build`: the server side of the
+ * `magnetar` command.
+ */
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +65,32 @@ function splitImage(ref: string): [string, string] {
   return i > ref.lastIndexOf('/') ? [ref.slice(0, i), ref.slice(i + 1)] : [ref, 'latest'];
 }
 
+/**
+ * Runs the API and/or the conductor until SIGINT or SIGTERM, then stops gracefully: the API stops accepting and
+ * finishes its requests, the conductor stops claiming and hands back what it cannot finish in time.
+ */
+async function runService(o: ServerFlags, parts: { api: boolean; conductor?: boolean; setup: boolean }): Promise<void> {
+  const config = configFrom(o);
+  const say = (s: string): void => void process.stderr.write(`magnetar: ${s}\n`);
+  if (parts.setup) await ensureLocalProvider(config, say);
+  const { startService } = await import('../service.ts');
+  const svc = await startService(config, { api: parts.api, conductor: parts.conductor });
+  const db = config.databaseUrl.startsWith('postgres') ? 'PostgreSQL' : config.databaseUrl;
+  const what = [parts.api ? `API on ${svc.url ?? '(none)'}` : undefined, svc.worker ? `conductor ${svc.worker.owner}` : undefined];
+  say(`${what.filter(Boolean).join(', ')}; state in ${config.stateDir}; database ${db}`);
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string): void => {
+      say(`${sig}: stopping`);
+      svc.stop().then(resolve, (e: unknown) => {
+        say(`stop failed: ${(e as Error).message}`);
+        resolve();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
 export function registerServerCommands(program: Command): void {
   addConfigOptions(
     program
@@ -71,25 +100,22 @@ export function registerServerCommands(program: Command): void {
       .option('--port <port>', 'API port (env MAGNETAR_PORT, default 9511)')
       .option('--no-conductor', 'run only the API (another process runs the conductor)')
       .option('--no-setup', 'do not install/start dockerd or build the node image first'),
-  ).action(async (o: ServerFlags) => {
-    const config = configFrom(o);
-    const say = (s: string): void => void process.stderr.write(`magnetar: ${s}\n`);
-    if (o.setup !== false) await ensureLocalProvider(config, say);
-    const { startService } = await import('../service.ts');
-    const svc = await startService(config);
-    say(`API on ${svc.url ?? '(none)'}; state in ${config.stateDir}; database ${config.databaseUrl.startsWith('postgres') ? 'PostgreSQL' : config.databaseUrl}`);
-    await new Promise<void>((resolve) => {
-      const stop = (sig: string): void => {
-        say(`${sig}: stopping`);
-        svc.stop().then(resolve, (e: unknown) => {
-          say(`stop failed: ${(e as Error).message}`);
-          resolve();
-        });
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
-    });
-  });
+  ).action((o: ServerFlags) => runService(o, { api: true, setup: o.setup !== false }));
+
+  addConfigOptions(
+    program
+      .command('api')
+      .description('run only the API (scale-out: any number of these and of `magnetar conductor` share one PostgreSQL)')
+      .option('--host <addr>', 'bind address (env MAGNETAR_HOST, default 127.0.0.1)')
+      .option('--port <port>', 'API port (env MAGNETAR_PORT, default 9511)'),
+  ).action((o: ServerFlags) => runService(o, { api: true, conductor: false, setup: false }));
+
+  addConfigOptions(
+    program
+      .command('conductor')
+      .description('run only the conductor: claims queued operations from the database, no HTTP')
+      .option('--no-setup', 'do not install/start dockerd or build the node image first'),
+  ).action((o: ServerFlags) => runService(o, { api: false, conductor: true, setup: o.setup !== false }));
 
   const db = program.command('db').description('database maintenance');
   addConfigOptions(db.command('upgrade').description('apply pending migrations (SQLite or PostgreSQL)')).action(async (o: ServerFlags) => {

@@ -4,11 +4,14 @@
  * No path leaves a cluster IN_PROGRESS without a live lease or a queued retry.
  */
 import type { ClusterCa } from '../certs/cluster-ca.ts';
+import type { FlavorTable } from '../core/flavors.ts';
 import type { Operation } from '../core/types.ts';
 import { DriverError, type DriverContext, type DriverLogger } from '../drivers/contract.ts';
 import type { DriverRegistry } from '../drivers/registry.ts';
+import type { ClusterNotifier } from '../notify/outbox.ts';
 import type { Store } from '../store/store.ts';
 import { clusterSpec } from './cluster-spec.ts';
+import { classifyFailure, withCause, type FailureCause } from '../core/failure-cause.ts';
 
 export interface RunDeps {
   store: Store;
@@ -16,6 +19,10 @@ export interface RunDeps {
   ca: ClusterCa;
   log: DriverLogger;
   maxAttempts: number;
+  /** Builds the success/failure notifications written with the final state (absent: none). */
+  notifier?: ClusterNotifier | undefined;
+  /** Flavor table (config `flavors`) the node groups' flavors resolve against; default: the built-in m1.* table. */
+  flavors?: FlavorTable;
 }
 
 /** How the run ended, for the worker's bookkeeping and tests. */
@@ -23,7 +30,7 @@ export type RunOutcome = 'done' | 'failed' | 'retry' | 'cancelled' | 'lost';
 
 const FAILED: Record<string, string> = { cluster_create: 'CREATE_FAILED', cluster_update: 'UPDATE_FAILED', cluster_delete: 'DELETE_FAILED' };
 const COMPLETE: Record<string, string> = { cluster_create: 'CREATE_COMPLETE', cluster_update: 'UPDATE_COMPLETE' };
-const VERB: Record<string, string> = { cluster_create: 'create', cluster_update: 'update', cluster_delete: 'delete' };
+const VERB = { cluster_create: 'create', cluster_update: 'update', cluster_delete: 'delete' } as const;
 
 export async function runOperation(op: Operation, owner: string, signal: AbortSignal, deps: RunDeps): Promise<RunOutcome> {
   const { store } = deps;
@@ -33,11 +40,12 @@ export async function runOperation(op: Operation, owner: string, signal: AbortSi
     await store.operations.release(op, owner, { state: 'done', error: 'cluster no longer exists' });
     return 'done';
   }
-  const fail = async (reason: string): Promise<RunOutcome> => {
-    await store.clusters.fail(cluster.uuid, FAILED[op.kind] ?? 'UPDATE_FAILED', reason, op, { cluster_id: cluster.uuid, phase: 'failed', level: 'error', message: reason }, now());
+  const fail = async (reason: string, cause: FailureCause = classifyFailure(reason)): Promise<RunOutcome> => {
+    const event = { cluster_id: cluster.uuid, phase: 'failed', level: 'error' as const, message: withCause(cause, reason) };
+    await store.clusters.fail(cluster.uuid, FAILED[op.kind] ?? 'UPDATE_FAILED', reason, op, event, now(), deps.notifier?.cluster(VERB[op.kind], 'failure'));
     return 'failed';
   };
-  if (Date.now() > op.deadline) return fail(`${VERB[op.kind] ?? op.kind} did not finish before its deadline (attempt ${op.attempt})`);
+  if (Date.now() > op.deadline) return fail(`${VERB[op.kind]} did not finish before its deadline (attempt ${op.attempt})`, 'timeout');
   if (op.attempt > deps.maxAttempts) return fail(`gave up after ${deps.maxAttempts} attempts; last error: ${op.error ?? 'the conductor running it stopped'}`);
 
   const template = await store.templates.getByUuid(cluster.cluster_template_id);
@@ -48,7 +56,7 @@ export async function runOperation(op: Operation, owner: string, signal: AbortSi
   let state = { ...cluster.driver_state };
   const p = op.payload;
   const ctx: DriverContext = {
-    cluster: clusterSpec(cluster, template, ngs),
+    cluster: clusterSpec(cluster, template, ngs, deps.flavors),
     intent: {
       action: op.kind === 'cluster_create' ? 'create' : op.kind === 'cluster_delete' ? 'delete' : (p.action ?? 'update'),
       ...(p.nodegroup ? { nodegroup: p.nodegroup } : {}),
@@ -85,12 +93,13 @@ export async function runOperation(op: Operation, owner: string, signal: AbortSi
         op,
         { cluster_id: cluster.uuid, phase: 'complete', level: 'info', message: op.kind === 'cluster_create' ? 'cluster created' : `cluster updated (${ctx.intent.action})` },
         now(),
+        deps.notifier?.cluster(op.kind === 'cluster_create' ? 'create' : 'update', 'success'),
       );
       return 'done';
     }
     await driver.removeCluster(ctx);
     signal.throwIfAborted();
-    await store.clusters.purge(cluster.uuid);
+    await store.clusters.purge(cluster.uuid, deps.notifier?.cluster('delete', 'success', undefined, 'DELETE_COMPLETE'));
     return 'done';
   } catch (e) {
     if (signal.aborted) {
@@ -109,7 +118,7 @@ export async function runOperation(op: Operation, owner: string, signal: AbortSi
     if (err.retryable && op.attempt < deps.maxAttempts) {
       const delay = Math.min(30_000, 1000 * 2 ** (op.attempt - 1));
       if (Date.now() + delay < op.deadline) {
-        await ctx.event(err.phase, `attempt ${op.attempt} failed: ${err.message}; retrying in ${delay / 1000}s`, 'warning');
+        await ctx.event(err.phase, withCause(classifyFailure(reason), `attempt ${op.attempt} failed: ${err.message}; retrying in ${delay / 1000}s`), 'warning');
         await store.operations.release(op, owner, { state: 'retry', notBefore: Date.now() + delay, error: reason, phase: err.phase });
         return 'retry';
       }

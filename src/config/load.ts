@@ -1,7 +1,9 @@
 /** @module Loads configuration: defaults, then a YAML file, then environment, then flags; validated and frozen. */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseFlavorTable, type FlavorTable } from '../core/flavors.ts';
 import { CONFIG_SCHEMA, type ConfigKey, type KeySpec } from './schema.ts';
 
 /** The compiled configuration every module receives. */
@@ -10,10 +12,16 @@ export interface Config {
   stateDir: string;
   databaseUrl: string;
   auth: { mode: 'noauth'; defaultProject: string; defaultUser: string; defaultRoles: string[] };
-  conductor: { enabled: boolean; workers: number; leaseMs: number; pollMs: number; maxAttempts: number };
+  conductor: { enabled: boolean; workers: number; leaseMs: number; pollMs: number; maxAttempts: number; syncMs: number };
+  /** Flavor name → node size (`flavors`); the API refuses names it does not hold. See core/flavors.ts. */
+  flavors: FlavorTable;
   drivers: { disabled: string[] };
   docker: { socket: string; nodeImage: string };
   log: { level: string };
+  quotas: { maxClustersPerProject: number };
+  /** Heartbeats of this process (mservices). */
+  services: { heartbeatMs: number; host: string };
+  notify: { driver: 'messagingv2' | 'log' | 'noop'; transportUrl: string | null; topics: string[]; exchange: string; host: string; pollMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -70,10 +78,22 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       leaseMs: get<number>('conductor.lease_seconds') * 1000,
       pollMs: get('conductor.poll_ms'),
       maxAttempts: get('conductor.max_attempts'),
+      syncMs: get<number>('conductor.sync_seconds') * 1000,
     },
+    flavors: get('flavors'),
     drivers: { disabled: get('drivers.disabled') },
     docker: { socket: get('docker.socket'), nodeImage: get('docker.node_image') },
     log: { level: get('log.level') },
+    quotas: { maxClustersPerProject: get('quotas.max_clusters_per_project') },
+    services: { heartbeatMs: get<number>('services.heartbeat_seconds') * 1000, host: get<string | null>('services.host') ?? hostname() },
+    notify: {
+      driver: get('notify.driver'),
+      transportUrl: get('notify.transport_url'),
+      topics: get('notify.topics'),
+      exchange: get('notify.exchange'),
+      host: get<string | null>('notify.host') ?? get<string | null>('services.host') ?? hostname(),
+      pollMs: get('notify.poll_ms'),
+    },
   });
 }
 
@@ -103,6 +123,13 @@ function coerce(key: ConfigKey, spec: KeySpec, src: Source): unknown {
       if (['1', 'true', 'yes', 'on'].includes(t)) return true;
       if (['0', 'false', 'no', 'off'].includes(t)) return false;
       return bad('must be a boolean (true/false)');
+    }
+    case 'flavor-table': {
+      try {
+        return parseFlavorTable(value);
+      } catch (e) {
+        return bad((e as Error).message);
+      }
     }
     case 'string-list': {
       if (Array.isArray(value) && value.every((x) => typeof x === 'string')) return value;

@@ -1,13 +1,14 @@
 /** @module Every configuration key: its type, default, environment variable and meaning. */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_FLAVORS, type FlavorTable } from '../core/flavors.ts';
 
-export type KeyType = 'string' | 'integer' | 'boolean' | 'string-list';
+export type KeyType = 'string' | 'integer' | 'boolean' | 'string-list' | 'flavor-table';
 
 /** One configuration key. */
 export interface KeySpec {
   type: KeyType;
-  default: string | number | boolean | string[] | null;
+  default: string | number | boolean | string[] | FlavorTable | null;
   env: string;
   description: string;
   min?: number;
@@ -40,9 +41,48 @@ export const CONFIG_SCHEMA = {
   'conductor.lease_seconds': { type: 'integer', default: 15, env: 'MAGNETAR_LEASE_SECONDS', description: 'Lease on a claimed operation; renewed every third of it. Another conductor takes over after it expires.', min: 2 },
   'conductor.poll_ms': { type: 'integer', default: 500, env: 'MAGNETAR_POLL_MS', description: 'How often an idle conductor looks for work.', min: 10 },
   'conductor.max_attempts': { type: 'integer', default: 5, env: 'MAGNETAR_MAX_ATTEMPTS', description: 'Attempts of an operation after retryable errors before it fails.', min: 1 },
+  'conductor.sync_seconds': { type: 'integer', default: 10, env: 'MAGNETAR_SYNC_SECONDS', description: 'Period of the status and health sync pass over all clusters (one conductor at a time runs it); 0 turns it off.', min: 0 },
+  flavors: {
+    type: 'flavor-table',
+    default: DEFAULT_FLAVORS,
+    env: 'MAGNETAR_FLAVORS',
+    description: 'Flavor name → node size: a mapping {m1.small: {memory_mb: 2048, vcpus: 1}, …} (environment: JSON, or name=memory_mb:vcpus,…). On the local provider a flavor sets the node container\'s Memory and NanoCpus; the API refuses other names.',
+  },
   'drivers.disabled': { type: 'string-list', default: [], env: 'MAGNETAR_DISABLED_DRIVERS', description: 'Driver names not to register.' },
   'docker.socket': { type: 'string', default: '/var/run/docker.sock', env: 'MAGNETAR_DOCKER_SOCKET', description: 'Unix socket of the Docker engine the local provider drives.' },
   'docker.node_image': { type: 'string', default: 'magnetar/node:bookworm', env: 'MAGNETAR_NODE_IMAGE', description: 'Default node image built by `magnetar image build`.' },
+  'notify.driver': {
+    type: 'string',
+    default: 'messagingv2',
+    env: 'MAGNETAR_NOTIFY_DRIVER',
+    description: 'Cluster notifications (CADF): messagingv2 = oslo.messaging v2.0 envelope to RabbitMQ (when notify.transport_url is set) and to the log; log = the log only; noop = none.',
+    choices: ['messagingv2', 'log', 'noop'],
+  },
+  'notify.transport_url': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_NOTIFY_TRANSPORT_URL',
+    description: 'RabbitMQ to publish notifications to, e.g. amqp://guest:guest@127.0.0.1:5672/; default: none (the log only).',
+  },
+  'notify.topics': { type: 'string-list', default: ['notifications'], env: 'MAGNETAR_NOTIFY_TOPICS', description: 'Notification topics; the routing key is <topic>.<priority> (notifications.info, notifications.error).' },
+  'notify.exchange': { type: 'string', default: 'magnum', env: 'MAGNETAR_NOTIFY_EXCHANGE', description: "Topic exchange notifications are published on (oslo.messaging's control_exchange)." },
+  'notify.host': { type: 'string', default: null, env: 'MAGNETAR_NOTIFY_HOST', description: 'Host in publisher_id container-infra.<host>; default: services.host.' },
+  'notify.poll_ms': { type: 'integer', default: 500, env: 'MAGNETAR_NOTIFY_POLL_MS', description: 'How often the publisher looks for unpublished notifications in the outbox.', min: 10 },
+  'quotas.max_clusters_per_project': {
+    type: 'integer',
+    default: 20,
+    env: 'MAGNETAR_MAX_CLUSTERS_PER_PROJECT',
+    description: 'Clusters a project may have when no quota row says otherwise (Magnum: [quotas] max_clusters_per_project).',
+    min: 0,
+  },
+  'services.heartbeat_seconds': {
+    type: 'integer',
+    default: 10,
+    env: 'MAGNETAR_HEARTBEAT_SECONDS',
+    description: 'How often each api / conductor process records its heartbeat (GET /v1/mservices); a process is down after 3 missed periods.',
+    min: 1,
+  },
+  'services.host': { type: 'string', default: null, env: 'MAGNETAR_SERVICE_HOST', description: "Host name this process reports in GET /v1/mservices; default: this machine's host name." },
   'log.level': { type: 'string', default: 'info', env: 'MAGNETAR_LOG_LEVEL', description: 'pino log level.', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
 } as const satisfies Record<string, KeySpec>;
 

@@ -36,3 +36,26 @@ export const FAILED_STATUSES: ReadonlySet<string> = new Set([
 
 /** True while a conductor operation is running on the cluster. */
 export const isInProgress = (status: string): boolean => status.endsWith('_IN_PROGRESS');
+
+/** Statuses from which Magnum's conductor accepts an update, resize, upgrade, CA rotation or node group change. */
+export const COMPLETE_STATUSES: ReadonlySet<string> = new Set([
+  'CREATE_COMPLETE',
+  'UPDATE_COMPLETE',
+  'RESUME_COMPLETE',
+  'RESTORE_COMPLETE',
+  'ROLLBACK_COMPLETE',
+  'SNAPSHOT_COMPLETE',
+  'CHECK_COMPLETE',
+  'ADOPT_COMPLETE',
+]);
+
+/** Whether an api / conductor process is `up`: not forced down and its last heartbeat is recent enough. */
+export function serviceState(
+  s: { forced_down: boolean; last_seen_up: string | null; updated_at: string | null; created_at: string },
+  nowMs: number,
+  downAfterMs: number,
+): 'up' | 'down' {
+  if (s.forced_down) return 'down';
+  const seen = Date.parse(s.last_seen_up ?? s.updated_at ?? s.created_at);
+  return Number.isFinite(seen) && nowMs - seen <= downAfterMs ? 'up' : 'down';
+}

@@ -99,7 +99,7 @@ export type OperationKind = 'cluster_create' | 'cluster_update' | 'cluster_delet
 
 /** What an update operation was asked to do, beyond the desired state stored on the cluster and its node groups. */
 export interface OperationPayload {
-  action?: 'resize' | 'update' | 'upgrade' | 'nodegroup_create' | 'nodegroup_delete' | 'heal';
+  action?: 'resize' | 'update' | 'upgrade' | 'nodegroup_create' | 'nodegroup_delete' | 'heal' | 'rotate_ca';
   /** Node group the action targets. */
   nodegroup?: string;
   /** Node names (or provider ids) to remove first when scaling in. */
@@ -138,6 +138,30 @@ export interface ClusterEvent {
   phase: string;
   level: EventLevel;
   message: string;
+}
+
+/** A per-project limit (Magnum's quotas table; only the `Cluster` resource is enforced). */
+export interface Quota {
+  id: number;
+  project_id: string;
+  resource: string;
+  hard_limit: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** One api or conductor process as `GET /v1/mservices` reports it, refreshed by its heartbeat. */
+export interface ServiceRecord {
+  id: number;
+  host: string;
+  binary: string;
+  report_count: number;
+  disabled: boolean;
+  disabled_reason: string | null;
+  forced_down: boolean;
+  last_seen_up: string | null;
+  created_at: string;
+  updated_at: string | null;
 }
 
 /** Who is calling: from the noauth headers or (later) a Keystone token. */

@@ -7,6 +7,8 @@
  * - Failures are thrown as {@link DriverError} naming the phase; `retryable` says whether running again may help.
  * - Long waits honour `ctx.signal` (aborted when the operation is cancelled or its lease is lost).
  */
+import type { FlavorLimits } from '../core/flavors.ts';
+import type { HealthStatus } from '../core/status.ts';
 import type { Labels } from '../core/labels.ts';
 import type { EventLevel } from '../core/types.ts';
 
@@ -26,7 +28,11 @@ export interface NodegroupSpec {
   role: 'master' | 'worker' | string;
   nodeCount: number;
   flavorId: string | null;
+  /** The flavor's size from the configured flavor table; null when the group has no (or an unknown) flavor. */
+  flavor: FlavorLimits | null;
+  /** The image the group's nodes should run; a running node on another image is replaced (upgrade). */
   imageId: string;
+  isDefault: boolean;
   dockerVolumeSize: number | null;
   labels: Labels;
 }
@@ -69,13 +75,49 @@ export interface DriverLogger {
 
 /** Hints of the operation being run, beyond the desired state in {@link ClusterSpec}. */
 export interface OperationIntent {
-  action: 'create' | 'delete' | 'resize' | 'update' | 'upgrade' | 'nodegroup_create' | 'nodegroup_delete' | 'heal';
+  action: 'create' | 'delete' | 'resize' | 'update' | 'upgrade' | 'nodegroup_create' | 'nodegroup_delete' | 'heal' | 'rotate_ca';
   /** Node group the action targets. */
   nodegroup?: string;
   /** Nodes (names or ids) to remove first when a group shrinks; otherwise the driver picks (emptiest first). */
   nodesToRemove?: string[];
   /** Nodes replaced at a time when their image changes. @default 1 */
   maxBatchSize?: number;
+}
+
+/** A node as the provider's bulk observation sees it: one provider call lists the nodes of every cluster. */
+export interface ObservedNode {
+  name: string;
+  hostname: string;
+  role: string;
+  nodegroup: string;
+  /** Provider state of the node's machine (`running`, `exited`, `created`, …). */
+  state: string;
+  /** Where the node's engine API answers (a loopback port), when published. */
+  endpoint: { host: string; port: number } | null;
+}
+
+/** Lists the nodes of all clusters of one provider at once (the health sync's one provider call). */
+export interface NodeInventory {
+  /** Nodes by cluster UUID. */
+  observeAll(signal?: AbortSignal): Promise<Map<string, ObservedNode[]>>;
+}
+
+/** What a health check of one cluster gets. */
+export interface HealthContext {
+  cluster: ClusterSpec;
+  /** The cluster's nodes from the shared observation (no further listing needed). */
+  nodes: ObservedNode[];
+  pki: Pick<ClusterPki, 'caPem' | 'conductorClient'>;
+  signal: AbortSignal;
+}
+
+/** A cluster's health as Magnum reports it. */
+export interface HealthReport {
+  status: HealthStatus;
+  /** Magnum's `health_status_reason`: `{"api": "ok", "<hostname>.Ready": "True", …}`. */
+  reason: Record<string, string>;
+  /** Hostnames of nodes found dead or not Ready (what auto-healing replaces). */
+  failed: string[];
 }
 
 /** Everything a driver call gets from the conductor. */
@@ -119,6 +161,11 @@ export interface Driver {
   /** Makes the provider match the spec: creates, scales, replaces (upgrade) and removes nodes as needed. */
   ensureCluster(ctx: DriverContext): Promise<ClusterOutputs>;
   removeCluster(ctx: DriverContext): Promise<void>;
+  /**
+   * Drivers declaring 'health': the cluster's health from the shared node observation, with at most one call to the
+   * cluster itself (none when no node can answer). Never throws for an unhealthy cluster; reports it.
+   */
+  checkHealth?(ctx: HealthContext): Promise<HealthReport>;
 }
 
 /** A failure inside a driver phase. */

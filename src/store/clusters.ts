@@ -7,6 +7,7 @@ import type { Database } from './schema.ts';
 import type { StoredCert } from './certificates.ts';
 import { insertEvent, type NewEvent } from './events.ts';
 import { insertOperation, type NewOperation } from './operations.ts';
+import { insertOutbox, type OutboxBuilder } from './outbox.ts';
 
 /** Outputs a finished create (or later update) writes onto the cluster and its nodegroups. */
 export interface ClusterOutputsRecord {
@@ -17,19 +18,32 @@ export interface ClusterOutputsRecord {
   addresses: Record<string, string[]>;
 }
 
+/** Writes the notification of a state change, built from the cluster as the transaction `tx` left it. */
+async function writeNotification(tx: Transaction<Database>, uuid: string, build: OutboxBuilder | undefined): Promise<void> {
+  if (!build) return;
+  const row = await tx.selectFrom('clusters').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+  if (!row) return;
+  const ngs = await tx.selectFrom('nodegroups').selectAll().where('cluster_id', '=', uuid).orderBy('id').execute();
+  await insertOutbox(tx, build(toCluster(row), ngs.map(toNodegroup)));
+}
+
 export class ClusterRepository {
   readonly #db: Kysely<Database>;
   constructor(db: Kysely<Database>) {
     this.#db = db;
   }
 
-  /** Inserts the cluster, its CA, its nodegroups, its create operation and first event in ONE transaction. */
+  /**
+   * Inserts the cluster, its CA, its nodegroups, its create operation, first event and (when `notification` is given)
+   * its create-pending notification in ONE transaction.
+   */
   async createWithOperation(
     cluster: Omit<Cluster, 'id'>,
     nodegroups: Omit<Nodegroup, 'id'>[],
     op: NewOperation,
     event: NewEvent,
     ca: StoredCert,
+    notification?: OutboxBuilder,
   ): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
       await tx.insertInto('clusters').values(fromCluster(cluster)).execute();
@@ -37,6 +51,7 @@ export class ClusterRepository {
       for (const ng of nodegroups) await tx.insertInto('nodegroups').values(fromNodegroup(ng)).execute();
       await insertOperation(tx, op);
       await insertEvent(tx, event);
+      await writeNotification(tx, cluster.uuid, notification);
     });
   }
 
@@ -73,7 +88,7 @@ export class ClusterRepository {
    * Starts a delete in one transaction: cancels any active operation (its worker notices at its next lease renewal),
    * queues the delete, marks the cluster and its nodegroups DELETE_IN_PROGRESS. Returns false when a delete is already queued.
    */
-  async requestDelete(uuid: string, op: NewOperation, event: NewEvent, now: string): Promise<boolean> {
+  async requestDelete(uuid: string, op: NewOperation, event: NewEvent, now: string, notification?: OutboxBuilder): Promise<boolean> {
     return this.#db.transaction().execute(async (tx) => {
       const active = await tx
         .selectFrom('operations')
@@ -89,6 +104,7 @@ export class ClusterRepository {
       await tx.updateTable('clusters').set({ status: 'DELETE_IN_PROGRESS', status_reason: null, updated_at: now }).where('uuid', '=', uuid).execute();
       await tx.updateTable('nodegroups').set({ status: 'DELETE_IN_PROGRESS', status_reason: null, updated_at: now }).where('cluster_id', '=', uuid).execute();
       await insertEvent(tx, event);
+      await writeNotification(tx, uuid, notification);
       return true;
     });
   }
@@ -104,6 +120,7 @@ export class ClusterRepository {
     event: NewEvent,
     now: string,
     change?: (tx: Transaction<Database>) => Promise<void>,
+    notification?: OutboxBuilder,
   ): Promise<boolean> {
     return this.#db.transaction().execute(async (tx) => {
       const active = await tx.selectFrom('operations').select('id').where('cluster_id', '=', uuid).where('state', 'in', ['pending', 'running']).executeTakeFirst();
@@ -112,6 +129,7 @@ export class ClusterRepository {
       await insertOperation(tx, op);
       await tx.updateTable('clusters').set({ status: 'UPDATE_IN_PROGRESS', status_reason: null, updated_at: now }).where('uuid', '=', uuid).execute();
       await insertEvent(tx, event);
+      await writeNotification(tx, uuid, notification);
       return true;
     });
   }
@@ -120,11 +138,28 @@ export class ClusterRepository {
     await this.#db.updateTable('clusters').set({ driver_state: JSON.stringify(state) }).where('uuid', '=', uuid).execute();
   }
 
+  /** Sets the health fields (a cluster PATCH that changes only them queues no operation, as in Magnum). */
+  async setHealth(uuid: string, status: string | null, reason: Record<string, string> | null, now: string): Promise<void> {
+    await this.#db
+      .updateTable('clusters')
+      .set({ health_status: status, health_status_reason: reason === null ? null : JSON.stringify(reason), updated_at: now })
+      .where('uuid', '=', uuid)
+      .execute();
+  }
+
   /**
    * Writes the outputs and the final status of a successful operation, closing the operation, in one transaction.
    * Node groups finish with it: *_IN_PROGRESS becomes *_COMPLETE, and groups being deleted are removed.
    */
-  async complete(uuid: string, status: string, outputs: ClusterOutputsRecord, op: Operation, event: NewEvent, now: string): Promise<void> {
+  async complete(
+    uuid: string,
+    status: string,
+    outputs: ClusterOutputsRecord,
+    op: Operation,
+    event: NewEvent,
+    now: string,
+    notification?: OutboxBuilder,
+  ): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
       await tx
         .updateTable('clusters')
@@ -147,11 +182,12 @@ export class ClusterRepository {
       }
       await tx.updateTable('operations').set({ state: 'done', owner: null, lease_until: null, error: null, updated_at: now }).where('id', '=', op.id).execute();
       await insertEvent(tx, event);
+      await writeNotification(tx, uuid, notification);
     });
   }
 
   /** Records a failure: *_FAILED status with the reason on the cluster and its in-progress node groups, operation failed, event — in one transaction. */
-  async fail(uuid: string, status: string, reason: string, op: Operation, event: NewEvent, now: string): Promise<void> {
+  async fail(uuid: string, status: string, reason: string, op: Operation, event: NewEvent, now: string, notification?: OutboxBuilder): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
       await tx.updateTable('clusters').set({ status, status_reason: reason, updated_at: now }).where('uuid', '=', uuid).execute();
       await tx
@@ -172,12 +208,17 @@ export class ClusterRepository {
         .execute();
       await tx.updateTable('operations').set({ state: 'failed', owner: null, lease_until: null, error: reason, updated_at: now }).where('id', '=', op.id).execute();
       await insertEvent(tx, event);
+      await writeNotification(tx, uuid, notification);
     });
   }
 
-  /** Removes every row of a deleted cluster (cluster, nodegroups, certificates, events, operations) in one transaction. */
-  async purge(uuid: string): Promise<void> {
+  /**
+   * Removes every row of a deleted cluster (cluster, nodegroups, certificates, events, operations) in one transaction,
+   * with the delete-success notification built from the rows as they were just before.
+   */
+  async purge(uuid: string, notification?: OutboxBuilder): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
+      await writeNotification(tx, uuid, notification);
       for (const table of ['nodegroups', 'certificates', 'cluster_events', 'operations'] as const) {
         await tx.deleteFrom(table).where('cluster_id', '=', uuid).execute();
       }

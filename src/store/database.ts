@@ -39,6 +39,8 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
   if (/^postgres(ql)?:\/\//.test(url)) {
     engine = 'postgres';
     const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, types: int8AsNumber });
+    // An idle client dropped by the server (restart, admin command) must not crash the process; the pool reconnects.
+    pool.on('error', () => {});
     kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     engine = 'sqlite';

@@ -3,8 +3,14 @@ import { CertificateRepository } from './certificates.ts';
 import { ClusterRepository } from './clusters.ts';
 import type { Db } from './database.ts';
 import { EventRepository } from './events.ts';
+import { HealthRepository } from './health.ts';
+import { NodegroupRepository } from './nodegroups.ts';
 import { OperationRepository } from './operations.ts';
+import { OutboxRepository } from './outbox.ts';
+import { QuotaRepository } from './quotas.ts';
+import { ServiceRepository } from './services.ts';
 import { TemplateRepository } from './templates.ts';
+import { UsageRepository } from './usage.ts';
 
 export class Store {
   readonly db: Db;
@@ -13,6 +19,12 @@ export class Store {
   readonly operations: OperationRepository;
   readonly events: EventRepository;
   readonly certificates: CertificateRepository;
+  readonly health: HealthRepository;
+  readonly outbox: OutboxRepository;
+  readonly nodegroups: NodegroupRepository;
+  readonly quotas: QuotaRepository;
+  readonly services: ServiceRepository;
+  readonly usage: UsageRepository;
 
   constructor(db: Db) {
     this.db = db;
@@ -21,6 +33,12 @@ export class Store {
     this.operations = new OperationRepository(db.kysely, db.engine);
     this.events = new EventRepository(db.kysely);
     this.certificates = new CertificateRepository(db.kysely);
+    this.health = new HealthRepository(db.kysely);
+    this.outbox = new OutboxRepository(db.kysely);
+    this.nodegroups = new NodegroupRepository(db.kysely);
+    this.quotas = new QuotaRepository(db.kysely);
+    this.services = new ServiceRepository(db.kysely);
+    this.usage = new UsageRepository(db.kysely);
   }
 
   close(): Promise<void> {

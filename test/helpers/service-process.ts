@@ -1,4 +1,7 @@
-/** @module Test helper: runs `bin/magnetar serve` as a real child process (so tests can kill -9 it) and the CLI. */
+/**
+ * @module Test helper: runs `bin/magnetar serve`, `api` and `conductor` as real child processes (so tests can kill -9
+ * them), and the CLI.
+ */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
@@ -9,45 +12,86 @@ import { findFreePort } from '../../src/providers/docker/free-port.ts';
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(REPO, 'bin', 'magnetar');
 
-export interface ServeProcess {
-  url: string;
-  port: number;
+/** A running `magnetar` server process (`serve`, `api` or `conductor`). */
+export interface MagnetarProcess {
   child: ChildProcess;
   output(): string;
   /** SIGKILL, and wait for the exit. */
   kill9(): Promise<void>;
-  /** SIGTERM, and wait for the exit. */
-  stop(): Promise<void>;
+  /** SIGTERM, and wait for the exit; resolves with the exit code (null when killed by a signal). */
+  stop(): Promise<number | null>;
 }
 
-/** Starts `magnetar serve` on a free port with the given state dir; resolves once the API answers. */
-export async function startServe(stateDir: string, opts: { port?: number; env?: Record<string, string> } = {}): Promise<ServeProcess> {
-  const port = opts.port ?? (await findFreePort());
-  const child = spawn(BIN, ['serve', '--no-setup', '--port', String(port), '--state-dir', stateDir, '--log-level', 'warn'], {
-    env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** A process that serves the API. */
+export interface ServeProcess extends MagnetarProcess {
+  url: string;
+  port: number;
+}
+
+/** Options of {@link startServe}, {@link startApi} and {@link startConductor}. */
+export interface ProcessOptions {
+  port?: number;
+  env?: Record<string, string>;
+  /** `postgresql://…`; default: SQLite in the state dir. */
+  databaseUrl?: string;
+  /** Log level of the process. @default 'warn' */
+  logLevel?: string;
+}
+
+function spawnMagnetar(command: 'serve' | 'api' | 'conductor', stateDir: string, opts: ProcessOptions, extra: string[]): MagnetarProcess {
+  const args = [command, ...extra, '--state-dir', stateDir, '--log-level', opts.logLevel ?? 'warn'];
+  if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
+  const child = spawn(BIN, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  const waitExit = async (sig: NodeJS.Signals): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    return (await exited)[0];
+  };
+  return {
+    child,
+    output: () => out,
+    kill9: async () => void (await waitExit('SIGKILL')),
+    stop: () => waitExit('SIGTERM'),
+  };
+}
+
+async function waitUntil(p: MagnetarProcess, what: string, ready: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`magnetar serve exited with ${child.exitCode}:\n${out}`);
-    try {
-      if ((await fetch(`${url}/`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`magnetar serve did not answer within 30s:\n${out}`);
+    if (p.child.exitCode !== null) throw new Error(`magnetar ${what} exited with ${p.child.exitCode}:\n${p.output()}`);
+    if (await ready().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`magnetar ${what} not ready within 30s:\n${p.output()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  const waitExit = async (sig: NodeJS.Signals): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill(sig);
-    await once(child, 'exit');
-  };
-  return { url, port, child, output: () => out, kill9: () => waitExit('SIGKILL'), stop: () => waitExit('SIGTERM') };
+}
+
+async function startHttp(command: 'serve' | 'api', stateDir: string, opts: ProcessOptions): Promise<ServeProcess> {
+  const port = opts.port ?? (await findFreePort());
+  const p = spawnMagnetar(command, stateDir, opts, [...(command === 'serve' ? ['--no-setup'] : []), '--port', String(port)]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntil(p, command, async () => (await fetch(`${url}/`)).ok);
+  return { ...p, url, port };
+}
+
+/** Starts `magnetar serve` (API + conductor) on a free port with the given state dir; resolves once the API answers. */
+export function startServe(stateDir: string, opts: ProcessOptions = {}): Promise<ServeProcess> {
+  return startHttp('serve', stateDir, opts);
+}
+
+/** Starts `magnetar api` (API only); resolves once it answers. */
+export function startApi(stateDir: string, opts: ProcessOptions = {}): Promise<ServeProcess> {
+  return startHttp('api', stateDir, opts);
+}
+
+/** Starts `magnetar conductor` (no HTTP); resolves once it says it runs, with the worker's lease owner name. */
+export async function startConductor(stateDir: string, opts: ProcessOptions = {}): Promise<MagnetarProcess & { owner: string }> {
+  const p = spawnMagnetar('conductor', stateDir, opts, ['--no-setup']);
+  const owner = (): string | undefined => /conductor (\S+);/.exec(p.output())?.[1];
+  await waitUntil(p, 'conductor', () => Promise.resolve(owner() !== undefined));
+  return { ...p, owner: owner() ?? '' };
 }
 
 /** Runs the `magnetar` CLI; resolves with its output and exit code (never rejects on a non-zero exit). */

@@ -1,18 +1,25 @@
-/** @module /v1/certificates: ca-show (GET) and ca-sign (POST) with the cluster's own CA. */
+/** @module /v1/certificates: ca-show (GET) and ca-sign (POST) with the cluster's own CA; ca-rotate (PATCH) queues a new CA. */
 import type { FastifyInstance } from 'fastify';
+import { CA_KIND } from '../../certs/cluster-ca.ts';
 import { CertificateValidationError, InvalidCsrError } from '../../certs/errors.ts';
 import { invalid, MagnumError, notFound } from '../../core/errors.ts';
 import type { Cluster } from '../../core/types.ts';
+import { replaceClusterCa } from '../../store/cluster-changes.ts';
 import { coerceBody } from '../body-coercion.ts';
+import { checkUpdatable, queueUpdate } from '../clusters/queue-update.ts';
 import { findCluster } from '../clusters/routes.ts';
 import type { ApiDeps } from '../deps.ts';
 import { hostUrl, selfLinks } from '../links.ts';
-import { authorize, type PolicyEntry } from '../policy.ts';
+import { authorize } from '../policy.ts';
+import { noQuery } from '../schemas.ts';
+import { CERTIFICATE_POLICIES } from './policy.ts';
 
-export const CERTIFICATE_POLICIES: readonly PolicyEntry[] = [
-  { action: 'certificate:get', rule: 'admin_or_user', route: 'GET /v1/certificates/:cluster' },
-  { action: 'certificate:create', rule: 'admin_or_user', route: 'POST /v1/certificates' },
-];
+const clusterParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cluster'],
+  properties: { cluster: { type: 'string', minLength: 1, description: 'cluster uuid or name' } },
+} as const;
 
 const signSchema = {
   type: 'object',
@@ -37,7 +44,7 @@ const showQuery = { type: 'object', additionalProperties: false, properties: { c
 export function certificateRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { cluster: string }; Querystring: { ca_cert_type?: string } }>(
     '/v1/certificates/:cluster',
-    { schema: { querystring: showQuery } },
+    { schema: { params: clusterParams, querystring: showQuery } },
     async (req) => {
       const c = await findCluster(deps, req.caller, req.params.cluster);
       authorize(CERTIFICATE_POLICIES, 'certificate:get', req.caller, c);
@@ -48,7 +55,7 @@ export function certificateRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.post<{ Body: { cluster_uuid?: string; bay_uuid?: string; csr: string; ca_cert_type?: string } }>(
     '/v1/certificates',
-    { schema: { body: signSchema }, config: { bodyArg: 'certificate' }, preValidation: async (req) => coerceBody(req.body, signSchema) },
+    { schema: { querystring: noQuery, body: signSchema }, config: { bodyArg: 'certificate' }, preValidation: async (req) => coerceBody(req.body, signSchema) },
     async (req, reply) => {
       const ident = req.body.cluster_uuid ?? req.body.bay_uuid;
       if (!ident) throw invalid("Invalid input for field/attribute cluster_uuid. Value: 'None'. Mandatory field missing.");
@@ -73,6 +80,34 @@ export function certificateRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const body: Record<string, unknown> = { cluster_uuid: c.uuid, bay_uuid: c.uuid, csr: req.body.csr, pem, links: selfLinks(hostUrl(req), `certificates/${c.uuid}`) };
       if (req.body.ca_cert_type !== undefined) body.ca_cert_type = req.body.ca_cert_type;
       return reply.code(201).send(body);
+    },
+  );
+  rotateRoute(app, deps);
+}
+
+/** Magnetar's ca-rotate: the new CA is stored with the queued update, whose driver re-issues every node certificate. */
+function rotateRoute(app: FastifyInstance, deps: ApiDeps): void {
+  app.patch<{ Params: { cluster: string } }>(
+    '/v1/certificates/:cluster',
+    { schema: { params: clusterParams, querystring: noQuery }, config: { controllerMethod: 'patch' } },
+    async (req, reply) => {
+      // As in Magnum, certificate calls do not widen an admin's scope to every project.
+      const c = await findCluster(deps, { ...req.caller, isAdmin: false }, req.params.cluster);
+      authorize(CERTIFICATE_POLICIES, 'certificate:rotate_ca', req.caller, c);
+      const t = await deps.store.templates.getByUuid(c.cluster_template_id);
+      if (t?.tls_disabled) throw invalid('Rotating the CA certificate on a non-TLS cluster is not supported');
+      checkUpdatable(c, 'Updating a cluster');
+      const ca = await deps.ca.newCa(c.name);
+      await queueUpdate(deps, req, {
+        cluster: c,
+        verb: 'Updating a cluster',
+        capability: 'rotate-ca',
+        unsupported: () => `Rotating the CA certificate is not supported for cluster with cluster_distro: ${t?.cluster_distro ?? 'None'}.`,
+        payload: { action: 'rotate_ca' },
+        message: 'CA rotation accepted',
+        change: (tx) => replaceClusterCa(tx, c.uuid, ca, new Date().toISOString(), CA_KIND),
+      });
+      return reply.code(202).send({ uuid: c.uuid });
     },
   );
 }

@@ -8,5 +8,11 @@ export const TEMPLATE_POLICIES: readonly PolicyEntry[] = [
   { action: 'clustertemplate:get', rule: 'deny_cluster_user', route: 'GET /v1/clustertemplates/:ident' },
   { action: 'clustertemplate:update', rule: 'admin_or_owner', route: 'PATCH /v1/clustertemplates/:ident' },
   { action: 'clustertemplate:delete', rule: 'admin_or_owner', route: 'DELETE /v1/clustertemplates/:ident' },
-  { action: 'clustertemplate:publish', rule: 'admin_api', route: 'POST /v1/clustertemplates' },
+  // Extra checks: setting public/hidden, and admins reaching every project.
+  { action: 'clustertemplate:publish', rule: 'admin_api' },
+  { action: 'clustertemplate:get_all_all_projects', rule: 'admin_api' },
+  { action: 'clustertemplate:detail_all_projects', rule: 'admin_api' },
+  { action: 'clustertemplate:get_one_all_projects', rule: 'admin_api' },
+  { action: 'clustertemplate:update_all_projects', rule: 'admin_api' },
+  { action: 'clustertemplate:delete_all_projects', rule: 'admin_api' },
 ];

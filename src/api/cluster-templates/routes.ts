@@ -21,6 +21,7 @@ import { hostUrl } from '../links.ts';
 import { nextLink, parsePage, type PageQuery } from '../pagination.ts';
 import { authorize } from '../policy.ts';
 import { resolveOne } from '../resolve.ts';
+import { identParams, noQuery, patchBody } from '../schemas.ts';
 import { makeValidatorCompiler, validationError } from '../validation.ts';
 import { TEMPLATE_POLICIES } from './policy.ts';
 import { TEMPLATE_SORT_KEYS, templateBodySchema, templateListQuery } from './schema.ts';
@@ -43,7 +44,7 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Body: Body }>(
     '/v1/clustertemplates',
     {
-      schema: { body: templateBodySchema },
+      schema: { querystring: noQuery, body: templateBodySchema },
       config: { bodyArg: 'cluster_template' },
       preValidation: async (req) => coerceBody(req.body, templateBodySchema),
     },
@@ -57,7 +58,8 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
           throw forbidden('ClusterTemplatePublishDenied', 'Not authorized to set public or hidden flag for cluster template.');
         }
       }
-      if (await deps.store.templates.getByUuid(t.uuid)) {
+      // Only a client-chosen uuid can collide (a generated one is random): no lookup for the usual create.
+      if (typeof req.body.uuid === 'string' && (await deps.store.templates.getByUuid(t.uuid))) {
         throw new MagnumError('ClusterTemplateAlreadyExists', `A ClusterTemplate with UUID ${t.uuid} already exists.`, { status: 409 });
       }
       const saved = await deps.store.templates.insert(t);
@@ -69,6 +71,7 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
   for (const path of ['/v1/clustertemplates', '/v1/clustertemplates/detail']) {
     app.get<{ Querystring: PageQuery }>(path, { schema: { querystring: templateListQuery } }, async (req) => {
       policy(path.endsWith('detail') ? 'clustertemplate:detail' : 'clustertemplate:get_all', req);
+      if (req.caller.isAdmin) policy(path.endsWith('detail') ? 'clustertemplate:detail_all_projects' : 'clustertemplate:get_all_all_projects', req);
       const page = parsePage(req.query, TEMPLATE_SORT_KEYS, deps.config.api.maxLimit);
       let marker;
       if (page.markerUuid) {
@@ -82,7 +85,8 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     });
   }
 
-  app.get<{ Params: { ident: string } }>('/v1/clustertemplates/:ident', async (req) => {
+  app.get<{ Params: { ident: string } }>('/v1/clustertemplates/:ident', { schema: { params: identParams, querystring: noQuery } }, async (req) => {
+    if (req.caller.isAdmin) policy('clustertemplate:get_one_all_projects', req);
     const t = await findTemplate(deps, req.caller, req.params.ident);
     if (!t.public) policy('clustertemplate:get', req, t);
     return templateView(t, hostUrl(req));
@@ -90,9 +94,14 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.patch<{ Params: { ident: string }; Body: unknown }>(
     '/v1/clustertemplates/:ident',
-    { config: { bodyArg: 'patch' } },
+    {
+      schema: { params: identParams, querystring: noQuery, body: patchBody },
+      config: { bodyArg: 'patch' },
+      preValidation: async (req) => void parsePatch(req.body),
+    },
     async (req) => {
       const ops = parsePatch(req.body);
+      if (req.caller.isAdmin) policy('clustertemplate:update_all_projects', req);
       const t = await findTemplate(deps, req.caller, req.params.ident);
       policy('clustertemplate:update', req, t);
       const { id: _id, uuid, project_id, user_id, created_at, updated_at, ...doc } = t;
@@ -128,7 +137,8 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.delete<{ Params: { ident: string } }>('/v1/clustertemplates/:ident', async (req, reply) => {
+  app.delete<{ Params: { ident: string } }>('/v1/clustertemplates/:ident', { schema: { params: identParams, querystring: noQuery } }, async (req, reply) => {
+    if (req.caller.isAdmin) policy('clustertemplate:delete_all_projects', req);
     const t = await findTemplate(deps, req.caller, req.params.ident);
     policy('clustertemplate:delete', req, t);
     if (!(await deps.store.templates.deleteUnlessReferenced(t))) {

@@ -3,15 +3,19 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { newCluster, type ClusterCreateBody } from '../../core/cluster-rules.ts';
 import { invalid, MagnumError, notFound } from '../../core/errors.ts';
+import { checkClusterQuota } from '../../core/quota-rules.ts';
 import type { Caller, Cluster, ClusterTemplate } from '../../core/types.ts';
 import { coerceBody } from '../body-coercion.ts';
 import { findTemplate } from '../cluster-templates/routes.ts';
+import { identityOf } from '../../notify/outbox.ts';
 import type { ApiDeps } from '../deps.ts';
-import { hostUrl, isoTime } from '../links.ts';
+import { hostUrl } from '../links.ts';
 import { atLeast } from '../microversion.ts';
 import { nextLink, parsePage, type PageQuery } from '../pagination.ts';
 import { authorize } from '../policy.ts';
 import { resolveOne } from '../resolve.ts';
+import { identParams, noQuery } from '../schemas.ts';
+import { eventView } from './event-view.ts';
 import { CLUSTER_POLICIES } from './policy.ts';
 import { CLUSTER_SORT_KEYS, clusterCreateSchema, clusterListQuery, eventsQuery } from './schema.ts';
 import { clusterDetail, clusterListItem } from './view.ts';
@@ -29,7 +33,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Body: ClusterCreateBody }>(
     '/v1/clusters',
     {
-      schema: { body: clusterCreateSchema },
+      schema: { querystring: noQuery, body: clusterCreateSchema },
       config: { bodyArg: 'cluster' },
       preValidation: async (req) => coerceBody(req.body, clusterCreateSchema),
     },
@@ -48,6 +52,8 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }
       const driver = deps.drivers.get(template.server_type, template.cluster_distro, template.coe);
       policy('cluster:create', req);
+      const quota = await deps.store.quotas.get(req.caller.projectId, 'Cluster');
+      checkClusterQuota(await deps.store.usage.clusterCount(req.caller.projectId), quota?.hard_limit ?? deps.config.quotas.maxClustersPerProject);
       const now = new Date().toISOString();
       const { cluster, nodegroups } = newCluster(template, req.body, req.caller, { zeroNodesAllowed, now });
       driver.validateTemplate({ ...template, labels: cluster.labels, master_lb_enabled: cluster.master_lb_enabled });
@@ -60,6 +66,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
         { uuid: randomUUID(), cluster_id: cluster.uuid, kind: 'cluster_create', deadline: Date.parse(now) + cluster.create_timeout * 60_000, created_at: now },
         { cluster_id: cluster.uuid, phase: 'accepted', level: 'info', message: `create accepted (driver ${driver.name})`, at: now },
         ca,
+        deps.notifier?.cluster('create', 'pending', identityOf(req.caller, req.id)),
       );
       deps.wake();
       return reply.code(202).send({ uuid: cluster.uuid });
@@ -70,6 +77,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const detail = path.endsWith('detail');
     app.get<{ Querystring: PageQuery }>(path, { schema: { querystring: clusterListQuery } }, async (req) => {
       policy(detail ? 'cluster:detail' : 'cluster:get_all', req);
+      if (req.caller.isAdmin) policy(detail ? 'cluster:detail_all_projects' : 'cluster:get_all_all_projects', req);
       const page = parsePage(req.query, CLUSTER_SORT_KEYS, deps.config.api.maxLimit);
       let marker;
       if (page.markerUuid) {
@@ -89,16 +97,18 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
     });
   }
 
-  app.get<{ Params: { ident: string } }>('/v1/clusters/:ident', async (req) => {
+  app.get<{ Params: { ident: string } }>('/v1/clusters/:ident', { schema: { params: identParams, querystring: noQuery } }, async (req) => {
     const c = await findCluster(deps, req.caller, req.params.ident);
+    if (req.caller.isAdmin) policy('cluster:get_one_all_projects', req);
     policy('cluster:get', req, c);
     const ngs = await deps.store.clusters.nodegroups([c.uuid]);
     const t = await deps.store.templates.getByUuid(c.cluster_template_id);
     return clusterDetail(c, ngs, t?.labels ?? {}, hostUrl(req), true);
   });
 
-  app.delete<{ Params: { ident: string } }>('/v1/clusters/:ident', async (req, reply) => {
+  app.delete<{ Params: { ident: string } }>('/v1/clusters/:ident', { schema: { params: identParams, querystring: noQuery } }, async (req, reply) => {
     const c = await findCluster(deps, req.caller, req.params.ident);
+    if (req.caller.isAdmin) policy('cluster:delete_all_projects', req);
     policy('cluster:delete', req, c);
     const now = new Date().toISOString();
     const queued = await deps.store.clusters.requestDelete(
@@ -106,6 +116,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
       { uuid: randomUUID(), cluster_id: c.uuid, kind: 'cluster_delete', deadline: Date.parse(now) + 30 * 60_000, created_at: now },
       { cluster_id: c.uuid, phase: 'accepted', level: 'info', message: 'delete accepted', at: now },
       now,
+      deps.notifier?.cluster('delete', 'pending', identityOf(req.caller, req.id)),
     );
     if (queued) deps.wake();
     return reply.code(204).send();
@@ -113,12 +124,12 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get<{ Params: { ident: string }; Querystring: { after?: number; limit?: number } }>(
     '/v1/clusters/:ident/events',
-    { schema: { querystring: eventsQuery } },
+    { schema: { params: identParams, querystring: eventsQuery } },
     async (req) => {
       const c = await findCluster(deps, req.caller, req.params.ident);
       policy('cluster:events', req, c);
       const events = await deps.store.events.list(c.uuid, req.query.after ?? 0, req.query.limit ?? 1000);
-      return { events: events.map(({ cluster_id: _c, at, ...e }) => ({ ...e, time: isoTime(at) })) };
+      return { events: events.map(eventView) };
     },
   );
 }

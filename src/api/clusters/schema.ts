@@ -67,3 +67,34 @@ export const CLUSTER_SORT_KEYS: ReadonlySet<string> = new Set([
   'id', 'uuid', 'name', 'cluster_template_id', 'keypair', 'docker_volume_size', 'master_flavor_id', 'flavor_id',
   'create_timeout', 'stack_id', 'status', 'health_status', 'api_address', 'project_id', 'user_id', 'created_at', 'updated_at',
 ]);
+
+/** Query of `PATCH /v1/clusters/{ident}`: `rollback` (a boolean word) from microversion 1.3. */
+export const clusterPatchQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { rollback: { type: 'string', description: 'boolean word (true/false, yes/no, 1/0, …); microversion ≥ 1.3' } },
+} as const;
+
+/** Body of `POST /v1/clusters/{ident}/actions/resize` (microversion ≥ 1.7). */
+export const resizeBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['node_count'],
+  properties: {
+    node_count: { type: 'integer', minimum: 0, description: '0 only from microversion 1.10' },
+    nodes_to_remove: { type: 'array', items: { type: 'string' } },
+    nodegroup: str255,
+  },
+} as const;
+
+/** Body of `POST /v1/clusters/{ident}/actions/upgrade` (microversion ≥ 1.8). */
+export const upgradeBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cluster_template'],
+  properties: {
+    cluster_template: str255,
+    max_batch_size: { type: 'integer', minimum: 1 },
+    nodegroup: str255,
+  },
+} as const;

@@ -2,7 +2,7 @@
 
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { ApiError } from '../api-client.ts';
+import { ApiConnectionError, ApiError } from '../api-client.ts';
 import type { Cluster, ClusterCreateRequest, ClusterEvent, ClusterTemplate } from '../api-client.ts';
 import { action, describeError } from '../context.ts';
 import type { CliContext } from '../context.ts';
@@ -102,8 +102,8 @@ export function formatEvent(event: ClusterEvent): string {
   return `${event.time} ${String(event.level).toUpperCase()} [${event.phase}] ${event.message}`;
 }
 
-/** What `--wait` is waiting for. */
-type WaitMode = 'create' | 'delete';
+/** What `--wait` is waiting for; `follow` (cluster-events --follow) waits for any final state. */
+export type WaitMode = 'create' | 'delete' | 'follow';
 
 async function getClusterOrNull(ctx: CliContext, ident: string): Promise<Cluster | null> {
   try {
@@ -114,17 +114,68 @@ async function getClusterOrNull(ctx: CliContext, ident: string): Promise<Cluster
   }
 }
 
-function printFinal(ctx: CliContext, prefix: string, cluster: Cluster): void {
+function printFinal(ctx: CliContext, prefix: string, cluster: Pick<Cluster, 'uuid' | 'status' | 'status_reason'>): void {
   ctx.print(`${prefix}Cluster ${cluster.uuid} status: ${cluster.status}`);
   if (cluster.status_reason) ctx.print(`${prefix}status_reason: ${cluster.status_reason}`);
 }
 
+/** Exit code of a final status: create wants CREATE_COMPLETE, delete only succeeds when the cluster is gone. */
+function finalCode(mode: WaitMode, status: string): number {
+  if (mode === 'create') return status === 'CREATE_COMPLETE' ? 0 : 1;
+  if (mode === 'delete') return 1;
+  return status.endsWith('_FAILED') ? 1 : 0;
+}
+
 /**
- * Follows a cluster until its create or delete finishes, printing each new event of `/v1/clusters/{id}/events`
- * (or, when the server has no such route, each status change). Create: exit code 0 on CREATE_COMPLETE, 1 on any
- * other final status (`*_COMPLETE` / `*_FAILED`). Delete: 0 once the cluster is gone (404), 1 on DELETE_FAILED.
+ * Follows the cluster through `GET /v1/clusters/{id}/events/stream`, reconnecting with `Last-Event-ID` when the
+ * connection drops. `code` is null when the server has no stream (or it kept failing): the caller polls instead.
+ */
+async function followStream(
+  ctx: CliContext,
+  uuid: string,
+  mode: WaitMode,
+  afterId: number,
+  prefix: string,
+): Promise<{ code: number | null; lastId: number }> {
+  const client = ctx.client();
+  let lastId = afterId;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const stream = await client.openClusterEventStream(uuid, lastId);
+      if (stream === null) return { code: null, lastId };
+      for await (const item of stream) {
+        if (item.type === 'event') {
+          if (item.event.id !== undefined) {
+            if (item.event.id <= lastId) continue;
+            lastId = item.event.id;
+          }
+          ctx.print(prefix + formatEvent(item.event));
+          continue;
+        }
+        if (item.gone) {
+          ctx.print(`${prefix}Cluster ${uuid} has been deleted.`);
+          return { code: mode === 'create' ? 1 : 0, lastId };
+        }
+        printFinal(ctx, prefix, { uuid, status: item.status, status_reason: item.statusReason });
+        return { code: finalCode(mode, item.status), lastId };
+      }
+    } catch (err) {
+      if (!(err instanceof ApiConnectionError)) throw err;
+    }
+    await ctx.sleep(ctx.pollIntervalMs);
+  }
+  return { code: null, lastId };
+}
+
+/**
+ * Follows a cluster until its create or delete (or, for `follow`, whatever runs) finishes, printing each new event of
+ * the timeline: from the server-sent event stream when the server has one, else by polling
+ * `/v1/clusters/{id}/events` (or, when the server has no such route, printing each status change). Create: exit code
+ * 0 on CREATE_COMPLETE, 1 on any other final status (`*_COMPLETE` / `*_FAILED`). Delete: 0 once the cluster is gone
+ * (404), 1 on DELETE_FAILED. Follow: 1 on `*_FAILED`, else 0.
  *
- * @param seenEvents events already on the timeline that must not be printed again.
+ * @param seenEvents events already on the timeline that must not be printed again (polling).
+ * @param afterId id of the last event already seen (stream, and polling of servers that send ids).
  */
 export async function followCluster(
   ctx: CliContext,
@@ -132,9 +183,13 @@ export async function followCluster(
   mode: WaitMode,
   seenEvents = 0,
   prefix = '',
+  afterId = 0,
 ): Promise<number> {
+  const streamed = await followStream(ctx, uuid, mode, afterId, prefix);
+  if (streamed.code !== null) return streamed.code;
   const client = ctx.client();
   let seen = seenEvents;
+  let lastId = streamed.lastId;
   let eventsRoute = true;
   let lastStatus: string | null = null;
   let missingPolls = 0;
@@ -142,7 +197,7 @@ export async function followCluster(
   for (;;) {
     const cluster = await getClusterOrNull(ctx, uuid);
     if (cluster === null) {
-      if (mode === 'delete') {
+      if (mode !== 'create') {
         ctx.print(`${prefix}Cluster ${uuid} has been deleted.`);
         return 0;
       }
@@ -154,16 +209,26 @@ export async function followCluster(
         if (events === null) {
           eventsRoute = false;
         } else {
-          for (const event of events.slice(seen)) ctx.print(prefix + formatEvent(event));
+          for (const event of events.slice(seen)) {
+            if (event.id !== undefined) {
+              if (event.id <= lastId) continue;
+              lastId = event.id;
+            }
+            ctx.print(prefix + formatEvent(event));
+          }
           seen = Math.max(seen, events.length);
         }
       }
       const status = cluster.status ?? '';
       const final =
-        mode === 'create' ? status.endsWith('_COMPLETE') || status.endsWith('_FAILED') : status === 'DELETE_FAILED';
+        mode === 'create'
+          ? status.endsWith('_COMPLETE') || status.endsWith('_FAILED')
+          : mode === 'delete'
+            ? status === 'DELETE_FAILED'
+            : !status.endsWith('_IN_PROGRESS');
       if (final) {
         printFinal(ctx, prefix, cluster);
-        return status === 'CREATE_COMPLETE' && mode === 'create' ? 0 : 1;
+        return finalCode(mode, status);
       }
       if (!eventsRoute && status !== lastStatus) ctx.print(`${prefix}Cluster ${uuid} status: ${status}`);
       lastStatus = status;
@@ -270,27 +335,30 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
     .action(
       action(ctx, async (idents: string[], opts: { wait?: boolean }) => {
         const client = ctx.client();
-        const pending: { ident: string; uuid: string; seen: number }[] = [];
+        const pending: { ident: string; uuid: string; seen: number; lastId: number }[] = [];
         let failed = 0;
         for (const ident of idents) {
           try {
             let target = ident;
             let seen = 0;
+            let lastId = 0;
             if (opts.wait) {
               target = (await client.getCluster(ident)).uuid;
-              seen = (await client.listClusterEvents(target))?.length ?? 0;
+              const before = await client.listClusterEvents(target);
+              seen = before?.length ?? 0;
+              lastId = before?.at(-1)?.id ?? 0;
             }
             await client.deleteCluster(target);
             ctx.print(`Request to delete cluster ${ident} has been accepted.`);
-            if (opts.wait) pending.push({ ident, uuid: target, seen });
+            if (opts.wait) pending.push({ ident, uuid: target, seen, lastId });
           } catch (err) {
             failed++;
             ctx.warn(`Delete for cluster ${ident} failed: ${describeError(err)}`);
           }
         }
-        for (const { ident, uuid, seen } of pending) {
+        for (const { ident, uuid, seen, lastId } of pending) {
           const prefix = pending.length > 1 ? `${ident}: ` : '';
-          if ((await followCluster(ctx, uuid, 'delete', seen, prefix)) !== 0) failed++;
+          if ((await followCluster(ctx, uuid, 'delete', seen, prefix, lastId)) !== 0) failed++;
         }
         return failed > 0 ? 1 : 0;
       }),

@@ -7,198 +7,53 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApi } from '../../../src/api/app.ts';
-import { ClusterCa } from '../../../src/certs/cluster-ca.ts';
-import { KeySealer } from '../../../src/certs/key-sealing.ts';
-import { loadConfig } from '../../../src/config/load.ts';
-import { DriverRegistry } from '../../../src/drivers/registry.ts';
-import { SwarmDriver } from '../../../src/drivers/swarm/driver.ts';
-import { Engine } from '../../../src/providers/docker/engine.ts';
-import { buildNodeImage, imageOsDistro } from '../../../src/providers/docker/image-build.ts';
-import { LocalMachines } from '../../../src/providers/docker/machines.ts';
+import type { LightMyRequestResponse } from 'fastify';
 import { tarFiles } from '../../../src/providers/docker/tar.ts';
-import { openDb } from '../../../src/store/database.ts';
-import { Store } from '../../../src/store/store.ts';
+import {
+  assertHandlerError,
+  assertRoutingError,
+  IMAGE,
+  MEMBER_A,
+  MEMBER_B,
+  startApiHarness,
+  TABLES,
+  V110,
+  type ApiHarness,
+  type BadCase,
+} from '../../helpers/api-harness.ts';
 
-const SOCKET = '/var/run/docker.sock';
-const IMAGE = 'magnetar/node:bookworm';
 const run = randomBytes(4).toString('hex');
 const NO_DISTRO_REPO = `magnetar/test-no-distro-${run}`;
 const NO_DISTRO_IMAGE = `${NO_DISTRO_REPO}:1`;
-const V110 = { 'openstack-api-version': 'container-infra 1.10' };
-const MEMBER_A = { 'x-project-id': 'proj-a', 'x-user-id': 'user-a', 'x-roles': 'member' };
-const MEMBER_B = { 'x-project-id': 'proj-b', 'x-user-id': 'user-b', 'x-roles': 'member' };
-const TABLES = ['cluster_templates', 'clusters', 'nodegroups', 'operations', 'certificates'] as const;
-
-interface ErrorItem {
-  request_id: string;
-  code: string;
-  status: number;
-  title: string;
-  detail: string | null;
-  links: unknown[];
-}
-
-/** Asserts a handler error: status, Magnum's error body shape, title = detail up to the first '.', detail matching. */
-function assertHandlerError(res: LightMyRequestResponse, status: number, detail: RegExp): void {
-  assert.equal(res.statusCode, status, `status of ${res.body}`);
-  assert.match(String(res.headers['content-type']), /^application\/json/);
-  const body = res.json<{ errors: ErrorItem[] }>();
-  assert.deepEqual(Object.keys(body), ['errors']);
-  assert.equal(body.errors.length, 1);
-  const e = body.errors[0] as ErrorItem;
-  assert.deepEqual(Object.keys(e).sort(), ['code', 'detail', 'links', 'request_id', 'status', 'title']);
-  assert.equal(e.request_id, '');
-  assert.equal(e.code, 'client');
-  assert.equal(e.status, status);
-  assert.deepEqual(e.links, []);
-  assert.match(e.detail ?? '', detail);
-  const text = e.detail ?? '';
-  const dot = text.indexOf('.');
-  assert.equal(e.title, dot > 0 ? text.slice(0, dot) : text);
-}
-
-/** Asserts an error raised while routing: code '' and the HTTP reason phrase as title. */
-function assertRoutingError(res: LightMyRequestResponse, status: number, title: string, detail: string | null): void {
-  assert.equal(res.statusCode, status, `status of ${res.body}`);
-  assert.deepEqual(res.json(), { errors: [{ request_id: '', code: '', status, title, detail, links: [] }] });
-}
-
-/** One bad request and what it must answer. */
-interface BadCase {
-  name: string;
-  method?: InjectOptions['method'];
-  url: string;
-  /** An object is sent as JSON; a string is sent raw with `contentType`. */
-  body?: unknown;
-  contentType?: string;
-  headers?: Record<string, string>;
-  status: number;
-  detail: RegExp;
-}
 
 void describe('Magnum API over the real store, CA, swarm driver and image catalog', { timeout: 600_000 }, () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'magnetar-api-'));
-  let engine: Engine;
-  let store: Store;
-  let app: FastifyInstance;
-  let wakes = 0;
+  let h: ApiHarness;
   let baseTemplate: string;
-
-  const send = (
-    method: InjectOptions['method'],
-    url: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<LightMyRequestResponse> =>
-    app.inject({ method, url, headers, ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }) });
-
-  const counts = async (): Promise<Record<string, number>> => {
-    const out: Record<string, number> = {};
-    for (const t of TABLES) {
-      const r = await store.db.kysely
-        .selectFrom(t)
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow();
-      out[t] = Number(r.n);
-    }
-    return out;
-  };
-
-  /** Sends the request and checks the answer and that nothing was written and no conductor was woken. */
-  async function expectRefused(c: BadCase): Promise<void> {
-    const before = await counts();
-    const wakesBefore = wakes;
-    const headers: Record<string, string> = { ...c.headers };
-    let payload: InjectOptions['payload'];
-    if (typeof c.body === 'string') {
-      payload = c.body;
-      headers['content-type'] = c.contentType ?? 'application/json';
-    } else if (c.body !== undefined) {
-      payload = c.body as InjectOptions['payload'];
-    }
-    const res = await app.inject({
-      method: c.method ?? 'POST',
-      url: c.url,
-      headers,
-      ...(payload === undefined ? {} : { payload }),
-    });
-    assertHandlerError(res, c.status, c.detail);
-    assert.deepEqual(await counts(), before, 'no row was written');
-    assert.equal(wakes, wakesBefore, 'the conductor was not woken');
-  }
-
-  const createTemplate = async (
-    body: Record<string, unknown>,
-    headers: Record<string, string> = {},
-  ): Promise<Record<string, unknown>> => {
-    const res = await send(
-      'POST',
-      '/v1/clustertemplates',
-      { coe: 'swarm-mode', image_id: IMAGE, server_type: 'container', ...body },
-      headers,
-    );
-    assert.equal(res.statusCode, 201, res.body);
-    return res.json();
-  };
-
-  const createCluster = async (
-    body: Record<string, unknown>,
-    headers: Record<string, string> = {},
-  ): Promise<string> => {
-    const res = await send('POST', '/v1/clusters', body, headers);
-    assert.equal(res.statusCode, 202, res.body);
-    return res.json<{ uuid: string }>().uuid;
-  };
+  const send: ApiHarness['send'] = (...args) => h.send(...args);
+  const counts: ApiHarness['counts'] = () => h.counts();
+  const expectRefused: ApiHarness['expectRefused'] = (c) => h.expectRefused(c);
+  const createTemplate: ApiHarness['createTemplate'] = (...args) => h.createTemplate(...args);
+  const createCluster: ApiHarness['createCluster'] = (...args) => h.createCluster(...args);
 
   before(async () => {
-    engine = new Engine({ socketPath: SOCKET });
-    await buildNodeImage(engine, {
-      repo: 'magnetar/node',
-      tag: 'bookworm',
-      scriptsDir: fileURLToPath(new URL('../../../scripts/', import.meta.url)),
-      ifMissing: true,
-    });
-    await engine.importImage(
+    h = await startApiHarness();
+    await h.engine.importImage(
       Readable.from([tarFiles([{ path: 'hello.txt', content: 'hi\n' }])]),
       NO_DISTRO_REPO,
       '1',
       [],
     );
-    const dbPath = join(tmp, 'magnetar.db');
-    const config = loadConfig({ env: {}, flags: { state_dir: tmp, 'database.url': dbPath } });
-    store = new Store(await openDb({ url: dbPath }));
-    const ca = new ClusterCa(store.certificates, new KeySealer(randomBytes(32)));
-    const drivers = new DriverRegistry();
-    drivers.register(new SwarmDriver({ machines: new LocalMachines(engine, IMAGE), serveVm: true }));
-    app = await buildApi({
-      store,
-      drivers,
-      images: { osDistro: (id) => imageOsDistro(engine, id) },
-      ca,
-      config,
-      wake: () => {
-        wakes += 1;
-      },
-    });
     baseTemplate = String((await createTemplate({ name: 'base' })).uuid);
   });
 
   after(async () => {
-    await app?.close();
-    await store?.close();
-    if (engine) {
-      await engine.removeImage(NO_DISTRO_IMAGE);
-      engine.close();
-    }
-    rmSync(tmp, { recursive: true, force: true });
+    if (!h) return;
+    await h.engine.removeImage(NO_DISTRO_IMAGE);
+    await h.close();
   });
 
   void describe('routing and version documents', () => {
@@ -696,7 +551,7 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
 
     test('a valid create answers 202 with the uuid and writes the cluster, node groups, operation and CA', async () => {
       const before = await counts();
-      const wakesBefore = wakes;
+      const wakesBefore = h.wakes();
       const res = await send('POST', '/v1/clusters', {
         name: 'lifecycle',
         cluster_template_id: 'base',
@@ -708,11 +563,19 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
       const body = res.json<{ uuid: string }>();
       assert.deepEqual(Object.keys(body), ['uuid']);
       cluster = body.uuid;
-      assert.equal(wakes, wakesBefore + 1);
+      assert.equal(h.wakes(), wakesBefore + 1);
       const after = await counts();
       const added = Object.fromEntries(TABLES.map((t) => [t, (after[t] ?? 0) - (before[t] ?? 0)]));
-      assert.deepEqual(added, { cluster_templates: 0, clusters: 1, nodegroups: 2, operations: 1, certificates: 1 });
-      const ngs = await store.clusters.nodegroups([cluster]);
+      assert.deepEqual(added, {
+        cluster_templates: 0,
+        clusters: 1,
+        nodegroups: 2,
+        operations: 1,
+        certificates: 1,
+        quotas: 0,
+        outbox: 0,
+      });
+      const ngs = await h.store.clusters.nodegroups([cluster]);
       assert.deepEqual(
         ngs.map((n) => [n.name, n.role, n.node_count, n.status]),
         [
@@ -720,12 +583,12 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
           ['default-worker', 'worker', 2, 'CREATE_IN_PROGRESS'],
         ],
       );
-      const ops = await store.operations.active(cluster);
+      const ops = await h.store.operations.active(cluster);
       assert.deepEqual(
         ops.map((o) => [o.kind, o.state]),
         [['cluster_create', 'pending']],
       );
-      assert.ok(await store.certificates.get(cluster, 'ca'));
+      assert.ok(await h.store.certificates.get(cluster, 'ca'));
     });
 
     test('the new cluster shows CREATE_IN_PROGRESS with merged labels and counts', async () => {
@@ -750,7 +613,7 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
       assert.equal(body.cluster_uuid, cluster);
       assert.equal(body.bay_uuid, cluster);
       assert.match(body.pem, /^-----BEGIN CERTIFICATE-----/);
-      assert.equal(body.pem, (await store.certificates.get(cluster, 'ca'))?.cert_pem);
+      assert.equal(body.pem, (await h.store.certificates.get(cluster, 'ca'))?.cert_pem);
       assert.deepEqual(body.links, [
         { href: `http://localhost:80/v1/certificates/${cluster}`, rel: 'self' },
         { href: `http://localhost:80/certificates/${cluster}`, rel: 'bookmark' },
@@ -759,8 +622,8 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
     });
 
     test('ca-sign signs an admin CSR with a certificate that openssl verifies against the CA', async () => {
-      const key = join(tmp, 'admin.key');
-      const csrPath = join(tmp, 'admin.csr');
+      const key = join(h.tmp, 'admin.key');
+      const csrPath = join(h.tmp, 'admin.csr');
       execFileSync(
         'openssl',
         [
@@ -785,13 +648,13 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
       const body = res.json<{ cluster_uuid: string; pem: string; csr: string }>();
       assert.equal(body.cluster_uuid, cluster);
       assert.equal(body.csr, csr);
-      writeFileSync(join(tmp, 'ca.pem'), `${caPem.trim()}\n`);
-      writeFileSync(join(tmp, 'admin.pem'), `${body.pem.trim()}\n`);
-      const out = execFileSync('openssl', ['verify', '-CAfile', join(tmp, 'ca.pem'), join(tmp, 'admin.pem')], {
+      writeFileSync(join(h.tmp, 'ca.pem'), `${caPem.trim()}\n`);
+      writeFileSync(join(h.tmp, 'admin.pem'), `${body.pem.trim()}\n`);
+      const out = execFileSync('openssl', ['verify', '-CAfile', join(h.tmp, 'ca.pem'), join(h.tmp, 'admin.pem')], {
         encoding: 'utf8',
       });
       assert.match(out, /admin\.pem: OK/);
-      const subject = execFileSync('openssl', ['x509', '-noout', '-subject', '-in', join(tmp, 'admin.pem')], {
+      const subject = execFileSync('openssl', ['x509', '-noout', '-subject', '-in', join(h.tmp, 'admin.pem')], {
         encoding: 'utf8',
       });
       assert.match(subject, /CN\s*=\s*admin/);
@@ -843,19 +706,19 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
     test('zero workers are accepted at 1.10', async () => {
       const uuid = await createCluster({ cluster_template_id: baseTemplate, node_count: 0 }, V110);
       assert.deepEqual(
-        (await store.clusters.nodegroups([uuid])).map((n) => n.node_count),
+        (await h.store.clusters.nodegroups([uuid])).map((n) => n.node_count),
         [1, 0],
       );
       assert.equal((await send('DELETE', `/v1/clusters/${uuid}`)).statusCode, 204);
     });
 
     test('delete answers 204, cancels the create and queues one cluster_delete operation', async () => {
-      const wakesBefore = wakes;
+      const wakesBefore = h.wakes();
       const res = await send('DELETE', `/v1/clusters/${cluster}`);
       assert.equal(res.statusCode, 204);
       assert.equal(res.body, '');
-      assert.equal(wakes, wakesBefore + 1);
-      const ops = await store.db.kysely
+      assert.equal(h.wakes(), wakesBefore + 1);
+      const ops = await h.store.db.kysely
         .selectFrom('operations')
         .select(['kind', 'state'])
         .where('cluster_id', '=', cluster)
@@ -874,8 +737,8 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
       );
       const again = await send('DELETE', `/v1/clusters/${cluster}`);
       assert.equal(again.statusCode, 204);
-      assert.equal(wakes, wakesBefore + 1, 'a repeated delete queues nothing');
-      assert.equal((await store.operations.active(cluster)).length, 1);
+      assert.equal(h.wakes(), wakesBefore + 1, 'a repeated delete queues nothing');
+      assert.equal((await h.store.operations.active(cluster)).length, 1);
     });
   });
 
@@ -1073,7 +936,7 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         status: 400,
         detail: /^ClusterTemplate .* could not be found\.$/,
       });
-      assert.ok(await store.templates.getByUuid(privateTemplate));
+      assert.ok(await h.store.templates.getByUuid(privateTemplate));
     });
 
     test('a public template is visible to project B but not deletable by it', async () => {
@@ -1257,7 +1120,7 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
       const res = await send('DELETE', '/v1/clustertemplates/short-lived');
       assert.equal(res.statusCode, 204);
       assert.equal(res.body, '');
-      assert.equal(await store.templates.getByUuid(t), undefined);
+      assert.equal(await h.store.templates.getByUuid(t), undefined);
       assertHandlerError(
         await send('GET', `/v1/clustertemplates/${t}`),
         404,

@@ -2,10 +2,11 @@
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { homedir, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../../src/config/load.ts';
+import { DEFAULT_FLAVORS } from '../../../src/core/flavors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'magnetar-config-'));
 let n = 0;
@@ -40,11 +41,21 @@ void describe('loadConfig', () => {
       stateDir: state,
       databaseUrl: join(state, 'magnetar.db'),
       auth: { mode: 'noauth', defaultProject: 'default', defaultUser: 'admin', defaultRoles: ['admin'] },
-      conductor: { enabled: true, workers: 4, leaseMs: 15_000, pollMs: 500, maxAttempts: 5 },
+      conductor: { enabled: true, workers: 4, leaseMs: 15_000, pollMs: 500, maxAttempts: 5, syncMs: 10_000 },
+      flavors: DEFAULT_FLAVORS,
       drivers: { disabled: [] },
       docker: { socket: '/var/run/docker.sock', nodeImage: 'magnetar/node:bookworm' },
       log: { level: 'info' },
+      quotas: { maxClustersPerProject: 20 },
+      services: { heartbeatMs: 10_000, host: hostname() },
+      notify: { driver: 'messagingv2', transportUrl: null, topics: ['notifications'], exchange: 'magnum', host: hostname(), pollMs: 500 },
     });
+  });
+
+  test('reads the quota default and the heartbeat settings from the environment', () => {
+    const c = loadConfig({ env: { MAGNETAR_MAX_CLUSTERS_PER_PROJECT: '3', MAGNETAR_HEARTBEAT_SECONDS: '2', MAGNETAR_SERVICE_HOST: 'api-1' } });
+    assert.equal(c.quotas.maxClustersPerProject, 3);
+    assert.deepEqual(c.services, { heartbeatMs: 2000, host: 'api-1' });
   });
 
   test('returns a frozen configuration', () => {

@@ -1,0 +1,280 @@
+/**
+ * @module bench/api: requests/s and p50/p99 latency of the cluster template routes — GET list (100 templates stored),
+ * GET one, POST — at concurrency 8, on SQLite and PostgreSQL, next to a bare Fastify route serving the same response
+ * bytes from memory (the floor). The servers (Magnetar's API without a conductor, and the floor) run in a child
+ * process; autocannon, the load generator, runs in this one, over loopback. Prints figures only; the targets are
+ * reported, not asserted.
+ * Run: `npm run bench:api` or `node_modules/.bin/node bench/api.ts [--seconds 5] [--connections 8] [--only sqlite|postgres]
+ * [--cpu-prof <dir>]` (the last writes a V8 CPU profile of the server process).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import pg from 'pg';
+import { loadConfig } from '../src/config/load.ts';
+import { Engine } from '../src/providers/docker/engine.ts';
+import { buildNodeImage } from '../src/providers/docker/image-build.ts';
+import { startService } from '../src/service.ts';
+
+const SELF = fileURLToPath(import.meta.url);
+const SCRIPTS = join(dirname(SELF), '..', 'scripts');
+const NODE_IMAGE = 'magnetar/node:bookworm';
+const PG_SERVER = process.env.MAGNETAR_BENCH_PG ?? 'postgresql://magnetar:magnetar@127.0.0.1:5432';
+const VERSION = { 'OpenStack-API-Version': 'container-infra latest' };
+const TEMPLATE = {
+  coe: 'swarm',
+  image_id: NODE_IMAGE,
+  server_type: 'container',
+  external_network_id: 'public',
+  flavor_id: 'm1.small',
+  master_flavor_id: 'm1.small',
+  dns_nameserver: '8.8.8.8',
+  docker_storage_driver: 'overlay2',
+  labels: { swarm_strategy: 'spread' },
+};
+
+/** Messages between this process and the server child. */
+type ToChild = { type: 'floor'; list: string; one: string; created: string };
+type FromChild = { type: 'listening'; magnetar: string; floor: string } | { type: 'floor-ready' };
+
+// ---- the server child -------------------------------------------------------------------------------
+
+async function serveChild(databaseUrl: string, stateDir: string): Promise<void> {
+  const config = loadConfig({
+    flags: { state_dir: stateDir, 'database.url': databaseUrl, 'api.port': 0, 'log.level': 'silent' },
+  });
+  const svc = await startService(config, { api: true, conductor: false });
+  // The floor: the same bytes from memory, through a bare Fastify route (JSON body parsed on POST, as Magnetar does).
+  const bytes = { list: '', one: '', created: '' };
+  const floor = Fastify();
+  floor.get('/list', async (_req, reply) => reply.type('application/json').send(bytes.list));
+  floor.get('/one', async (_req, reply) => reply.type('application/json').send(bytes.one));
+  floor.post('/create', async (_req, reply) => reply.code(201).type('application/json').send(bytes.created));
+  await floor.listen({ host: '127.0.0.1', port: 0 });
+  const addr = floor.server.address();
+  const floorUrl = typeof addr === 'object' && addr ? `http://127.0.0.1:${addr.port}` : '';
+  process.on('message', (m: ToChild) => {
+    Object.assign(bytes, { list: m.list, one: m.one, created: m.created });
+    process.send?.({ type: 'floor-ready' } satisfies FromChild);
+  });
+  process.once('disconnect', () => {
+    void Promise.all([floor.close(), svc.stop()]).finally(() => process.exit(0));
+  });
+  process.send?.({ type: 'listening', magnetar: svc.url ?? '', floor: floorUrl } satisfies FromChild);
+}
+
+// ---- the load generator ------------------------------------------------------------------------------
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(
+  url: string,
+  opts: { method?: 'GET' | 'POST'; body?: string; seconds: number; connections: number },
+): Promise<Figures> {
+  const r = await autocannon({
+    url,
+    method: opts.method ?? 'GET',
+    connections: opts.connections,
+    duration: opts.seconds,
+    headers: { ...VERSION, ...(opts.body ? { 'Content-Type': 'application/json' } : {}) },
+    ...(opts.body ? { body: opts.body } : {}),
+  });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+}
+
+async function request(url: string, method: 'GET' | 'POST', body?: unknown): Promise<{ status: number; text: string }> {
+  const res = await fetch(url, {
+    method,
+    headers: { ...VERSION, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+function nextMessage(child: ChildProcess, type: FromChild['type']): Promise<FromChild> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: FromChild): void => {
+      if (m.type !== type) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(m);
+    };
+    const onExit = (code: number | null): void => reject(new Error(`server child exited with ${code}`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+interface Row {
+  db: string;
+  case: string;
+  floor: Figures;
+  magnetar: Figures;
+}
+
+interface BenchOptions {
+  seconds: number;
+  connections: number;
+  /** Writes a V8 CPU profile of the server child into this directory. */
+  cpuProf: string | undefined;
+}
+
+async function benchDatabase(db: string, databaseUrl: string, stateDir: string, o: BenchOptions): Promise<Row[]> {
+  const { seconds, connections } = o;
+  const execArgv = o.cpuProf ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`] : process.execArgv;
+  const child = fork(SELF, ['--serve', databaseUrl, stateDir], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv,
+  });
+  try {
+    const up = (await nextMessage(child, 'listening')) as Extract<FromChild, { type: 'listening' }>;
+    const api = `${up.magnetar}/v1/clustertemplates`;
+    for (let i = 0; i < 100; i++) {
+      const r = await request(api, 'POST', { ...TEMPLATE, name: `bench-${String(i).padStart(3, '0')}` });
+      if (r.status !== 201) throw new Error(`seeding: ${r.status} ${r.text}`);
+    }
+    const list = await request(api, 'GET');
+    const uuid = (JSON.parse(list.text) as { clustertemplates: { uuid: string }[] }).clustertemplates[0]?.uuid ?? '';
+    const one = await request(`${api}/${uuid}`, 'GET');
+    const postBody = JSON.stringify({ ...TEMPLATE, name: 'bench-post' });
+    const created = await request(api, 'POST', JSON.parse(postBody));
+    child.send({ type: 'floor', list: list.text, one: one.text, created: created.text } satisfies ToChild);
+    await nextMessage(child, 'floor-ready');
+
+    const cases: { name: string; floor: string; magnetar: string; method?: 'POST'; body?: string }[] = [
+      { name: 'GET list (100)', floor: `${up.floor}/list`, magnetar: api },
+      { name: 'GET one', floor: `${up.floor}/one`, magnetar: `${api}/${uuid}` },
+      { name: 'POST', floor: `${up.floor}/create`, magnetar: api, method: 'POST', body: postBody },
+    ];
+    const rows: Row[] = [];
+    for (const c of cases) {
+      const o = { method: c.method, body: c.body, connections };
+      await load(c.magnetar, { ...o, seconds: 1 }); // warm-up (JIT, pools, page cache)
+      await load(c.floor, { ...o, seconds: 1 });
+      const floor = await load(c.floor, { ...o, seconds });
+      const magnetar = await load(c.magnetar, { ...o, seconds });
+      rows.push({ db, case: c.name, floor, magnetar });
+    }
+    return rows;
+  } finally {
+    child.disconnect();
+    if (child.exitCode === null) await once(child, 'exit');
+  }
+}
+
+async function withPostgres<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `magnetar_bench_${randomBytes(4).toString('hex')}`;
+  const admin = async (sql: string): Promise<void> => {
+    const c = new pg.Client({ connectionString: `${PG_SERVER}/postgres` });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  try {
+    return await fn(`${PG_SERVER}/${name}`);
+  } finally {
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+function report(rows: Row[], seconds: number, connections: number): void {
+  const f = (n: number, d = 0): string => n.toFixed(d);
+  const out: string[] = [];
+  out.push(
+    `bench/api — ${connections} connections, ${seconds} s per case, Node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(2)} at the end; latency in ms`,
+  );
+  out.push('');
+  const head = [
+    'database',
+    'case',
+    'floor req/s',
+    'magnetar req/s',
+    'ratio',
+    'floor p50/p99',
+    'magnetar p50/p99',
+    'errors',
+  ];
+  const table = rows.map((r) => [
+    r.db,
+    r.case,
+    f(r.floor.rps),
+    f(r.magnetar.rps),
+    `${f((100 * r.magnetar.rps) / r.floor.rps)} %`,
+    `${f(r.floor.p50, 2)} / ${f(r.floor.p99, 2)}`,
+    `${f(r.magnetar.p50, 2)} / ${f(r.magnetar.p99, 2)}`,
+    String(r.magnetar.errors + r.floor.errors),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...table.map((t) => (t[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  out.push(line(head));
+  for (const t of table) out.push(line(t));
+  out.push('');
+  out.push('targets (reported, not asserted):');
+  for (const r of rows) {
+    if (r.case.startsWith('GET list')) {
+      const ratio = r.magnetar.rps / r.floor.rps;
+      out.push(
+        `  ${r.db}: GET list ≥ 50 % of floor req/s: ${f(100 * ratio)} % ${ratio >= 0.5 ? 'met' : 'MISSED'}; p99 ≤ 10 ms: ${f(r.magnetar.p99, 2)} ms ${r.magnetar.p99 <= 10 ? 'met' : 'MISSED'}`,
+      );
+    }
+    if (r.case === 'POST')
+      out.push(`  ${r.db}: POST p50 ≤ 5 ms: ${f(r.magnetar.p50, 2)} ms ${r.magnetar.p50 <= 5 ? 'met' : 'MISSED'}`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '5' },
+      connections: { type: 'string', default: '8' },
+      only: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+    },
+  });
+  const seconds = Number(values.seconds);
+  const connections = Number(values.connections);
+  const o: BenchOptions = { seconds, connections, cpuProf: values['cpu-prof'] };
+  // Template create checks the image's os_distro on the host engine: the node image must exist.
+  const host = new Engine({ socketPath: '/var/run/docker.sock' });
+  try {
+    await buildNodeImage(host, { repo: 'magnetar/node', tag: 'bookworm', scriptsDir: SCRIPTS, ifMissing: true });
+  } finally {
+    host.close();
+  }
+  const rows: Row[] = [];
+  const dir = await mkdtemp(join(tmpdir(), 'magnetar-bench-api-'));
+  try {
+    if (values.only !== 'postgres')
+      rows.push(...(await benchDatabase('SQLite', join(dir, 'sqlite', 'magnetar.db'), join(dir, 'sqlite'), o)));
+    if (values.only !== 'sqlite') {
+      rows.push(...(await withPostgres((url) => benchDatabase('PostgreSQL', url, join(dir, 'postgres'), o))));
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  report(rows, seconds, connections);
+}
+
+if (process.argv[2] === '--serve') {
+  await serveChild(process.argv[3] ?? '', process.argv[4] ?? '');
+} else {
+  await main();
+}

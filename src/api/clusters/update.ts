@@ -1,0 +1,87 @@
+/**
+ * @module `PATCH /v1/clusters/{ident}` (202 `{"uuid"}`): JSON PATCH where only node_count (of the default worker
+ * group), health_status and health_status_reason may change; `rollback` from microversion 1.3.
+ */
+import type { FastifyInstance } from 'fastify';
+import { clusterDocument, patchCluster } from '../../core/cluster-update-rules.ts';
+import { invalid, MagnumError } from '../../core/errors.ts';
+import { parsePatch } from '../../core/json-patch.ts';
+import { parseBool } from '../../core/labels.ts';
+import { defaultWorker } from '../../core/nodegroup-rules.ts';
+import { setClusterHealth, updateNodegroup } from '../../store/cluster-changes.ts';
+import type { ApiDeps } from '../deps.ts';
+import { atLeast } from '../microversion.ts';
+import { authorize } from '../policy.ts';
+import { identParams, patchBody } from '../schemas.ts';
+import { CLUSTER_POLICIES } from './policy.ts';
+import { checkUpdatable, queueUpdate } from './queue-update.ts';
+import { findCluster } from './routes.ts';
+import { clusterPatchQuery } from './schema.ts';
+
+/** Parses a boolean query parameter the way Magnum's boolean type does. */
+export function boolQuery(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  const b = parseBool(value);
+  if (b === undefined) {
+    throw new MagnumError(
+      'InvalidInput',
+      `Invalid input for field/attribute ${name}. Value: '${value}'. Unrecognized value '${value}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`,
+    );
+  }
+  return b;
+}
+
+export function clusterUpdateRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.patch<{ Params: { ident: string }; Querystring: { rollback?: string }; Body: unknown }>(
+    '/v1/clusters/:ident',
+    {
+      schema: { params: identParams, querystring: clusterPatchQuery, body: patchBody },
+      config: { bodyArg: 'patch', controllerMethod: 'patch' },
+      preValidation: async (req) => void parsePatch(req.body),
+    },
+    async (req, reply) => {
+      if (req.query.rollback !== undefined && !atLeast(req.apiVersion, 3))
+        throw invalid('Unknown argument: "rollback"');
+      const rollback = boolQuery('rollback', req.query.rollback) ?? false;
+      const ops = parsePatch(req.body);
+      if (req.caller.isAdmin) authorize(CLUSTER_POLICIES, 'cluster:update_all_projects', req.caller);
+      const c = await findCluster(deps, req.caller, req.params.ident);
+      authorize(CLUSTER_POLICIES, 'cluster:update', req.caller, c);
+      authorize(CLUSTER_POLICIES, 'cluster:update_health_status', req.caller);
+      const ngs = await deps.store.clusters.nodegroups([c.uuid]);
+      const worker = defaultWorker(ngs);
+      if (!worker) throw invalid(`Cluster ${c.name} has no default worker nodegroup.`);
+      const p = patchCluster(clusterDocument(c, ngs, worker.node_count), ops, {
+        zeroNodesAllowed: atLeast(req.apiVersion, 10),
+      });
+      const countChanged = p.nodeCount !== worker.node_count;
+      const healthChanged =
+        p.healthStatus !== c.health_status ||
+        JSON.stringify(p.healthStatusReason) !== JSON.stringify(c.health_status_reason);
+      if (countChanged) {
+        await queueUpdate(deps, req, {
+          cluster: c,
+          verb: 'Updating a cluster',
+          capability: 'resize',
+          unsupported: (d) => `Changing the node count of a cluster of driver ${d?.name ?? 'None'} is not supported.`,
+          payload: { action: 'update', nodegroup: worker.name, rollback },
+          message: `update accepted (${worker.name} to ${p.nodeCount} nodes)`,
+          change: async (tx) => {
+            await updateNodegroup(
+              tx,
+              worker.id,
+              { node_count: p.nodeCount, status: 'UPDATE_IN_PROGRESS' },
+              new Date().toISOString(),
+            );
+            if (healthChanged) await setClusterHealth(tx, c.uuid, p.healthStatus, p.healthStatusReason);
+          },
+        });
+      } else if (healthChanged) {
+        // Only the health fields: written at once, no operation (Magnum's conductor just saves them).
+        checkUpdatable(c, 'Updating a cluster');
+        await deps.store.clusters.setHealth(c.uuid, p.healthStatus, p.healthStatusReason, new Date().toISOString());
+      }
+      return reply.code(202).send({ uuid: c.uuid });
+    },
+  );
+}

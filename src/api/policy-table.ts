@@ -1,0 +1,21 @@
+/** @module Every policy entry of the API, for the route-coverage check and for documentation. */
+import { CERTIFICATE_POLICIES } from './certificates/policy.ts';
+import { TEMPLATE_POLICIES } from './cluster-templates/policy.ts';
+import { CLUSTER_POLICIES } from './clusters/policy.ts';
+import { MSERVICE_POLICIES } from './mservices/policy.ts';
+import { NODEGROUP_POLICIES } from './nodegroups/policy.ts';
+import type { PolicyEntry } from './policy.ts';
+import { QUOTA_POLICIES } from './quotas/policy.ts';
+import { ROOT_POLICIES } from './root/policy.ts';
+import { STATS_POLICIES } from './stats/policy.ts';
+
+export const ALL_POLICIES: readonly PolicyEntry[] = [
+  ...ROOT_POLICIES,
+  ...TEMPLATE_POLICIES,
+  ...CLUSTER_POLICIES,
+  ...NODEGROUP_POLICIES,
+  ...CERTIFICATE_POLICIES,
+  ...QUOTA_POLICIES,
+  ...STATS_POLICIES,
+  ...MSERVICE_POLICIES,
+];

@@ -1,0 +1,36 @@
+/** @module GET /v1/stats: how many clusters and nodes (masters included) a project — or, for admins, everyone — has. */
+import type { FastifyInstance } from 'fastify';
+import { forbidden, invalid } from '../../core/errors.ts';
+import type { ApiDeps } from '../deps.ts';
+import { authorize } from '../policy.ts';
+import { STATS_POLICIES } from './policy.ts';
+
+const statsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    project_id: { type: 'string', minLength: 1 },
+    type: { type: 'string', description: "only 'cluster' (case-insensitive)" },
+  },
+} as const;
+
+export function statsRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.get<{ Querystring: { project_id?: string; type?: string } }>(
+    '/v1/stats',
+    { schema: { querystring: statsQuery } },
+    async (req) => {
+      authorize(STATS_POLICIES, 'stats:get_all', req.caller);
+      if ((req.query.type ?? 'cluster').toLowerCase() !== 'cluster')
+        throw invalid("Invalid stats type. Allowed values are 'cluster'");
+      const c = req.caller;
+      let project = req.query.project_id;
+      if (!c.isAdmin && project !== undefined && project !== c.projectId)
+        throw forbidden('NotAuthorized', 'Not authorized.');
+      if (!c.isAdmin) project = c.projectId;
+      return {
+        clusters: await deps.store.usage.clusterCount(project),
+        nodes: await deps.store.usage.nodeCount(project),
+      };
+    },
+  );
+}

@@ -1,0 +1,32 @@
+/** @module cli/commands/cluster-events — `cluster-events <cluster> [--follow]`: the cluster's event timeline. */
+
+import type { Command } from 'commander';
+import { action } from '../context.ts';
+import type { CliContext } from '../context.ts';
+import { CliError } from '../errors.ts';
+import { parseNonNegativeInteger } from './common.ts';
+import { followCluster, formatEvent } from './clusters.ts';
+
+/** Registers `cluster-events` on `program`. */
+export function registerClusterEventsCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('cluster-events')
+    .description(
+      "Show a cluster's event timeline (what the conductor did); --follow streams new events until it settles.",
+    )
+    .argument('<cluster>', 'ID or name of the cluster.')
+    .option('--follow', 'Keep printing new events until no operation runs on the cluster (exit 1 if it ends *_FAILED).')
+    .option('--after <id>', 'Only events after this event id.', parseNonNegativeInteger)
+    .action(
+      action(ctx, async (ident: string, opts: { follow?: boolean; after?: number }) => {
+        const client = ctx.client();
+        const cluster = await client.getCluster(ident);
+        const after = opts.after ?? 0;
+        if (opts.follow) return followCluster(ctx, cluster.uuid, 'follow', 0, '', after);
+        const events = await client.listClusterEvents(cluster.uuid);
+        if (events === null) throw new CliError('The server has no event timeline (GET /v1/clusters/{id}/events).');
+        for (const event of events) if (event.id === undefined || event.id > after) ctx.print(formatEvent(event));
+        return 0;
+      }),
+    );
+}

@@ -1,0 +1,218 @@
+/**
+ * @module The periodic status and health sync: ONE pass observes ALL clusters with a constant number of provider calls,
+ * writes Magnum's `health_status` / `health_status_reason`, and queues a heal for clusters with
+ * `auto_healing_enabled=true` that have a dead or not-Ready node.
+ *
+ * Provider calls per pass: 1 inventory call per provider (local Docker: one host `GET /containers/json` filtered by
+ * the label key `magnetar.cluster`, grouped by cluster), plus at most 1 call per cluster with a running manager node
+ * (swarm: `GET /nodes`; docker: `GET /_ping`). Clusters without running nodes cost nothing beyond the inventory.
+ * Store: 1 lease update, 1 cluster query, 1 node-group query, 1 template query per distinct template, then one write
+ * per cluster whose health changed. Only the conductor holding the `health-sync` lease runs the pass.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ClusterCa } from '../certs/cluster-ca.ts';
+import type { FlavorTable } from '../core/flavors.ts';
+import { parseBool } from '../core/labels.ts';
+import type { Cluster, ClusterTemplate, Nodegroup } from '../core/types.ts';
+import type { DriverLogger, HealthReport, NodeInventory, ObservedNode } from '../drivers/contract.ts';
+import type { DriverRegistry } from '../drivers/registry.ts';
+import type { ClusterNotifier } from '../notify/outbox.ts';
+import type { Store } from '../store/store.ts';
+import { clusterSpec } from './cluster-spec.ts';
+
+/** Name of the lease row that elects the conductor running the pass. */
+export const HEALTH_LEASE = 'health-sync';
+
+export interface HealthSyncDeps {
+  store: Store;
+  drivers: DriverRegistry;
+  ca: ClusterCa;
+  /** One per provider; the local Docker provider's lists every cluster's nodes in one host call. */
+  inventory: NodeInventory;
+  log: DriverLogger;
+  /** Identifies this conductor in the lease. */
+  owner: string;
+  /** Called after a heal was queued (the in-process worker's wake). */
+  wake?: () => void;
+  flavors?: FlavorTable;
+  /** Builds the update-pending notification of a queued heal (absent: none). */
+  notifier?: ClusterNotifier | undefined;
+}
+
+export interface HealthSyncOptions {
+  /** Period of the pass. */
+  periodMs: number;
+  /** Health checks run at once. @default 8 */
+  concurrency?: number;
+}
+
+/** What one pass did. */
+export interface PassSummary {
+  /** False when another conductor holds the lease (nothing was done). */
+  ran: boolean;
+  clusters: number;
+  checked: number;
+  changed: number;
+  healed: string[];
+  byStatus: Record<string, number>;
+}
+
+export class HealthSync {
+  readonly #deps: HealthSyncDeps;
+  readonly #opts: Required<HealthSyncOptions>;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<PassSummary> | undefined;
+  #stopped = true;
+  readonly #ctrl = new AbortController();
+
+  constructor(deps: HealthSyncDeps, opts: HealthSyncOptions) {
+    this.#deps = deps;
+    this.#opts = { concurrency: 8, ...opts };
+  }
+
+  /** Runs a pass now and then every period, until {@link HealthSync.stop}. */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    const loop = async (): Promise<void> => {
+      if (this.#stopped) return;
+      try {
+        await this.runOnce();
+      } catch (e) {
+        this.#deps.log.warn({ err: (e as Error).message }, 'health sync pass failed');
+      }
+      if (!this.#stopped) this.#timer = setTimeout(() => void loop(), this.#opts.periodMs);
+    };
+    void loop();
+  }
+
+  /** Stops the loop, waits for a running pass, and gives the lease up. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#ctrl.abort(new Error('health sync stopping'));
+    await this.#running?.catch(() => undefined);
+    await this.#deps.store.health.releaseLease(HEALTH_LEASE, this.#deps.owner).catch(() => undefined);
+  }
+
+  /** One pass over all clusters (if this conductor holds, or can take, the lease). */
+  runOnce(): Promise<PassSummary> {
+    this.#running ??= this.#pass().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #pass(): Promise<PassSummary> {
+    const { store, inventory } = this.#deps;
+    const summary: PassSummary = { ran: false, clusters: 0, checked: 0, changed: 0, healed: [], byStatus: {} };
+    const ttl = Math.max(3 * this.#opts.periodMs, 15_000);
+    if (!(await store.health.acquireLease(HEALTH_LEASE, this.#deps.owner, ttl))) return summary;
+    summary.ran = true;
+
+    const clusters = await store.health.clustersToCheck();
+    summary.clusters = clusters.length;
+    if (clusters.length === 0) return summary;
+    const ngs = groupBy(await store.clusters.nodegroups(clusters.map((c) => c.uuid)), (n) => n.cluster_id);
+    const templates = new Map<string, ClusterTemplate | undefined>();
+    for (const id of new Set(clusters.map((c) => c.cluster_template_id))) templates.set(id, await store.templates.getByUuid(id));
+    const observed = await inventory.observeAll(this.#ctrl.signal);
+
+    const queue = [...clusters];
+    let renewedAt = Date.now();
+    let lost = false;
+    const worker = async (): Promise<void> => {
+      for (let c = queue.shift(); c; c = queue.shift()) {
+        if (this.#ctrl.signal.aborted || lost) return;
+        if (Date.now() - renewedAt > ttl / 3) {
+          // A long pass keeps its lease, or stops if another conductor took it meanwhile.
+          renewedAt = Date.now();
+          lost = !(await store.health.acquireLease(HEALTH_LEASE, this.#deps.owner, ttl));
+          if (lost) return;
+        }
+        const report = await this.#check(c, templates.get(c.cluster_template_id), ngs.get(c.uuid) ?? [], observed.get(c.uuid) ?? []);
+        if (!report) continue;
+        summary.checked++;
+        summary.byStatus[report.status] = (summary.byStatus[report.status] ?? 0) + 1;
+        if (await this.#record(c, report)) summary.changed++;
+        if (await this.#maybeHeal(c, report)) summary.healed.push(c.uuid);
+      }
+    };
+    await Promise.all(Array.from({ length: this.#opts.concurrency }, worker));
+    return summary;
+  }
+
+  async #check(c: Cluster, t: ClusterTemplate | undefined, ngs: Nodegroup[], nodes: ObservedNode[]): Promise<HealthReport | undefined> {
+    if (!t) return undefined;
+    const driver = this.#deps.drivers.find(t.server_type, t.cluster_distro, t.coe);
+    if (!driver?.checkHealth || !driver.capabilities.has('health')) return undefined;
+    const { ca } = this.#deps;
+    try {
+      return await driver.checkHealth({
+        cluster: clusterSpec(c, t, ngs, this.#deps.flavors),
+        nodes,
+        pki: { caPem: (await ca.caPem(c.uuid)) ?? '', conductorClient: () => ca.conductorClient(c.uuid) },
+        signal: this.#ctrl.signal,
+      });
+    } catch (e) {
+      this.#deps.log.warn({ cluster: c.uuid, err: (e as Error).message }, 'health check failed');
+      return undefined;
+    }
+  }
+
+  /** Writes the health when it changed; a status change goes on the timeline. */
+  async #record(c: Cluster, r: HealthReport): Promise<boolean> {
+    if (c.health_status === r.status && sameReason(c.health_status_reason, r.reason)) return false;
+    const written = await this.#deps.store.health.setHealth(c.uuid, r.status, r.reason);
+    if (written && c.health_status !== r.status) {
+      const why = r.failed.length ? `: not Ready ${r.failed.join(', ')}` : r.reason.api && r.reason.api !== 'ok' ? `: ${r.reason.api}` : '';
+      await this.#deps.store.events.append({
+        cluster_id: c.uuid,
+        phase: 'health',
+        level: r.status === 'HEALTHY' ? 'info' : 'warning',
+        message: `health ${c.health_status ?? 'none'} → ${r.status}${why}`,
+      });
+    }
+    return written;
+  }
+
+  /** Queues a `cluster_update` (action heal) when auto-healing is on and nodes failed; false if not needed or refused. */
+  async #maybeHeal(c: Cluster, r: HealthReport): Promise<boolean> {
+    if (r.status !== 'UNHEALTHY' || r.failed.length === 0 || parseBool(c.labels.auto_healing_enabled ?? '') !== true) return false;
+    const now = new Date().toISOString();
+    const queued = await this.#deps.store.clusters.startUpdate(
+      c.uuid,
+      {
+        uuid: randomUUID(),
+        cluster_id: c.uuid,
+        kind: 'cluster_update',
+        deadline: Date.now() + c.create_timeout * 60_000,
+        created_at: now,
+        payload: { action: 'heal' },
+      },
+      { cluster_id: c.uuid, phase: 'health', level: 'warning', message: `auto-healing: replacing or restarting ${r.failed.join(', ')}` },
+      now,
+      undefined,
+      this.#deps.notifier?.cluster('update', 'pending'),
+    );
+    if (queued) this.#deps.wake?.();
+    return queued;
+  }
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    let list = out.get(k);
+    if (!list) out.set(k, (list = []));
+    list.push(it);
+  }
+  return out;
+}
+
+function sameReason(a: Record<string, string> | null, b: Record<string, string>): boolean {
+  if (!a) return false;
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}

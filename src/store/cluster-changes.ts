@@ -1,0 +1,84 @@
+/**
+ * @module Writes of a new desired state, for the `change` callback of `ClusterRepository.startUpdate`: they run in the
+ * same transaction that queues the operation, so a refused or failed start leaves nothing behind.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Nodegroup } from '../core/types.ts';
+import type { StoredCert } from './certificates.ts';
+import { fromNodegroup } from './rows.ts';
+import type { Database } from './schema.ts';
+
+type Tx = Kysely<Database> | Transaction<Database>;
+
+/** Inserts a new node group row (status CREATE_IN_PROGRESS, set by the caller). */
+export async function insertNodegroup(tx: Tx, ng: Omit<Nodegroup, 'id'>): Promise<void> {
+  await tx.insertInto('nodegroups').values(fromNodegroup(ng)).execute();
+}
+
+/** True when the cluster already has a node group of that name (checked inside the transaction). */
+export async function nodegroupNameTaken(tx: Tx, clusterUuid: string, name: string): Promise<boolean> {
+  const row = await tx
+    .selectFrom('nodegroups')
+    .select('id')
+    .where('cluster_id', '=', clusterUuid)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Changes one node group's desired state: count, status, image. */
+export async function updateNodegroup(
+  tx: Tx,
+  id: number,
+  set: { node_count?: number; status?: string; image_id?: string | null },
+  now: string,
+): Promise<void> {
+  await tx
+    .updateTable('nodegroups')
+    .set({ ...set, status_reason: null, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Points the cluster at another template (upgrade). */
+export async function setClusterTemplate(
+  tx: Tx,
+  clusterUuid: string,
+  templateUuid: string,
+  now: string,
+): Promise<void> {
+  await tx
+    .updateTable('clusters')
+    .set({ cluster_template_id: templateUuid, updated_at: now })
+    .where('uuid', '=', clusterUuid)
+    .execute();
+}
+
+/** Replaces the cluster's CA and drops certificates it signed (the conductor's client certificate is made anew). */
+export async function replaceClusterCa(
+  tx: Tx,
+  clusterUuid: string,
+  ca: StoredCert,
+  now: string,
+  caKind: string,
+): Promise<void> {
+  await tx.deleteFrom('certificates').where('cluster_id', '=', clusterUuid).execute();
+  await tx
+    .insertInto('certificates')
+    .values({ cluster_id: clusterUuid, kind: caKind, ...ca, created_at: now })
+    .execute();
+}
+
+/** Sets the cluster's health fields. */
+export async function setClusterHealth(
+  tx: Tx,
+  clusterUuid: string,
+  status: string | null,
+  reason: Record<string, string> | null,
+): Promise<void> {
+  await tx
+    .updateTable('clusters')
+    .set({ health_status: status, health_status_reason: reason === null ? null : JSON.stringify(reason) })
+    .where('uuid', '=', clusterUuid)
+    .execute();
+}

@@ -1,0 +1,85 @@
+/**
+ * @module What the periodic health sync reads and writes: the clusters to check, their health, and the lease that lets
+ * one conductor at a time run the pass. The lease is a row of `operations` (uuid `lease:<name>`, state `lease`): never
+ * claimable as work (claims take pending/running rows only), taken with one conditional UPDATE — atomic on SQLite and
+ * on PostgreSQL, where a concurrent taker re-reads the row after the first commits and finds the lease held.
+ */
+import type { Kysely } from 'kysely';
+import { COMPLETE_STATUSES } from '../core/status.ts';
+import type { Cluster } from '../core/types.ts';
+import { toCluster } from './rows.ts';
+import type { Database } from './schema.ts';
+
+/** Statuses whose clusters the health sync checks (Magnum's S_COMPLETE set). */
+const CHECKED = [...COMPLETE_STATUSES];
+
+export class HealthRepository {
+  readonly #db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  /**
+   * Takes or renews the lease `name` for `ttlMs`; true when `owner` holds it now. One UPDATE when the row exists
+   * (steady state); the first call also inserts it.
+   */
+  async acquireLease(name: string, owner: string, ttlMs: number, now = Date.now()): Promise<boolean> {
+    const uuid = `lease:${name}`;
+    const take = async (): Promise<number> => {
+      const r = await this.#db
+        .updateTable('operations')
+        .set({ owner, lease_until: now + ttlMs, updated_at: new Date(now).toISOString() })
+        .where('uuid', '=', uuid)
+        .where('state', '=', 'lease')
+        .where((eb) => eb.or([eb('owner', '=', owner), eb('owner', 'is', null), eb('lease_until', '<', now)]))
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    };
+    if ((await take()) === 1) return true;
+    const exists = await this.#db.selectFrom('operations').select('id').where('uuid', '=', uuid).executeTakeFirst();
+    if (exists) return false;
+    await this.#db
+      .insertInto('operations')
+      .values({
+        uuid,
+        cluster_id: '',
+        kind: 'lease',
+        state: 'lease',
+        owner: null,
+        lease_until: 0,
+        not_before: 0,
+        deadline: 0,
+        attempt: 0,
+        phase: null,
+        error: null,
+        payload: '{}',
+        created_at: new Date(now).toISOString(),
+        updated_at: null,
+      })
+      .onConflict((oc) => oc.column('uuid').doNothing())
+      .execute();
+    return (await take()) === 1;
+  }
+
+  /** Gives the lease up (only its holder can). */
+  async releaseLease(name: string, owner: string): Promise<void> {
+    await this.#db.updateTable('operations').set({ owner: null, lease_until: 0 }).where('uuid', '=', `lease:${name}`).where('owner', '=', owner).execute();
+  }
+
+  /** Every cluster in a *_COMPLETE state (one query). */
+  async clustersToCheck(): Promise<Cluster[]> {
+    const rows = await this.#db.selectFrom('clusters').selectAll().where('status', 'in', CHECKED).orderBy('id').execute();
+    return rows.map(toCluster);
+  }
+
+  /** Writes a cluster's health, unless an operation started meanwhile (status no longer *_COMPLETE). */
+  async setHealth(uuid: string, status: string, reason: Record<string, string>, now = new Date().toISOString()): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('clusters')
+      .set({ health_status: status, health_status_reason: JSON.stringify(reason), updated_at: now })
+      .where('uuid', '=', uuid)
+      .where('status', 'in', CHECKED)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+}
