@@ -18,7 +18,7 @@ import { DockerDriver } from './drivers/docker/driver.ts';
 import { localInventory } from './drivers/local-common/provisioning.ts';
 import { SwarmDriver } from './drivers/swarm/driver.ts';
 import { Engine } from './providers/docker/engine.ts';
-import { imageOsDistro } from './providers/docker/image-build.ts';
+import { dockerImageCatalog } from './providers/docker/image-catalog.ts';
 import { ClusterNotifier } from './notify/outbox.ts';
 import { OutboxPublisher } from './notify/publisher.ts';
 import { LocalMachines } from './providers/docker/machines.ts';
@@ -55,7 +55,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
   const sealer = new KeySealer(await loadOrCreateMasterKey(join(config.stateDir, 'master.key')));
   const ca = new ClusterCa(store.certificates, sealer);
   const host = new Engine({ socketPath: config.docker.socket });
-  const images: ImageCatalog = { osDistro: (id) => imageOsDistro(host, id) };
+  const images: ImageCatalog = dockerImageCatalog(host);
   const drivers = new DriverRegistry();
   const machines = new LocalMachines(host, config.docker.nodeImage);
   drivers.register(new SwarmDriver({ machines, serveVm: true }), config.drivers.disabled);

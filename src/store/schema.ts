@@ -166,6 +166,12 @@ export interface CertificateTable {
   created_at: string;
 }
 
+/** Revision counters, bumped in the same transaction as every write to the named table. */
+export interface RevisionTable {
+  name: string;
+  value: number;
+}
+
 export interface Database {
   cluster_templates: ClusterTemplateTable;
   clusters: ClusterTable;
@@ -176,4 +182,5 @@ export interface Database {
   quotas: QuotaTable;
   services: ServiceTable;
   outbox: OutboxTable;
+  revisions: RevisionTable;
 }

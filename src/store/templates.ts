@@ -1,5 +1,5 @@
 /** @module Cluster template repository. Visibility: own project, plus public templates; admins see all. */
-import type { Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Caller, ClusterTemplate } from '../core/types.ts';
 import { applyPage, type PageRequest } from './page.ts';
 import { fromTemplate, toTemplate } from './rows.ts';
@@ -7,13 +7,25 @@ import type { Database } from './schema.ts';
 
 export class TemplateRepository {
   readonly #db: Kysely<Database>;
+  /** Compiled once: the revision is read on every list request. */
+  readonly #revision: CompiledQuery<{ value: number }>;
   constructor(db: Kysely<Database>) {
     this.#db = db;
+    this.#revision = db.selectFrom('revisions').select('value').where('name', '=', 'cluster_templates').compile();
   }
 
   async insert(t: Omit<ClusterTemplate, 'id'>): Promise<ClusterTemplate> {
-    const row = await this.#db.insertInto('cluster_templates').values(fromTemplate(t)).returningAll().executeTakeFirstOrThrow();
-    return toTemplate(row);
+    return this.#db.transaction().execute(async (tx) => {
+      const row = await tx.insertInto('cluster_templates').values(fromTemplate(t)).returningAll().executeTakeFirstOrThrow();
+      await bump(tx);
+      return toTemplate(row);
+    });
+  }
+
+  /** The revision of the template table: it changes with every insert, update and delete (in the same transaction). */
+  async revision(): Promise<number> {
+    const { rows } = await this.#db.executeQuery(this.#revision);
+    return Number(rows[0]?.value ?? 0);
   }
 
   /** Single-object lookups see own-project templates and any public one (hidden or not); admins see all. */
@@ -46,13 +58,11 @@ export class TemplateRepository {
   }
 
   async update(id: number, t: Omit<ClusterTemplate, 'id'>): Promise<ClusterTemplate> {
-    const row = await this.#db
-      .updateTable('cluster_templates')
-      .set(fromTemplate(t))
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toTemplate(row);
+    return this.#db.transaction().execute(async (tx) => {
+      const row = await tx.updateTable('cluster_templates').set(fromTemplate(t)).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      await bump(tx);
+      return toTemplate(row);
+    });
   }
 
   /** Deletes the template unless a cluster references it; returns false when referenced (checked in the same transaction). */
@@ -61,6 +71,7 @@ export class TemplateRepository {
       const used = await tx.selectFrom('clusters').select('id').where('cluster_template_id', '=', t.uuid).limit(1).executeTakeFirst();
       if (used) return false;
       await tx.deleteFrom('cluster_templates').where('id', '=', t.id).execute();
+      await bump(tx);
       return true;
     });
   }
@@ -69,4 +80,8 @@ export class TemplateRepository {
     const used = await this.#db.selectFrom('clusters').select('id').where('cluster_template_id', '=', uuid).limit(1).executeTakeFirst();
     return used !== undefined;
   }
+}
+
+async function bump(tx: Transaction<Database>): Promise<void> {
+  await tx.updateTable('revisions').set({ value: sql`value + 1` }).where('name', '=', 'cluster_templates').execute();
 }

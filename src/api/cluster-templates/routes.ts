@@ -16,6 +16,7 @@ import {
 } from '../../core/template-rules.ts';
 import type { Caller, ClusterTemplate } from '../../core/types.ts';
 import { coerceBody } from '../body-coercion.ts';
+import { ResponseCache } from '../response-cache.ts';
 import type { ApiDeps } from '../deps.ts';
 import { hostUrl } from '../links.ts';
 import { nextLink, parsePage, type PageQuery } from '../pagination.ts';
@@ -68,20 +69,28 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
+  const listCache = new ResponseCache();
   for (const path of ['/v1/clustertemplates', '/v1/clustertemplates/detail']) {
-    app.get<{ Querystring: PageQuery }>(path, { schema: { querystring: templateListQuery } }, async (req) => {
+    app.get<{ Querystring: PageQuery }>(path, { schema: { querystring: templateListQuery } }, async (req, reply) => {
       policy(path.endsWith('detail') ? 'clustertemplate:detail' : 'clustertemplate:get_all', req);
       if (req.caller.isAdmin) policy(path.endsWith('detail') ? 'clustertemplate:detail_all_projects' : 'clustertemplate:get_all_all_projects', req);
       const page = parsePage(req.query, TEMPLATE_SORT_KEYS, deps.config.api.maxLimit);
+      const base = hostUrl(req);
+      // Read the revision before the rows: a write in between only makes the entry fresher than its revision.
+      const revision = await deps.store.templates.revision();
+      const key = `${path}|${req.caller.isAdmin ? '*' : req.caller.projectId}|${base}|${page.limit}|${page.sortKey}|${page.sortDir}|${page.markerUuid ?? ''}`;
+      const cached = listCache.get(key, revision);
+      if (cached !== undefined) return reply.type('application/json; charset=utf-8').send(cached);
       let marker;
       if (page.markerUuid) {
         marker = await deps.store.templates.markerOf(page.markerUuid, page.sortKey);
         if (!marker) throw notFound('ClusterTemplateNotFound', `ClusterTemplate ${page.markerUuid} could not be found.`);
       }
       const items = await deps.store.templates.list(req.caller, { ...page, marker });
-      const base = hostUrl(req);
       const next = nextLink(base, path.slice(4), page, items);
-      return { clustertemplates: items.map((t) => templateView(t, base)), ...(next ? { next } : {}) };
+      const body = JSON.stringify({ clustertemplates: items.map((t) => templateView(t, base)), ...(next ? { next } : {}) });
+      listCache.set(key, revision, body);
+      return reply.type('application/json; charset=utf-8').send(body);
     });
   }
 

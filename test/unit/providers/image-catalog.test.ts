@@ -1,0 +1,41 @@
+/** The image catalog keeps answers for existing images briefly and always asks again about missing ones. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Engine } from '../../../src/providers/docker/engine.ts';
+import { dockerImageCatalog } from '../../../src/providers/docker/image-catalog.ts';
+
+function fakeEngine(images: Map<string, Record<string, string>>): { engine: Engine; calls: () => number } {
+  let calls = 0;
+  const engine = {
+    inspectImage: async (name: string) => {
+      calls += 1;
+      const labels = images.get(name);
+      return labels ? { Config: { Labels: labels } } : null;
+    },
+  } as unknown as Engine;
+  return { engine, calls: () => calls };
+}
+
+describe('dockerImageCatalog', () => {
+  it('answers an existing image from its label and asks the engine once within the TTL', async () => {
+    let t = 0;
+    const { engine, calls } = fakeEngine(new Map([['img', { os_distro: 'debian' }]]));
+    const cat = dockerImageCatalog(engine, 1000, () => t);
+    assert.equal(await cat.osDistro('img'), 'debian');
+    assert.equal(await cat.osDistro('img'), 'debian');
+    assert.equal(calls(), 1);
+    t = 1500;
+    assert.equal(await cat.osDistro('img'), 'debian');
+    assert.equal(calls(), 2, 'asked again after the TTL');
+  });
+
+  it('never caches a missing image, so one built a moment later is found', async () => {
+    const images = new Map<string, Record<string, string>>();
+    const { engine, calls } = fakeEngine(images);
+    const cat = dockerImageCatalog(engine, 60_000, () => 0);
+    assert.equal(await cat.osDistro('later'), undefined);
+    images.set('later', {});
+    assert.equal(await cat.osDistro('later'), null, 'exists, without os_distro');
+    assert.equal(calls(), 2);
+  });
+});
