@@ -12,7 +12,11 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] },
+          ],
+        },
       ],
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -27,7 +31,23 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/store/**', '**/providers/**', '**/api/**', '**/conductor/**', '**/drivers/**', 'node:fs*', 'node:net', 'node:http*'], message: 'core/ has no I/O and no outer layers' }] },
+        {
+          patterns: [
+            {
+              group: [
+                '**/store/**',
+                '**/providers/**',
+                '**/api/**',
+                '**/conductor/**',
+                '**/drivers/**',
+                'node:fs*',
+                'node:net',
+                'node:http*',
+              ],
+              message: 'core/ has no I/O and no outer layers',
+            },
+          ],
+        },
       ],
     },
   },
@@ -35,7 +55,18 @@ export default tseslint.config(
     // The HTTP edge reaches providers and SQL only through the ports it is given.
     files: ['src/api/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/providers/**', 'kysely', 'pg'], message: 'api/ gets providers and the store injected', allowTypeImports: true }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/providers/**', 'kysely', 'pg'],
+              message: 'api/ gets providers and the store injected',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
     },
   },
 );

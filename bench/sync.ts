@@ -19,7 +19,13 @@ import { DockerDriver } from '../src/drivers/docker/driver.ts';
 import { localInventory } from '../src/drivers/local-common/provisioning.ts';
 import { DriverRegistry } from '../src/drivers/registry.ts';
 import { SwarmDriver } from '../src/drivers/swarm/driver.ts';
-import { Engine, type EngineEndpoint, type EngineOptions, type RequestOptions, type RawResponse } from '../src/providers/docker/engine.ts';
+import {
+  Engine,
+  type EngineEndpoint,
+  type EngineOptions,
+  type RequestOptions,
+  type RawResponse,
+} from '../src/providers/docker/engine.ts';
 import { buildNodeImage } from '../src/providers/docker/image-build.ts';
 import { LocalMachines } from '../src/providers/docker/machines.ts';
 import { openDb } from '../src/store/database.ts';
@@ -79,25 +85,67 @@ async function main(): Promise<void> {
   try {
     const now = new Date().toISOString();
     const template: ClusterTemplate = await store.templates.insert({
-      uuid: randomUUID(), name: 'bench-sync', project_id: 'bench', user_id: 'bench', coe: 'swarm', image_id: NODE_IMAGE, flavor_id: null,
-      master_flavor_id: null, keypair_id: null, dns_nameserver: null, external_network_id: null, fixed_network: null, fixed_subnet: null,
-      network_driver: 'docker', volume_driver: null, apiserver_port: null, docker_volume_size: null, docker_storage_driver: null,
-      cluster_distro: 'debian', http_proxy: null, https_proxy: null, no_proxy: null, registry_enabled: false, insecure_registry: null,
-      labels: {}, tls_disabled: false, public: false, hidden: false, server_type: 'container', master_lb_enabled: false,
-      floating_ip_enabled: false, tags: null, created_at: now, updated_at: null,
+      uuid: randomUUID(),
+      name: 'bench-sync',
+      project_id: 'bench',
+      user_id: 'bench',
+      coe: 'swarm',
+      image_id: NODE_IMAGE,
+      flavor_id: null,
+      master_flavor_id: null,
+      keypair_id: null,
+      dns_nameserver: null,
+      external_network_id: null,
+      fixed_network: null,
+      fixed_subnet: null,
+      network_driver: 'docker',
+      volume_driver: null,
+      apiserver_port: null,
+      docker_volume_size: null,
+      docker_storage_driver: null,
+      cluster_distro: 'debian',
+      http_proxy: null,
+      https_proxy: null,
+      no_proxy: null,
+      registry_enabled: false,
+      insecure_registry: null,
+      labels: {},
+      tls_disabled: false,
+      public: false,
+      hidden: false,
+      server_type: 'container',
+      master_lb_enabled: false,
+      floating_ip_enabled: false,
+      tags: null,
+      created_at: now,
+      updated_at: null,
     });
 
     // One real cluster, made by the real driver through the conductor.
-    const real = newCluster(template, { cluster_template_id: template.uuid, name: 'bench-real', node_count: 1 }, caller, { zeroNodesAllowed: false, now });
+    const real = newCluster(
+      template,
+      { cluster_template_id: template.uuid, name: 'bench-real', node_count: 1 },
+      caller,
+      { zeroNodesAllowed: false, now },
+    );
     realUuid = real.cluster.uuid;
     await store.clusters.createWithOperation(
       real.cluster,
       real.nodegroups,
-      { uuid: randomUUID(), cluster_id: real.cluster.uuid, kind: 'cluster_create', deadline: Date.now() + 300_000, created_at: now },
+      {
+        uuid: randomUUID(),
+        cluster_id: real.cluster.uuid,
+        kind: 'cluster_create',
+        deadline: Date.now() + 300_000,
+        created_at: now,
+      },
       { cluster_id: real.cluster.uuid, phase: 'accepted', level: 'info', message: 'bench' },
       await ca.newCa('bench-real'),
     );
-    const worker = new Worker({ store, drivers, ca, log: silent, maxAttempts: 3 }, { concurrency: 1, leaseMs: 10_000, pollMs: 50 });
+    const worker = new Worker(
+      { store, drivers, ca, log: silent, maxAttempts: 3 },
+      { concurrency: 1, leaseMs: 10_000, pollMs: 50 },
+    );
     worker.start();
     for (;;) {
       const s = (await store.clusters.get(real.cluster.uuid))?.status;
@@ -107,7 +155,10 @@ async function main(): Promise<void> {
     }
     await worker.stop();
 
-    const sync = new HealthSync({ store, drivers, ca, inventory: localInventory(machines), log: silent, owner: 'bench' }, { periodMs: 10_000 });
+    const sync = new HealthSync(
+      { store, drivers, ca, inventory: localInventory(machines), log: silent, owner: 'bench' },
+      { periodMs: 10_000 },
+    );
     let rows = 1;
     const table: string[][] = [];
     let detail = '';
@@ -115,9 +166,21 @@ async function main(): Promise<void> {
       // Rows without containers: clusters as the store holds them, CREATE_COMPLETE, whose nodes are gone.
       await store.db.kysely.transaction().execute(async (tx) => {
         for (; rows < size; rows++) {
-          const c = newCluster(template, { cluster_template_id: template.uuid, name: `bench-row-${rows}`, node_count: 1 }, caller, { zeroNodesAllowed: false, now });
-          await tx.insertInto('clusters').values(fromCluster({ ...c.cluster, status: 'CREATE_COMPLETE' })).execute();
-          for (const ng of c.nodegroups) await tx.insertInto('nodegroups').values(fromNodegroup({ ...ng, status: 'CREATE_COMPLETE' })).execute();
+          const c = newCluster(
+            template,
+            { cluster_template_id: template.uuid, name: `bench-row-${rows}`, node_count: 1 },
+            caller,
+            { zeroNodesAllowed: false, now },
+          );
+          await tx
+            .insertInto('clusters')
+            .values(fromCluster({ ...c.cluster, status: 'CREATE_COMPLETE' }))
+            .execute();
+          for (const ng of c.nodegroups)
+            await tx
+              .insertInto('nodegroups')
+              .values(fromNodegroup({ ...ng, status: 'CREATE_COMPLETE' }))
+              .execute();
         }
       });
       await sync.runOnce(); // warm-up: first health write per cluster
@@ -126,7 +189,14 @@ async function main(): Promise<void> {
       const pass = await sync.runOnce();
       const ms = performance.now() - started;
       if (!pass.ran) throw new Error('the pass did not run');
-      table.push([String(size), String(hostCalls.calls), String(nodeCalls.calls), String(hostCalls.calls + nodeCalls.calls), ms.toFixed(0), JSON.stringify(pass.byStatus)]);
+      table.push([
+        String(size),
+        String(hostCalls.calls),
+        String(nodeCalls.calls),
+        String(hostCalls.calls + nodeCalls.calls),
+        ms.toFixed(0),
+        JSON.stringify(pass.byStatus),
+      ]);
       detail = `host: ${fmt(hostCalls)}; nodes: ${fmt(nodeCalls)}`;
     }
     await sync.stop();
@@ -137,7 +207,9 @@ async function main(): Promise<void> {
     console.log(widths.map((w) => '-'.repeat(w)).join('  '));
     for (const r of table) console.log(line(r));
     console.log(`\ncalls in the last pass: ${detail}`);
-    console.log('per pass: 1 host GET /containers/json for all clusters + 1 GET /nodes per cluster with a running manager (here: 1 real cluster).');
+    console.log(
+      'per pass: 1 host GET /containers/json for all clusters + 1 GET /nodes per cluster with a running manager (here: 1 real cluster).',
+    );
   } finally {
     if (realUuid) await machines.removeAll(realUuid);
     await store.close();

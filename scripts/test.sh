@@ -16,6 +16,7 @@ bin/magnetar image build --if-missing >&2
 echo "[test] typecheck and lint" >&2
 tsc -p tsconfig.json
 eslint --max-warnings 0 .
+prettier --check src test bench eslint.config.js >/dev/null
 
 echo "[test] unit and integration tests" >&2
 exec node --test --test-concurrency=2 --test-timeout=600000 'test/**/*.test.ts'

@@ -69,14 +69,32 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     publisher = new OutboxPublisher({ outbox: store.outbox, log: log.child({ part: 'notify' }), ...config.notify });
     publisher.start();
     worker = new Worker(
-      { store, drivers, ca, log: log.child({ part: 'conductor' }), maxAttempts: config.conductor.maxAttempts, notifier, flavors: config.flavors },
+      {
+        store,
+        drivers,
+        ca,
+        log: log.child({ part: 'conductor' }),
+        maxAttempts: config.conductor.maxAttempts,
+        notifier,
+        flavors: config.flavors,
+      },
       { concurrency: config.conductor.workers, leaseMs: config.conductor.leaseMs, pollMs: config.conductor.pollMs },
     );
     worker.start();
     if (config.conductor.syncMs > 0) {
       const w = worker;
       healthSync = new HealthSync(
-        { store, drivers, ca, inventory: localInventory(machines), log: log.child({ part: 'health-sync' }), owner: w.owner, wake: () => w.wake(), flavors: config.flavors, notifier },
+        {
+          store,
+          drivers,
+          ca,
+          inventory: localInventory(machines),
+          log: log.child({ part: 'health-sync' }),
+          owner: w.owner,
+          wake: () => w.wake(),
+          flavors: config.flavors,
+          notifier,
+        },
         { periodMs: config.conductor.syncMs },
       );
       healthSync.start();
@@ -85,14 +103,26 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
   let api: FastifyInstance | undefined;
   let url: string | undefined;
   if (opts.api ?? true) {
-    api = await buildApi({ store, drivers, images, ca, config, wake: () => worker?.wake(), notifier }, log.child({ part: 'api' }));
+    api = await buildApi(
+      { store, drivers, images, ca, config, wake: () => worker?.wake(), notifier },
+      log.child({ part: 'api' }),
+    );
     await api.listen({ host: config.api.host, port: config.api.port });
     const addr = api.server.address();
     url = typeof addr === 'object' && addr ? `http://${config.api.host}:${addr.port}` : undefined;
   }
-  const binaries: ServiceBinary[] = [...(api ? ['magnetar-api' as const] : []), ...(worker ? ['magnetar-conductor' as const] : [])];
+  const binaries: ServiceBinary[] = [
+    ...(api ? ['magnetar-api' as const] : []),
+    ...(worker ? ['magnetar-conductor' as const] : []),
+  ];
   const heartbeats = binaries.map(
-    (binary) => new Heartbeat(store.services, { host: config.services.host, binary, intervalMs: config.services.heartbeatMs, log: log.child({ part: 'heartbeat' }) }),
+    (binary) =>
+      new Heartbeat(store.services, {
+        host: config.services.host,
+        binary,
+        intervalMs: config.services.heartbeatMs,
+        log: log.child({ part: 'heartbeat' }),
+      }),
   );
   await Promise.all(heartbeats.map((h) => h.start()));
   return {

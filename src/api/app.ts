@@ -1,6 +1,13 @@
 /** @module The HTTP edge: Fastify with Magnum's routing rules, microversions, identity, and one error mapper. */
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { MagnumError } from '../core/errors.ts';
 import { callerFromHeaders } from './caller.ts';
@@ -82,7 +89,10 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
     const path = req.url.split('?')[0] ?? '/';
     if (!path.startsWith('/v1')) return;
     const accept = String(req.headers.accept ?? 'application/json');
-    const n = negotiate(req.headers['openstack-api-version'] as string | undefined, accept.includes('json') || accept.includes('*/*'));
+    const n = negotiate(
+      req.headers['openstack-api-version'] as string | undefined,
+      accept.includes('json') || accept.includes('*/*'),
+    );
     if (!n.ok) {
       if (n.kind === 'malformed') return reply.code(406).send(routingErrorBody(406, 'Not Acceptable', n.detail));
       void reply.headers(versionHeaders(MIN_VERSION)).header('OpenStack-API-Version', 'container-infra 1.1');
@@ -95,7 +105,13 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
       const method = req.routeOptions.config.controllerMethod ?? req.method.toLowerCase();
       return reply
         .code(406)
-        .send(routingErrorBody(406, 'Not Acceptable', `Version ${versionString(n.version)} was requested but the requested API ${method} is not supported for this version.`));
+        .send(
+          routingErrorBody(
+            406,
+            'Not Acceptable',
+            `Version ${versionString(n.version)} was requested but the requested API ${method} is not supported for this version.`,
+          ),
+        );
     }
     void reply.headers(versionHeaders(n.version));
     return undefined;
@@ -107,26 +123,41 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
     const path = req.url.split('?')[0] ?? '/';
     const other = routes.filter((r) => r.re.test(path)).map((r) => r.method);
     if (other.length > 0) {
-      return reply.code(405).header('Allow', [...new Set(other)].join(', ')).send(routingErrorBody(405, 'Method Not Allowed', `The method ${req.method} is not allowed for this resource.`));
+      return reply
+        .code(405)
+        .header('Allow', [...new Set(other)].join(', '))
+        .send(
+          routingErrorBody(405, 'Method Not Allowed', `The method ${req.method} is not allowed for this resource.`),
+        );
     }
     return reply.code(404).send(routingErrorBody(404, 'Not Found', 'The resource could not be found.'));
   });
 
   app.setErrorHandler(async (err: FastifyError | MagnumError, req: FastifyRequest, reply: FastifyReply) => {
-    const send = (status: number, message: string): FastifyReply => reply.code(status).send(handlerErrorBody(status, message));
+    const send = (status: number, message: string): FastifyReply =>
+      reply.code(status).send(handlerErrorBody(status, message));
     if (err instanceof MagnumError) return send(err.status, err.message);
     const fe = err as FastifyError;
     if (fe.validation) {
       const part = fe.validationContext ?? 'body';
       const data = part === 'body' ? req.body : part === 'querystring' ? req.query : req.params;
-      return send(400, validationError(fe.validation as never, part, req.routeOptions.config.bodyArg ?? 'body', data).message);
+      return send(
+        400,
+        validationError(fe.validation as never, part, req.routeOptions.config.bodyArg ?? 'body', data).message,
+      );
     }
-    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(415, `Unknown mimetype: ${req.headers['content-type'] ?? 'None'}`);
-    if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe instanceof SyntaxError) {
+    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return send(415, `Unknown mimetype: ${req.headers['content-type'] ?? 'None'}`);
+    if (
+      fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+      fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      fe instanceof SyntaxError
+    ) {
       return send(400, 'Request is not in valid JSON format');
     }
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(413, 'Request body is too large.');
-    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) return send(fe.statusCode, fe.message);
+    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
+      return send(fe.statusCode, fe.message);
     req.log.error({ err }, 'unhandled error');
     return send(500, 'An internal error occurred; see the service log for the request id in X-Openstack-Request-Id.');
   });

@@ -14,7 +14,12 @@ export function callerFromHeaders(headers: Record<string, string | string[] | un
     return s && s.trim() !== '' ? s.trim() : undefined;
   };
   const rolesHeader = one('x-roles');
-  const roles = rolesHeader ? rolesHeader.split(',').map((r) => r.trim()).filter(Boolean) : [...d.defaultRoles];
+  const roles = rolesHeader
+    ? rolesHeader
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean)
+    : [...d.defaultRoles];
   return {
     userId: one('x-user-id') ?? d.defaultUser,
     projectId: one('x-project-id') ?? one('x-tenant-id') ?? d.defaultProject,

@@ -13,7 +13,9 @@ export interface ErrorObject {
 export function handlerErrorBody(status: number, message: string): { errors: ErrorObject[] } {
   const dot = message.indexOf('.');
   const title = dot > 0 ? message.slice(0, dot) : message;
-  return { errors: [{ request_id: '', code: status >= 500 ? 'server' : 'client', status, title, detail: message, links: [] }] };
+  return {
+    errors: [{ request_id: '', code: status >= 500 ? 'server' : 'client', status, title, detail: message, links: [] }],
+  };
 }
 
 /** Body of an error raised while routing (unknown path, method, version gate): title = reason phrase, code empty. */

@@ -4,7 +4,8 @@ import type { FastifyRequest } from 'fastify';
 /** scheme://host[:port] of the request, honouring X-Forwarded-Proto/Host. */
 export function hostUrl(req: FastifyRequest): string {
   const proto = (req.headers['x-forwarded-proto'] as string | undefined)?.split(',')[0]?.trim() ?? req.protocol;
-  const host = (req.headers['x-forwarded-host'] as string | undefined)?.split(',')[0]?.trim() ?? req.headers.host ?? 'localhost';
+  const host =
+    (req.headers['x-forwarded-host'] as string | undefined)?.split(',')[0]?.trim() ?? req.headers.host ?? 'localhost';
   return `${proto}://${host}`;
 }
 

@@ -20,10 +20,12 @@ export type Negotiation =
 export function negotiate(header: string | undefined, acceptsJson = true): Negotiation {
   if (header === undefined) return { ok: true, version: MIN_VERSION };
   const parts = header.trim().split(/\s+/);
-  if (parts.length !== 2) return { ok: false, kind: 'malformed', detail: 'Invalid value for OpenStack-API-Version header' };
+  if (parts.length !== 2)
+    return { ok: false, kind: 'malformed', detail: 'Invalid value for OpenStack-API-Version header' };
   const [service, value] = parts as [string, string];
   if (value.toLowerCase() === 'latest') return { ok: true, version: MAX_VERSION };
-  if (service !== SERVICE) return { ok: false, kind: 'malformed', detail: 'Invalid service type for OpenStack-API-Version header' };
+  if (service !== SERVICE)
+    return { ok: false, kind: 'malformed', detail: 'Invalid service type for OpenStack-API-Version header' };
   const m = /^(\d+)\.(\d+)$/.exec(value);
   if (!m) return { ok: false, kind: 'malformed', detail: 'Invalid value for OpenStack-API-Version header' };
   const version = { major: Number(m[1]), minor: Number(m[2]) };

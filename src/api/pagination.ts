@@ -29,11 +29,16 @@ export function parsePage(
   const sortKey = q.sort_key ?? 'id';
   if (!sortable.has(sortKey)) throw invalid(`The sort_key value "${sortKey}" is an invalid field for sorting`);
   const sortDir = q.sort_dir ?? 'asc';
-  if (sortDir !== 'asc' && sortDir !== 'desc') throw invalid(`Invalid sort direction: ${sortDir}. Acceptable values are 'asc' or 'desc'`);
+  if (sortDir !== 'asc' && sortDir !== 'desc')
+    throw invalid(`Invalid sort direction: ${sortDir}. Acceptable values are 'asc' or 'desc'`);
   let markerUuid: string | undefined;
   if (q.marker !== undefined) {
     if (!isUuidLike(q.marker)) {
-      throw invalidField('marker', q.marker, `unable to convert to uuid. Error: Expected a uuid but received ${q.marker}.`);
+      throw invalidField(
+        'marker',
+        q.marker,
+        `unable to convert to uuid. Error: Expected a uuid but received ${q.marker}.`,
+      );
     }
     markerUuid = canonicalUuid(q.marker);
   }
@@ -41,7 +46,12 @@ export function parsePage(
 }
 
 /** The `next` link, present only when the page is full. */
-export function nextLink(base: string, path: string, page: { limit: number; sortKey: string; sortDir: string }, items: { uuid: string }[]): string | undefined {
+export function nextLink(
+  base: string,
+  path: string,
+  page: { limit: number; sortKey: string; sortDir: string },
+  items: { uuid: string }[],
+): string | undefined {
   if (items.length === 0 || items.length < page.limit) return undefined;
   const last = items[items.length - 1] as { uuid: string };
   return `${base}/v1/${path}?sort_key=${page.sortKey}&sort_dir=${page.sortDir}&limit=${page.limit}&marker=${last.uuid}`;

@@ -31,9 +31,15 @@ export interface PolicyEntry {
 }
 
 /** Checks `action` for the caller against the target; 403 PolicyNotAuthorized when denied. */
-export function authorize(entries: readonly PolicyEntry[], action: string, caller: Caller, target?: PolicyTarget): void {
+export function authorize(
+  entries: readonly PolicyEntry[],
+  action: string,
+  caller: Caller,
+  target?: PolicyTarget,
+): void {
   const entry = entries.find((e) => e.action === action);
   if (!entry) throw new Error(`no policy entry for ${action}`);
   const t = target ?? { project_id: caller.projectId, user_id: caller.userId };
-  if (!RULES[entry.rule](caller, t)) throw forbidden('PolicyNotAuthorized', `Policy doesn't allow ${action} to be performed.`);
+  if (!RULES[entry.rule](caller, t))
+    throw forbidden('PolicyNotAuthorized', `Policy doesn't allow ${action} to be performed.`);
 }

@@ -12,7 +12,10 @@ export async function resolveOne<T>(
   const found = await find(by);
   if (found.length === 0) throw notFound(what.notFoundCode, `${what.label} ${ident} could not be found.`);
   if (found.length > 1) {
-    throw conflict('Conflict', `Multiple ${what.plural} exist with same name. Please use the ${what.label.toLowerCase()} uuid instead.`);
+    throw conflict(
+      'Conflict',
+      `Multiple ${what.plural} exist with same name. Please use the ${what.label.toLowerCase()} uuid instead.`,
+    );
   }
   return found[0] as T;
 }

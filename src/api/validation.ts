@@ -4,8 +4,20 @@ import { MagnumError, show } from '../core/errors.ts';
 
 /** Compiles validators: bodies strictly (no type coercion, unknown fields refused), query strings with coercion. */
 export function makeValidatorCompiler(): (opts: { schema: object; httpPart?: string }) => ValidateFunction {
-  const strict = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: false, strict: false });
-  const loose = new Ajv({ allErrors: false, coerceTypes: true, removeAdditional: false, useDefaults: true, strict: false });
+  const strict = new Ajv({
+    allErrors: false,
+    coerceTypes: false,
+    removeAdditional: false,
+    useDefaults: false,
+    strict: false,
+  });
+  const loose = new Ajv({
+    allErrors: false,
+    coerceTypes: true,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+  });
   return ({ schema, httpPart }) => (httpPart === 'body' ? strict : loose).compile(schema);
 }
 
@@ -15,20 +27,33 @@ export function validationError(errors: ErrorObject[], part: string, arg: string
   if (!e) return new MagnumError('InvalidInput', 'Invalid input.');
   if (e.keyword === 'additionalProperties') {
     const name = String((e.params as { additionalProperty: string }).additionalProperty);
-    if (part === 'querystring' || part === 'params') return new MagnumError('InvalidInput', `Unknown argument: "${name}"`);
+    if (part === 'querystring' || part === 'params')
+      return new MagnumError('InvalidInput', `Unknown argument: "${name}"`);
     return new MagnumError('InvalidInput', `Unknown attribute for argument ${arg}: ${name}`);
   }
   if (e.keyword === 'required') {
     const name = String((e.params as { missingProperty: string }).missingProperty);
-    return new MagnumError('InvalidInput', `Invalid input for field/attribute ${name}. Value: 'None'. Mandatory field missing.`);
+    return new MagnumError(
+      'InvalidInput',
+      `Invalid input for field/attribute ${name}. Value: 'None'. Mandatory field missing.`,
+    );
   }
   const path = e.instancePath.split('/').filter(Boolean);
   const field = path[0] ?? arg;
   if (path.length === 0 && e.keyword === 'type') {
-    return new MagnumError('InvalidInput', `Invalid input for argument ${arg}: the request body must be a JSON ${String(e.params.type)}.`);
+    return new MagnumError(
+      'InvalidInput',
+      `Invalid input for argument ${arg}: the request body must be a JSON ${String(e.params.type)}.`,
+    );
   }
-  const value = path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
-  return new MagnumError('InvalidInput', `Invalid input for field/attribute ${field}. Value: '${show(value)}'. ${reason(e)}`);
+  const value = path.reduce<unknown>(
+    (o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined),
+    data,
+  );
+  return new MagnumError(
+    'InvalidInput',
+    `Invalid input for field/attribute ${field}. Value: '${show(value)}'. ${reason(e)}`,
+  );
 }
 
 function reason(e: ErrorObject): string {

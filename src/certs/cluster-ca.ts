@@ -31,7 +31,12 @@ export class ClusterCa {
     return signCsr(await this.#ca(clusterUuid), csrPem);
   }
 
-  async issueServer(clusterUuid: string, commonName: string, dnsNames: string[], ipAddresses: string[]): Promise<KeyPairPem> {
+  async issueServer(
+    clusterUuid: string,
+    commonName: string,
+    dnsNames: string[],
+    ipAddresses: string[],
+  ): Promise<KeyPairPem> {
     return issueServerCert(await this.#ca(clusterUuid), { commonName, dnsNames, ipAddresses });
   }
 
@@ -39,7 +44,10 @@ export class ClusterCa {
   async conductorClient(clusterUuid: string): Promise<KeyPairPem> {
     const stored = await this.#certs.get(clusterUuid, CONDUCTOR_CLIENT_KIND);
     if (stored) return this.#open(stored);
-    const pair = await issueClientCert(await this.#ca(clusterUuid), { commonName: 'magnetar-conductor', organization: 'system:masters' });
+    const pair = await issueClientCert(await this.#ca(clusterUuid), {
+      commonName: 'magnetar-conductor',
+      organization: 'system:masters',
+    });
     return this.#open(await this.#certs.putIfAbsent(clusterUuid, CONDUCTOR_CLIENT_KIND, this.#seal(pair)));
   }
 

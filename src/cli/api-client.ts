@@ -144,8 +144,7 @@ export interface ClusterEvent {
 
 /** One item of `GET /v1/clusters/{id}/events/stream`: a timeline event, or the end (terminal status, or gone). */
 export type ClusterStreamItem =
-  | { type: 'event'; event: ClusterEvent }
-  | { type: 'end'; status: string; statusReason: string | null; gone: boolean };
+  { type: 'event'; event: ClusterEvent } | { type: 'end'; status: string; statusReason: string | null; gone: boolean };
 
 /** Paging and sorting of list calls. */
 export interface ListOptions {
@@ -279,7 +278,11 @@ export class ApiClient {
    * then one `end` item; it throws {@link ApiConnectionError} when the connection drops or stays silent for
    * `idleTimeoutMs` (the server sends heartbeats every 15 s).
    */
-  async openClusterEventStream(cluster: string, afterId = 0, idleTimeoutMs = 60_000): Promise<AsyncGenerator<ClusterStreamItem> | null> {
+  async openClusterEventStream(
+    cluster: string,
+    afterId = 0,
+    idleTimeoutMs = 60_000,
+  ): Promise<AsyncGenerator<ClusterStreamItem> | null> {
     const path = `/v1/clusters/${encodeURIComponent(cluster)}/events/stream`;
     const url = this.#base.href.replace(/\/$/, '') + path;
     const ctrl = new AbortController();
@@ -296,7 +299,9 @@ export class ApiClient {
       response = await this.#fetch(url, { method: 'GET', headers, signal: ctrl.signal });
     } catch (err) {
       clearTimeout(idle);
-      throw new ApiConnectionError(`cannot reach ${this.endpoint} (GET ${path}): ${(err as Error).message}`, { cause: err });
+      throw new ApiConnectionError(`cannot reach ${this.endpoint} (GET ${path}): ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     const type = response.headers.get('content-type') ?? '';
     if (response.status === 404 || (response.ok && !type.startsWith('text/event-stream')) || !response.body) {
@@ -327,9 +332,13 @@ export class ApiClient {
           try {
             chunk = await reader.read();
           } catch (err) {
-            throw new ApiConnectionError(`event stream from ${endpoint} broke: ${(ctrl.signal.reason as Error | undefined)?.message ?? (err as Error).message}`, { cause: err });
+            throw new ApiConnectionError(
+              `event stream from ${endpoint} broke: ${(ctrl.signal.reason as Error | undefined)?.message ?? (err as Error).message}`,
+              { cause: err },
+            );
           }
-          if (chunk.done) throw new ApiConnectionError(`event stream from ${endpoint} ended before the cluster's final state`);
+          if (chunk.done)
+            throw new ApiConnectionError(`event stream from ${endpoint} ended before the cluster's final state`);
           arm();
           buffer += decoder.decode(chunk.value, { stream: true });
           let cut: RegExpExecArray | null;
@@ -448,7 +457,12 @@ export function parseSseBlock(block: string): ClusterStreamItem | null {
   }
   if (event === 'message') return { type: 'event', event: parsed as unknown as ClusterEvent };
   if (event === 'end') {
-    return { type: 'end', status: String(parsed['status'] ?? ''), statusReason: (parsed['status_reason'] as string | null | undefined) ?? null, gone: parsed['gone'] === true };
+    return {
+      type: 'end',
+      status: String(parsed['status'] ?? ''),
+      statusReason: (parsed['status_reason'] as string | null | undefined) ?? null,
+      gone: parsed['gone'] === true,
+    };
   }
   if (event === 'error') throw new ApiConnectionError(`event stream error: ${String(parsed['message'] ?? 'unknown')}`);
   return null;

@@ -30,7 +30,10 @@ const addConfigOptions = (c: Command): Command =>
   c
     .option('--config <file>', 'YAML configuration file (env MAGNETAR_CONFIG)')
     .option('--state-dir <dir>', 'where the embedded database and local files live (env MAGNETAR_STATE_DIR)')
-    .option('--database-url <url>', 'postgresql://… to use PostgreSQL, default SQLite in the state dir (env MAGNETAR_DATABASE_URL)')
+    .option(
+      '--database-url <url>',
+      'postgresql://… to use PostgreSQL, default SQLite in the state dir (env MAGNETAR_DATABASE_URL)',
+    )
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env MAGNETAR_LOG_LEVEL)');
 
 function configFrom(o: ServerFlags): Config {
@@ -76,7 +79,10 @@ async function runService(o: ServerFlags, parts: { api: boolean; conductor?: boo
   const { startService } = await import('../service.ts');
   const svc = await startService(config, { api: parts.api, conductor: parts.conductor });
   const db = config.databaseUrl.startsWith('postgres') ? 'PostgreSQL' : config.databaseUrl;
-  const what = [parts.api ? `API on ${svc.url ?? '(none)'}` : undefined, svc.worker ? `conductor ${svc.worker.owner}` : undefined];
+  const what = [
+    parts.api ? `API on ${svc.url ?? '(none)'}` : undefined,
+    svc.worker ? `conductor ${svc.worker.owner}` : undefined,
+  ];
   say(`${what.filter(Boolean).join(', ')}; state in ${config.stateDir}; database ${db}`);
   await new Promise<void>((resolve) => {
     const stop = (sig: string): void => {
@@ -118,16 +124,18 @@ export function registerServerCommands(program: Command): void {
   ).action((o: ServerFlags) => runService(o, { api: false, conductor: true, setup: o.setup !== false }));
 
   const db = program.command('db').description('database maintenance');
-  addConfigOptions(db.command('upgrade').description('apply pending migrations (SQLite or PostgreSQL)')).action(async (o: ServerFlags) => {
-    const config = configFrom(o);
-    const handle = await openDb({ url: config.databaseUrl, migrate: false });
-    try {
-      const applied = await migrateToLatest(handle.kysely);
-      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
-    } finally {
-      await handle.close();
-    }
-  });
+  addConfigOptions(db.command('upgrade').description('apply pending migrations (SQLite or PostgreSQL)')).action(
+    async (o: ServerFlags) => {
+      const config = configFrom(o);
+      const handle = await openDb({ url: config.databaseUrl, migrate: false });
+      try {
+        const applied = await migrateToLatest(handle.kysely);
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+      } finally {
+        await handle.close();
+      }
+    },
+  );
 
   const image = program.command('image').description('node images of the local Docker provider');
   addConfigOptions(
@@ -142,7 +150,13 @@ export function registerServerCommands(program: Command): void {
     const [repo, tag] = splitImage(o.name ?? config.docker.nodeImage);
     const engine = new Engine({ socketPath: config.docker.socket });
     try {
-      const r = await buildNodeImage(engine, { repo, tag, scriptsDir: SCRIPTS, ifMissing: o.ifMissing ?? false, log: (l) => void process.stderr.write(`${l}\n`) });
+      const r = await buildNodeImage(engine, {
+        repo,
+        tag,
+        scriptsDir: SCRIPTS,
+        ifMissing: o.ifMissing ?? false,
+        log: (l) => void process.stderr.write(`${l}\n`),
+      });
       process.stdout.write(`${r.image} ${r.imported ? `built in ${r.seconds.toFixed(1)}s` : 'already present'}\n`);
     } finally {
       engine.close();

@@ -9,7 +9,12 @@ import type { ClusterSpec } from '../drivers/contract.ts';
  * group runs its own `image_id` (falling back to the template's). A flavor becomes its size from `flavors`; a name the
  * table does not hold (the API refuses those) gives no limits.
  */
-export function clusterSpec(c: Cluster, t: ClusterTemplate, ngs: Nodegroup[], flavors: FlavorTable = DEFAULT_FLAVORS): ClusterSpec {
+export function clusterSpec(
+  c: Cluster,
+  t: ClusterTemplate,
+  ngs: Nodegroup[],
+  flavors: FlavorTable = DEFAULT_FLAVORS,
+): ClusterSpec {
   return {
     uuid: c.uuid,
     name: c.name,

@@ -115,7 +115,8 @@ export class HealthSync {
     if (clusters.length === 0) return summary;
     const ngs = groupBy(await store.clusters.nodegroups(clusters.map((c) => c.uuid)), (n) => n.cluster_id);
     const templates = new Map<string, ClusterTemplate | undefined>();
-    for (const id of new Set(clusters.map((c) => c.cluster_template_id))) templates.set(id, await store.templates.getByUuid(id));
+    for (const id of new Set(clusters.map((c) => c.cluster_template_id)))
+      templates.set(id, await store.templates.getByUuid(id));
     const observed = await inventory.observeAll(this.#ctrl.signal);
 
     const queue = [...clusters];
@@ -130,7 +131,12 @@ export class HealthSync {
           lost = !(await store.health.acquireLease(HEALTH_LEASE, this.#deps.owner, ttl));
           if (lost) return;
         }
-        const report = await this.#check(c, templates.get(c.cluster_template_id), ngs.get(c.uuid) ?? [], observed.get(c.uuid) ?? []);
+        const report = await this.#check(
+          c,
+          templates.get(c.cluster_template_id),
+          ngs.get(c.uuid) ?? [],
+          observed.get(c.uuid) ?? [],
+        );
         if (!report) continue;
         summary.checked++;
         summary.byStatus[report.status] = (summary.byStatus[report.status] ?? 0) + 1;
@@ -142,7 +148,12 @@ export class HealthSync {
     return summary;
   }
 
-  async #check(c: Cluster, t: ClusterTemplate | undefined, ngs: Nodegroup[], nodes: ObservedNode[]): Promise<HealthReport | undefined> {
+  async #check(
+    c: Cluster,
+    t: ClusterTemplate | undefined,
+    ngs: Nodegroup[],
+    nodes: ObservedNode[],
+  ): Promise<HealthReport | undefined> {
     if (!t) return undefined;
     const driver = this.#deps.drivers.find(t.server_type, t.cluster_distro, t.coe);
     if (!driver?.checkHealth || !driver.capabilities.has('health')) return undefined;
@@ -165,7 +176,11 @@ export class HealthSync {
     if (c.health_status === r.status && sameReason(c.health_status_reason, r.reason)) return false;
     const written = await this.#deps.store.health.setHealth(c.uuid, r.status, r.reason);
     if (written && c.health_status !== r.status) {
-      const why = r.failed.length ? `: not Ready ${r.failed.join(', ')}` : r.reason.api && r.reason.api !== 'ok' ? `: ${r.reason.api}` : '';
+      const why = r.failed.length
+        ? `: not Ready ${r.failed.join(', ')}`
+        : r.reason.api && r.reason.api !== 'ok'
+          ? `: ${r.reason.api}`
+          : '';
       await this.#deps.store.events.append({
         cluster_id: c.uuid,
         phase: 'health',
@@ -178,7 +193,8 @@ export class HealthSync {
 
   /** Queues a `cluster_update` (action heal) when auto-healing is on and nodes failed; false if not needed or refused. */
   async #maybeHeal(c: Cluster, r: HealthReport): Promise<boolean> {
-    if (r.status !== 'UNHEALTHY' || r.failed.length === 0 || parseBool(c.labels.auto_healing_enabled ?? '') !== true) return false;
+    if (r.status !== 'UNHEALTHY' || r.failed.length === 0 || parseBool(c.labels.auto_healing_enabled ?? '') !== true)
+      return false;
     const now = new Date().toISOString();
     const queued = await this.#deps.store.clusters.startUpdate(
       c.uuid,
@@ -190,7 +206,12 @@ export class HealthSync {
         created_at: now,
         payload: { action: 'heal' },
       },
-      { cluster_id: c.uuid, phase: 'health', level: 'warning', message: `auto-healing: replacing or restarting ${r.failed.join(', ')}` },
+      {
+        cluster_id: c.uuid,
+        phase: 'health',
+        level: 'warning',
+        message: `auto-healing: replacing or restarting ${r.failed.join(', ')}`,
+      },
       now,
       undefined,
       this.#deps.notifier?.cluster('update', 'pending'),

@@ -28,11 +28,20 @@ export interface RunDeps {
 /** How the run ended, for the worker's bookkeeping and tests. */
 export type RunOutcome = 'done' | 'failed' | 'retry' | 'cancelled' | 'lost';
 
-const FAILED: Record<string, string> = { cluster_create: 'CREATE_FAILED', cluster_update: 'UPDATE_FAILED', cluster_delete: 'DELETE_FAILED' };
+const FAILED: Record<string, string> = {
+  cluster_create: 'CREATE_FAILED',
+  cluster_update: 'UPDATE_FAILED',
+  cluster_delete: 'DELETE_FAILED',
+};
 const COMPLETE: Record<string, string> = { cluster_create: 'CREATE_COMPLETE', cluster_update: 'UPDATE_COMPLETE' };
 const VERB = { cluster_create: 'create', cluster_update: 'update', cluster_delete: 'delete' } as const;
 
-export async function runOperation(op: Operation, owner: string, signal: AbortSignal, deps: RunDeps): Promise<RunOutcome> {
+export async function runOperation(
+  op: Operation,
+  owner: string,
+  signal: AbortSignal,
+  deps: RunDeps,
+): Promise<RunOutcome> {
   const { store } = deps;
   const now = (): string => new Date().toISOString();
   const cluster = await store.clusters.get(op.cluster_id);
@@ -41,24 +50,45 @@ export async function runOperation(op: Operation, owner: string, signal: AbortSi
     return 'done';
   }
   const fail = async (reason: string, cause: FailureCause = classifyFailure(reason)): Promise<RunOutcome> => {
-    const event = { cluster_id: cluster.uuid, phase: 'failed', level: 'error' as const, message: withCause(cause, reason) };
-    await store.clusters.fail(cluster.uuid, FAILED[op.kind] ?? 'UPDATE_FAILED', reason, op, event, now(), deps.notifier?.cluster(VERB[op.kind], 'failure'));
+    const event = {
+      cluster_id: cluster.uuid,
+      phase: 'failed',
+      level: 'error' as const,
+      message: withCause(cause, reason),
+    };
+    await store.clusters.fail(
+      cluster.uuid,
+      FAILED[op.kind] ?? 'UPDATE_FAILED',
+      reason,
+      op,
+      event,
+      now(),
+      deps.notifier?.cluster(VERB[op.kind], 'failure'),
+    );
     return 'failed';
   };
-  if (Date.now() > op.deadline) return fail(`${VERB[op.kind]} did not finish before its deadline (attempt ${op.attempt})`, 'timeout');
-  if (op.attempt > deps.maxAttempts) return fail(`gave up after ${deps.maxAttempts} attempts; last error: ${op.error ?? 'the conductor running it stopped'}`);
+  if (Date.now() > op.deadline)
+    return fail(`${VERB[op.kind]} did not finish before its deadline (attempt ${op.attempt})`, 'timeout');
+  if (op.attempt > deps.maxAttempts)
+    return fail(
+      `gave up after ${deps.maxAttempts} attempts; last error: ${op.error ?? 'the conductor running it stopped'}`,
+    );
 
   const template = await store.templates.getByUuid(cluster.cluster_template_id);
   if (!template) return fail(`cluster template ${cluster.cluster_template_id} no longer exists`);
   const driver = deps.drivers.find(template.server_type, template.cluster_distro, template.coe);
-  if (!driver) return fail(`Cluster type (${template.server_type}, ${template.cluster_distro ?? 'None'}, ${template.coe}) not supported.`);
+  if (!driver)
+    return fail(
+      `Cluster type (${template.server_type}, ${template.cluster_distro ?? 'None'}, ${template.coe}) not supported.`,
+    );
   const ngs = await store.clusters.nodegroups([cluster.uuid]);
   let state = { ...cluster.driver_state };
   const p = op.payload;
   const ctx: DriverContext = {
     cluster: clusterSpec(cluster, template, ngs, deps.flavors),
     intent: {
-      action: op.kind === 'cluster_create' ? 'create' : op.kind === 'cluster_delete' ? 'delete' : (p.action ?? 'update'),
+      action:
+        op.kind === 'cluster_create' ? 'create' : op.kind === 'cluster_delete' ? 'delete' : (p.action ?? 'update'),
       ...(p.nodegroup ? { nodegroup: p.nodegroup } : {}),
       ...(p.nodes_to_remove ? { nodesToRemove: p.nodes_to_remove } : {}),
       ...(p.max_batch_size ? { maxBatchSize: p.max_batch_size } : {}),
@@ -89,9 +119,19 @@ export async function runOperation(op: Operation, owner: string, signal: AbortSi
       await store.clusters.complete(
         cluster.uuid,
         COMPLETE[op.kind] ?? 'UPDATE_COMPLETE',
-        { api_address: out.apiAddress, coe_version: out.coeVersion, container_version: out.containerVersion, addresses: out.addresses },
+        {
+          api_address: out.apiAddress,
+          coe_version: out.coeVersion,
+          container_version: out.containerVersion,
+          addresses: out.addresses,
+        },
         op,
-        { cluster_id: cluster.uuid, phase: 'complete', level: 'info', message: op.kind === 'cluster_create' ? 'cluster created' : `cluster updated (${ctx.intent.action})` },
+        {
+          cluster_id: cluster.uuid,
+          phase: 'complete',
+          level: 'info',
+          message: op.kind === 'cluster_create' ? 'cluster created' : `cluster updated (${ctx.intent.action})`,
+        },
         now(),
         deps.notifier?.cluster(op.kind === 'cluster_create' ? 'create' : 'update', 'success'),
       );
@@ -109,17 +149,38 @@ export async function runOperation(op: Operation, owner: string, signal: AbortSi
         return 'cancelled';
       }
       // Stopping or lease lost: hand it back at once (a no-op if another conductor already owns it).
-      await store.operations.release(op, owner, { state: 'retry', notBefore: Date.now(), error: String(signal.reason ?? 'aborted'), phase: null });
+      await store.operations.release(op, owner, {
+        state: 'retry',
+        notBefore: Date.now(),
+        error: String(signal.reason ?? 'aborted'),
+        phase: null,
+      });
       return 'lost';
     }
-    const err = e instanceof DriverError ? e : new DriverError('conductor', (e as Error).message ?? String(e), { cause: e });
+    const err =
+      e instanceof DriverError ? e : new DriverError('conductor', (e as Error).message ?? String(e), { cause: e });
     const reason = `${err.phase}: ${err.message}`;
-    deps.log.warn({ cluster: cluster.uuid, op: op.uuid, attempt: op.attempt, err: reason, retryable: err.retryable }, 'operation step failed');
+    deps.log.warn(
+      { cluster: cluster.uuid, op: op.uuid, attempt: op.attempt, err: reason, retryable: err.retryable },
+      'operation step failed',
+    );
     if (err.retryable && op.attempt < deps.maxAttempts) {
       const delay = Math.min(30_000, 1000 * 2 ** (op.attempt - 1));
       if (Date.now() + delay < op.deadline) {
-        await ctx.event(err.phase, withCause(classifyFailure(reason), `attempt ${op.attempt} failed: ${err.message}; retrying in ${delay / 1000}s`), 'warning');
-        await store.operations.release(op, owner, { state: 'retry', notBefore: Date.now() + delay, error: reason, phase: err.phase });
+        await ctx.event(
+          err.phase,
+          withCause(
+            classifyFailure(reason),
+            `attempt ${op.attempt} failed: ${err.message}; retrying in ${delay / 1000}s`,
+          ),
+          'warning',
+        );
+        await store.operations.release(op, owner, {
+          state: 'retry',
+          notBefore: Date.now() + delay,
+          error: reason,
+          phase: err.phase,
+        });
         return 'retry';
       }
     }

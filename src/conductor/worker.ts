@@ -82,17 +82,23 @@ export class Worker {
 
   #launch(op: Operation): void {
     const ctrl = new AbortController();
-    const renew = setInterval(() => {
-      this.#deps.store.operations.renew(op, this.owner, this.#opts.leaseMs).then(
-        (ok) => {
-          if (!ok) ctrl.abort(new Error('lease lost or operation cancelled'));
-        },
-        (e: unknown) => this.#deps.log.warn({ err: (e as Error).message }, 'lease renewal failed'),
-      );
-    }, Math.max(200, Math.floor(this.#opts.leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        this.#deps.store.operations.renew(op, this.owner, this.#opts.leaseMs).then(
+          (ok) => {
+            if (!ok) ctrl.abort(new Error('lease lost or operation cancelled'));
+          },
+          (e: unknown) => this.#deps.log.warn({ err: (e as Error).message }, 'lease renewal failed'),
+        );
+      },
+      Math.max(200, Math.floor(this.#opts.leaseMs / 3)),
+    );
     const done = runOperation(op, this.owner, ctrl.signal, this.#deps)
       .catch((e: unknown) => {
-        this.#deps.log.warn({ err: (e as Error).message, op: op.uuid }, 'operation run crashed; its lease will expire and it will be retried');
+        this.#deps.log.warn(
+          { err: (e as Error).message, op: op.uuid },
+          'operation run crashed; its lease will expire and it will be retried',
+        );
         return 'lost' as RunOutcome;
       })
       .finally(() => {

@@ -12,7 +12,14 @@ export interface Config {
   stateDir: string;
   databaseUrl: string;
   auth: { mode: 'noauth'; defaultProject: string; defaultUser: string; defaultRoles: string[] };
-  conductor: { enabled: boolean; workers: number; leaseMs: number; pollMs: number; maxAttempts: number; syncMs: number };
+  conductor: {
+    enabled: boolean;
+    workers: number;
+    leaseMs: number;
+    pollMs: number;
+    maxAttempts: number;
+    syncMs: number;
+  };
   /** Flavor name → node size (`flavors`); the API refuses names it does not hold. See core/flavors.ts. */
   flavors: FlavorTable;
   drivers: { disabled: string[] };
@@ -21,7 +28,14 @@ export interface Config {
   quotas: { maxClustersPerProject: number };
   /** Heartbeats of this process (mservices). */
   services: { heartbeatMs: number; host: string };
-  notify: { driver: 'messagingv2' | 'log' | 'noop'; transportUrl: string | null; topics: string[]; exchange: string; host: string; pollMs: number };
+  notify: {
+    driver: 'messagingv2' | 'log' | 'noop';
+    transportUrl: string | null;
+    topics: string[];
+    exchange: string;
+    host: string;
+    pollMs: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -85,7 +99,10 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     docker: { socket: get('docker.socket'), nodeImage: get('docker.node_image') },
     log: { level: get('log.level') },
     quotas: { maxClustersPerProject: get('quotas.max_clusters_per_project') },
-    services: { heartbeatMs: get<number>('services.heartbeat_seconds') * 1000, host: get<string | null>('services.host') ?? hostname() },
+    services: {
+      heartbeatMs: get<number>('services.heartbeat_seconds') * 1000,
+      host: get<string | null>('services.host') ?? hostname(),
+    },
     notify: {
       driver: get('notify.driver'),
       transportUrl: get('notify.transport_url'),
@@ -111,7 +128,12 @@ function coerce(key: ConfigKey, spec: KeySpec, src: Source): unknown {
       return value;
     }
     case 'integer': {
-      const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+      const n =
+        typeof value === 'number'
+          ? value
+          : typeof value === 'string' && /^-?\d+$/.test(value.trim())
+            ? Number(value)
+            : NaN;
       if (!Number.isInteger(n)) bad('must be an integer');
       if (spec.min !== undefined && n < spec.min) bad(`must be at least ${spec.min}`);
       if (spec.max !== undefined && n > spec.max) bad(`must be at most ${spec.max}`);
@@ -133,7 +155,11 @@ function coerce(key: ConfigKey, spec: KeySpec, src: Source): unknown {
     }
     case 'string-list': {
       if (Array.isArray(value) && value.every((x) => typeof x === 'string')) return value;
-      if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+      if (typeof value === 'string')
+        return value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
       return bad('must be a list of strings or a comma-separated string');
     }
   }
@@ -152,7 +178,8 @@ function flattenFile(path: string): Record<string, unknown> {
   const walk = (obj: Record<string, unknown>, prefix: string): void => {
     for (const [k, v] of Object.entries(obj)) {
       const key = prefix ? `${prefix}.${k}` : k;
-      if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(key in CONFIG_SCHEMA)) walk(v as Record<string, unknown>, key);
+      if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(key in CONFIG_SCHEMA))
+        walk(v as Record<string, unknown>, key);
       else out[key] = v;
     }
   };

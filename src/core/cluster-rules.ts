@@ -38,7 +38,10 @@ export function newCluster(
   const nodeCount = b.node_count ?? 1;
   const masterCount = b.master_count ?? 1;
   if (nodeCount === 0 && !opts.zeroNodesAllowed) {
-    throw new MagnumError('ZeroNodeCountNotSupported', 'Resizing a nodegroup to zero is not supported in the provided microversion.');
+    throw new MagnumError(
+      'ZeroNodeCountNotSupported',
+      'Resizing a nodegroup to zero is not supported in the provided microversion.',
+    );
   }
   const own = b.labels === undefined ? {} : normalizeLabels(b.labels);
   const labels = Object.keys(own).length === 0 ? { ...t.labels } : b.merge_labels ? { ...t.labels, ...own } : own;
@@ -46,12 +49,16 @@ export function newCluster(
   if (masterCount > 1 && !masterLb) throw invalid('master_count must be 1 when master_lb_enabled is False');
   const volume = b.docker_volume_size || t.docker_volume_size;
   if (t.docker_storage_driver === 'devicemapper' && (!volume || volume < 3)) {
-    throw invalid(`docker volume size ${volume ?? 'None'} GB is not valid, expecting minimum value 3GB for devicemapper storage driver.`);
+    throw invalid(
+      `docker volume size ${volume ?? 'None'} GB is not valid, expecting minimum value 3GB for devicemapper storage driver.`,
+    );
   }
   const minNodes = labelInt(labels, 'min_node_count') ?? 0;
   const maxNodes = labelInt(labels, 'max_node_count') ?? null;
   if (nodeCount < minNodes || (maxNodes !== null && nodeCount > maxNodes)) {
-    throw invalid(`node_count ${nodeCount} is outside the allowed range: min_node_count = ${minNodes}, max_node_count = ${maxNodes ?? 'None'}`);
+    throw invalid(
+      `node_count ${nodeCount} is outside the allowed range: min_node_count = ${minNodes}, max_node_count = ${maxNodes ?? 'None'}`,
+    );
   }
   const uuid = randomUUID();
   const cluster: Omit<Cluster, 'id'> = {
@@ -83,7 +90,14 @@ export function newCluster(
     created_at: opts.now,
     updated_at: null,
   };
-  const group = (name: string, role: string, count: number, flavor: string | null, min: number, max: number | null): Omit<Nodegroup, 'id'> => ({
+  const group = (
+    name: string,
+    role: string,
+    count: number,
+    flavor: string | null,
+    min: number,
+    max: number | null,
+  ): Omit<Nodegroup, 'id'> => ({
     uuid: randomUUID(),
     cluster_id: uuid,
     project_id: caller.projectId,

@@ -31,7 +31,8 @@ export const notFound = (code: string, message: string): MagnumError => new Magn
 
 export const conflict = (code: string, message: string): MagnumError => new MagnumError(code, message, { status: 409 });
 
-export const forbidden = (code: string, message: string): MagnumError => new MagnumError(code, message, { status: 403 });
+export const forbidden = (code: string, message: string): MagnumError =>
+  new MagnumError(code, message, { status: 403 });
 
 export const clusterTypeNotSupported = (serverType: string, os: string | null, coe: string): MagnumError =>
   new MagnumError('ClusterTypeNotSupported', `Cluster type (${serverType}, ${os ?? 'None'}, ${coe}) not supported.`);

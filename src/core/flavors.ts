@@ -71,7 +71,8 @@ export function parseFlavorTable(value: unknown): FlavorTable {
       );
     }
   }
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new Error('must be a mapping of flavor name to {memory_mb, vcpus}');
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
+    throw new Error('must be a mapping of flavor name to {memory_mb, vcpus}');
   const out: Record<string, Flavor> = {};
   for (const [name, spec] of Object.entries(obj as Record<string, unknown>)) {
     const s = spec as { memory_mb?: unknown; memoryMb?: unknown; vcpus?: unknown } | null;

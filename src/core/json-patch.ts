@@ -29,22 +29,38 @@ const patchError = (patch: unknown, reason: string): MagnumError =>
 
 /** Validates the shape of a patch document (an array of operations). */
 export function parsePatch(body: unknown): PatchOp[] {
-  if (!Array.isArray(body)) throw new MagnumError('InvalidInput', 'Invalid input: a JSON PATCH body must be an array of operations.');
+  if (!Array.isArray(body))
+    throw new MagnumError('InvalidInput', 'Invalid input: a JSON PATCH body must be an array of operations.');
   return body.map((raw) => {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new MagnumError('InvalidInput', 'Invalid input: each patch operation must be an object.');
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new MagnumError('InvalidInput', 'Invalid input: each patch operation must be an object.');
     const { op, path, value, ...extra } = raw as Record<string, unknown>;
     const unknown = Object.keys(extra);
-    if (unknown.length) throw new MagnumError('InvalidInput', `Unknown attribute for argument patch: ${unknown.join(', ')}`);
+    if (unknown.length)
+      throw new MagnumError('InvalidInput', `Unknown attribute for argument patch: ${unknown.join(', ')}`);
     if (typeof op !== 'string' || !['add', 'replace', 'remove'].includes(op)) {
-      throw new MagnumError('InvalidInput', `Invalid input for field/attribute op. Value: '${String(op)}'. Value should be one of: add, replace, remove.`);
+      throw new MagnumError(
+        'InvalidInput',
+        `Invalid input for field/attribute op. Value: '${String(op)}'. Value should be one of: add, replace, remove.`,
+      );
     }
     if (typeof path !== 'string' || !PATH.test(path)) {
-      throw new MagnumError('InvalidInput', `Invalid input for field/attribute path. Value: '${String(path)}'. Value should match the pattern ^(/[\\w-]+)+$.`);
+      throw new MagnumError(
+        'InvalidInput',
+        `Invalid input for field/attribute path. Value: '${String(path)}'. Value should match the pattern ^(/[\\w-]+)+$.`,
+      );
     }
     if (op !== 'remove') {
-      if (value === undefined || value === null) throw new MagnumError('InvalidInput', "'add' and 'replace' operations needs value");
-      if (!['string', 'number', 'boolean'].includes(typeof value) || (typeof value === 'number' && !Number.isInteger(value))) {
-        throw new MagnumError('InvalidInput', `Invalid input for field/attribute value. Value: '${JSON.stringify(value)}'. Value should be a string or an integer.`);
+      if (value === undefined || value === null)
+        throw new MagnumError('InvalidInput', "'add' and 'replace' operations needs value");
+      if (
+        !['string', 'number', 'boolean'].includes(typeof value) ||
+        (typeof value === 'number' && !Number.isInteger(value))
+      ) {
+        throw new MagnumError(
+          'InvalidInput',
+          `Invalid input for field/attribute value. Value: '${JSON.stringify(value)}'. Value should be a string or an integer.`,
+        );
       }
     }
     return op === 'remove' ? { op, path } : { op, path, value };
@@ -66,8 +82,16 @@ export function applyPatch(doc: Record<string, unknown>, ops: PatchOp[], rules: 
     const key = parts[0] as string;
     if (parts.length === 1) {
       if (o.op === 'add') {
-        if (!(key in out)) throw new MagnumError('InvalidInput', `Adding a new attribute ${top} to the root of the resource is not allowed.`);
-        if (out[key] !== null) throw new MagnumError('InvalidInput', `The attribute ${top} has existed, please use 'replace' operation instead.`);
+        if (!(key in out))
+          throw new MagnumError(
+            'InvalidInput',
+            `Adding a new attribute ${top} to the root of the resource is not allowed.`,
+          );
+        if (out[key] !== null)
+          throw new MagnumError(
+            'InvalidInput',
+            `The attribute ${top} has existed, please use 'replace' operation instead.`,
+          );
       }
       if (o.op === 'remove') {
         if (!(key in out)) throw patchError(ops, `can't remove a non-existent object '${key}'`);
@@ -80,7 +104,8 @@ export function applyPatch(doc: Record<string, unknown>, ops: PatchOp[], rules: 
     }
     // Nested paths: only into mapping attributes (labels/…), RFC 6902 style.
     const container = out[key];
-    if (container === null || typeof container !== 'object' || parts.length !== 2) throw patchError(ops, `path ${o.path} does not exist`);
+    if (container === null || typeof container !== 'object' || parts.length !== 2)
+      throw patchError(ops, `path ${o.path} does not exist`);
     const map = container as Record<string, unknown>;
     const sub = parts[1] as string;
     if (o.op === 'remove') {
@@ -116,7 +141,8 @@ function parsePythonDict(t: string): Record<string, unknown> | undefined {
   const body = t.slice(1, -1).trim();
   if (body === '') return {};
   const out: Record<string, unknown> = {};
-  const item = /\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*:\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|True|False|None)\s*(,|$)/y;
+  const item =
+    /\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*:\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|True|False|None)\s*(,|$)/y;
   let pos = 0;
   while (pos < body.length) {
     item.lastIndex = pos;
@@ -125,7 +151,15 @@ function parsePythonDict(t: string): Record<string, unknown> | undefined {
     const unq = (s: string): string => s.slice(1, -1).replace(/\\(.)/g, '$1');
     const raw = m[2] as string;
     out[unq(m[1] as string)] =
-      raw === 'True' ? true : raw === 'False' ? false : raw === 'None' ? null : /^['"]/.test(raw) ? unq(raw) : Number(raw);
+      raw === 'True'
+        ? true
+        : raw === 'False'
+          ? false
+          : raw === 'None'
+            ? null
+            : /^['"]/.test(raw)
+              ? unq(raw)
+              : Number(raw);
     pos = item.lastIndex;
     if (m[3] === '') break;
   }

@@ -15,7 +15,8 @@ export function normalizeLabels(input: unknown, field = 'labels'): Labels {
   }
   const out: Labels = {};
   for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
-    if (key.length === 0 || key.length > 255) throw invalidField(field, input, `Label key '${key}' must be 1 to 255 characters.`);
+    if (key.length === 0 || key.length > 255)
+      throw invalidField(field, input, `Label key '${key}' must be 1 to 255 characters.`);
     if (typeof value === 'string') out[key] = value;
     else if (typeof value === 'number' && Number.isFinite(value)) out[key] = String(value);
     else if (typeof value === 'boolean') out[key] = value ? 'True' : 'False';

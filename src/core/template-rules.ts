@@ -14,7 +14,12 @@ const NETWORK_DRIVERS: Record<string, readonly string[]> = {
   'swarm-mode': ['docker', 'flannel'],
   docker: ['docker'],
 };
-const DEFAULT_NETWORK_DRIVER: Record<string, string> = { kubernetes: 'flannel', swarm: 'docker', 'swarm-mode': 'docker', docker: 'docker' };
+const DEFAULT_NETWORK_DRIVER: Record<string, string> = {
+  kubernetes: 'flannel',
+  swarm: 'docker',
+  'swarm-mode': 'docker',
+  docker: 'docker',
+};
 const VOLUME_DRIVERS: Record<string, readonly string[]> = {
   kubernetes: ['cinder'],
   swarm: ['rexray'],
@@ -23,7 +28,8 @@ const VOLUME_DRIVERS: Record<string, readonly string[]> = {
 };
 
 export function checkCoe(coe: string | undefined): string {
-  if (!coe || !(SUPPORTED_COES as readonly string[]).includes(coe)) throw invalid(`Requested COE type ${coe ?? 'Unset'} is not supported.`);
+  if (!coe || !(SUPPORTED_COES as readonly string[]).includes(coe))
+    throw invalid(`Requested COE type ${coe ?? 'Unset'} is not supported.`);
   return coe;
 }
 
@@ -38,7 +44,9 @@ export function checkNetworkDriver(coe: string, driver: string | null | undefine
   const allowed = NETWORK_DRIVERS[coe] ?? [];
   if (!driver) return DEFAULT_NETWORK_DRIVER[coe] ?? 'docker';
   if (!allowed.includes(driver)) {
-    throw invalid(`Network driver type ${driver} is not supported, expecting a ${[...allowed, 'unspecified'].join('/')} network driver.`);
+    throw invalid(
+      `Network driver type ${driver} is not supported, expecting a ${[...allowed, 'unspecified'].join('/')} network driver.`,
+    );
   }
   return driver;
 }
@@ -47,13 +55,17 @@ export function checkVolumeDriver(coe: string, driver: string | null | undefined
   if (!driver) return;
   const allowed = VOLUME_DRIVERS[coe] ?? [];
   if (!allowed.includes(driver)) {
-    throw invalid(`Volume driver type ${driver} is not supported, expecting a ${[...allowed, 'unspecified'].join('/')} volume driver.`);
+    throw invalid(
+      `Volume driver type ${driver} is not supported, expecting a ${[...allowed, 'unspecified'].join('/')} volume driver.`,
+    );
   }
 }
 
 export function checkStorage(storageDriver: string | null | undefined, volumeSize: number | null | undefined): void {
   if (storageDriver === 'devicemapper' && (volumeSize === null || volumeSize === undefined || volumeSize < 3)) {
-    throw invalid(`docker volume size ${volumeSize ?? 'None'} GB is not valid, expecting minimum value 3GB for devicemapper storage driver.`);
+    throw invalid(
+      `docker volume size ${volumeSize ?? 'None'} GB is not valid, expecting minimum value 3GB for devicemapper storage driver.`,
+    );
   }
 }
 

@@ -56,7 +56,11 @@ export interface ClusterSpec {
 export interface ClusterPki {
   caPem: string;
   /** A server certificate (also usable as a client) for a node, with the given SANs. */
-  issueServer(commonName: string, dnsNames: string[], ipAddresses: string[]): Promise<{ certPem: string; keyPem: string }>;
+  issueServer(
+    commonName: string,
+    dnsNames: string[],
+    ipAddresses: string[],
+  ): Promise<{ certPem: string; keyPem: string }>;
   /** The conductor's own client certificate for this cluster (created once, reused). */
   conductorClient(): Promise<{ certPem: string; keyPem: string }>;
 }
@@ -75,7 +79,16 @@ export interface DriverLogger {
 
 /** Hints of the operation being run, beyond the desired state in {@link ClusterSpec}. */
 export interface OperationIntent {
-  action: 'create' | 'delete' | 'resize' | 'update' | 'upgrade' | 'nodegroup_create' | 'nodegroup_delete' | 'heal' | 'rotate_ca';
+  action:
+    | 'create'
+    | 'delete'
+    | 'resize'
+    | 'update'
+    | 'upgrade'
+    | 'nodegroup_create'
+    | 'nodegroup_delete'
+    | 'heal'
+    | 'rotate_ca';
   /** Node group the action targets. */
   nodegroup?: string;
   /** Nodes (names or ids) to remove first when a group shrinks; otherwise the driver picks (emptiest first). */

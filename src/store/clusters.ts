@@ -19,7 +19,11 @@ export interface ClusterOutputsRecord {
 }
 
 /** Writes the notification of a state change, built from the cluster as the transaction `tx` left it. */
-async function writeNotification(tx: Transaction<Database>, uuid: string, build: OutboxBuilder | undefined): Promise<void> {
+async function writeNotification(
+  tx: Transaction<Database>,
+  uuid: string,
+  build: OutboxBuilder | undefined,
+): Promise<void> {
   if (!build) return;
   const row = await tx.selectFrom('clusters').selectAll().where('uuid', '=', uuid).executeTakeFirst();
   if (!row) return;
@@ -47,7 +51,10 @@ export class ClusterRepository {
   ): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
       await tx.insertInto('clusters').values(fromCluster(cluster)).execute();
-      await tx.insertInto('certificates').values({ cluster_id: cluster.uuid, kind: 'ca', ...ca, created_at: cluster.created_at }).execute();
+      await tx
+        .insertInto('certificates')
+        .values({ cluster_id: cluster.uuid, kind: 'ca', ...ca, created_at: cluster.created_at })
+        .execute();
       for (const ng of nodegroups) await tx.insertInto('nodegroups').values(fromNodegroup(ng)).execute();
       await insertOperation(tx, op);
       await insertEvent(tx, event);
@@ -80,7 +87,12 @@ export class ClusterRepository {
 
   async nodegroups(clusterUuids: readonly string[]): Promise<Nodegroup[]> {
     if (clusterUuids.length === 0) return [];
-    const rows = await this.#db.selectFrom('nodegroups').selectAll().where('cluster_id', 'in', clusterUuids).orderBy('id').execute();
+    const rows = await this.#db
+      .selectFrom('nodegroups')
+      .selectAll()
+      .where('cluster_id', 'in', clusterUuids)
+      .orderBy('id')
+      .execute();
     return rows.map(toNodegroup);
   }
 
@@ -88,7 +100,13 @@ export class ClusterRepository {
    * Starts a delete in one transaction: cancels any active operation (its worker notices at its next lease renewal),
    * queues the delete, marks the cluster and its nodegroups DELETE_IN_PROGRESS. Returns false when a delete is already queued.
    */
-  async requestDelete(uuid: string, op: NewOperation, event: NewEvent, now: string, notification?: OutboxBuilder): Promise<boolean> {
+  async requestDelete(
+    uuid: string,
+    op: NewOperation,
+    event: NewEvent,
+    now: string,
+    notification?: OutboxBuilder,
+  ): Promise<boolean> {
     return this.#db.transaction().execute(async (tx) => {
       const active = await tx
         .selectFrom('operations')
@@ -98,11 +116,27 @@ export class ClusterRepository {
         .execute();
       if (active.some((o) => o.kind === 'cluster_delete')) return false;
       if (active.length > 0) {
-        await tx.updateTable('operations').set({ state: 'cancelled', updated_at: now }).where('id', 'in', active.map((o) => o.id)).execute();
+        await tx
+          .updateTable('operations')
+          .set({ state: 'cancelled', updated_at: now })
+          .where(
+            'id',
+            'in',
+            active.map((o) => o.id),
+          )
+          .execute();
       }
       await insertOperation(tx, op);
-      await tx.updateTable('clusters').set({ status: 'DELETE_IN_PROGRESS', status_reason: null, updated_at: now }).where('uuid', '=', uuid).execute();
-      await tx.updateTable('nodegroups').set({ status: 'DELETE_IN_PROGRESS', status_reason: null, updated_at: now }).where('cluster_id', '=', uuid).execute();
+      await tx
+        .updateTable('clusters')
+        .set({ status: 'DELETE_IN_PROGRESS', status_reason: null, updated_at: now })
+        .where('uuid', '=', uuid)
+        .execute();
+      await tx
+        .updateTable('nodegroups')
+        .set({ status: 'DELETE_IN_PROGRESS', status_reason: null, updated_at: now })
+        .where('cluster_id', '=', uuid)
+        .execute();
       await insertEvent(tx, event);
       await writeNotification(tx, uuid, notification);
       return true;
@@ -123,11 +157,20 @@ export class ClusterRepository {
     notification?: OutboxBuilder,
   ): Promise<boolean> {
     return this.#db.transaction().execute(async (tx) => {
-      const active = await tx.selectFrom('operations').select('id').where('cluster_id', '=', uuid).where('state', 'in', ['pending', 'running']).executeTakeFirst();
+      const active = await tx
+        .selectFrom('operations')
+        .select('id')
+        .where('cluster_id', '=', uuid)
+        .where('state', 'in', ['pending', 'running'])
+        .executeTakeFirst();
       if (active) return false;
       if (change) await change(tx);
       await insertOperation(tx, op);
-      await tx.updateTable('clusters').set({ status: 'UPDATE_IN_PROGRESS', status_reason: null, updated_at: now }).where('uuid', '=', uuid).execute();
+      await tx
+        .updateTable('clusters')
+        .set({ status: 'UPDATE_IN_PROGRESS', status_reason: null, updated_at: now })
+        .where('uuid', '=', uuid)
+        .execute();
       await insertEvent(tx, event);
       await writeNotification(tx, uuid, notification);
       return true;
@@ -135,14 +178,27 @@ export class ClusterRepository {
   }
 
   async saveDriverState(uuid: string, state: Record<string, unknown>): Promise<void> {
-    await this.#db.updateTable('clusters').set({ driver_state: JSON.stringify(state) }).where('uuid', '=', uuid).execute();
+    await this.#db
+      .updateTable('clusters')
+      .set({ driver_state: JSON.stringify(state) })
+      .where('uuid', '=', uuid)
+      .execute();
   }
 
   /** Sets the health fields (a cluster PATCH that changes only them queues no operation, as in Magnum). */
-  async setHealth(uuid: string, status: string | null, reason: Record<string, string> | null, now: string): Promise<void> {
+  async setHealth(
+    uuid: string,
+    status: string | null,
+    reason: Record<string, string> | null,
+    now: string,
+  ): Promise<void> {
     await this.#db
       .updateTable('clusters')
-      .set({ health_status: status, health_status_reason: reason === null ? null : JSON.stringify(reason), updated_at: now })
+      .set({
+        health_status: status,
+        health_status_reason: reason === null ? null : JSON.stringify(reason),
+        updated_at: now,
+      })
       .where('uuid', '=', uuid)
       .execute();
   }
@@ -163,14 +219,32 @@ export class ClusterRepository {
     await this.#db.transaction().execute(async (tx) => {
       await tx
         .updateTable('clusters')
-        .set({ status, status_reason: null, api_address: outputs.api_address, coe_version: outputs.coe_version, container_version: outputs.container_version, updated_at: now })
+        .set({
+          status,
+          status_reason: null,
+          api_address: outputs.api_address,
+          coe_version: outputs.coe_version,
+          container_version: outputs.container_version,
+          updated_at: now,
+        })
         .where('uuid', '=', uuid)
         .execute();
-      await tx.deleteFrom('nodegroups').where('cluster_id', '=', uuid).where('status', '=', 'DELETE_IN_PROGRESS').execute();
+      await tx
+        .deleteFrom('nodegroups')
+        .where('cluster_id', '=', uuid)
+        .where('status', '=', 'DELETE_IN_PROGRESS')
+        .execute();
       await tx
         .updateTable('nodegroups')
         .set((eb) => ({
-          status: eb.case().when('status', '=', 'CREATE_IN_PROGRESS').then('CREATE_COMPLETE').when('status', '=', 'UPDATE_IN_PROGRESS').then('UPDATE_COMPLETE').else(eb.ref('status')).end(),
+          status: eb
+            .case()
+            .when('status', '=', 'CREATE_IN_PROGRESS')
+            .then('CREATE_COMPLETE')
+            .when('status', '=', 'UPDATE_IN_PROGRESS')
+            .then('UPDATE_COMPLETE')
+            .else(eb.ref('status'))
+            .end(),
           status_reason: null,
           updated_at: now,
         }))
@@ -178,26 +252,50 @@ export class ClusterRepository {
         .where('status', 'like', '%_IN_PROGRESS')
         .execute();
       for (const [name, addresses] of Object.entries(outputs.addresses)) {
-        await tx.updateTable('nodegroups').set({ node_addresses: JSON.stringify(addresses) }).where('cluster_id', '=', uuid).where('name', '=', name).execute();
+        await tx
+          .updateTable('nodegroups')
+          .set({ node_addresses: JSON.stringify(addresses) })
+          .where('cluster_id', '=', uuid)
+          .where('name', '=', name)
+          .execute();
       }
-      await tx.updateTable('operations').set({ state: 'done', owner: null, lease_until: null, error: null, updated_at: now }).where('id', '=', op.id).execute();
+      await tx
+        .updateTable('operations')
+        .set({ state: 'done', owner: null, lease_until: null, error: null, updated_at: now })
+        .where('id', '=', op.id)
+        .execute();
       await insertEvent(tx, event);
       await writeNotification(tx, uuid, notification);
     });
   }
 
   /** Records a failure: *_FAILED status with the reason on the cluster and its in-progress node groups, operation failed, event — in one transaction. */
-  async fail(uuid: string, status: string, reason: string, op: Operation, event: NewEvent, now: string, notification?: OutboxBuilder): Promise<void> {
+  async fail(
+    uuid: string,
+    status: string,
+    reason: string,
+    op: Operation,
+    event: NewEvent,
+    now: string,
+    notification?: OutboxBuilder,
+  ): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
-      await tx.updateTable('clusters').set({ status, status_reason: reason, updated_at: now }).where('uuid', '=', uuid).execute();
+      await tx
+        .updateTable('clusters')
+        .set({ status, status_reason: reason, updated_at: now })
+        .where('uuid', '=', uuid)
+        .execute();
       await tx
         .updateTable('nodegroups')
         .set((eb) => ({
           status: eb
             .case()
-            .when('status', '=', 'CREATE_IN_PROGRESS').then('CREATE_FAILED')
-            .when('status', '=', 'UPDATE_IN_PROGRESS').then('UPDATE_FAILED')
-            .when('status', '=', 'DELETE_IN_PROGRESS').then('DELETE_FAILED')
+            .when('status', '=', 'CREATE_IN_PROGRESS')
+            .then('CREATE_FAILED')
+            .when('status', '=', 'UPDATE_IN_PROGRESS')
+            .then('UPDATE_FAILED')
+            .when('status', '=', 'DELETE_IN_PROGRESS')
+            .then('DELETE_FAILED')
             .else(eb.ref('status'))
             .end(),
           status_reason: reason,
@@ -206,7 +304,11 @@ export class ClusterRepository {
         .where('cluster_id', '=', uuid)
         .where('status', 'like', '%_IN_PROGRESS')
         .execute();
-      await tx.updateTable('operations').set({ state: 'failed', owner: null, lease_until: null, error: reason, updated_at: now }).where('id', '=', op.id).execute();
+      await tx
+        .updateTable('operations')
+        .set({ state: 'failed', owner: null, lease_until: null, error: reason, updated_at: now })
+        .where('id', '=', op.id)
+        .execute();
       await insertEvent(tx, event);
       await writeNotification(tx, uuid, notification);
     });

@@ -29,7 +29,9 @@ export interface OpenDbOptions {
 /** Epoch-millisecond and bigserial columns fit in a double: read int8 as a number, not a string. */
 const int8AsNumber = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+    oid === 20
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
 
 export async function openDb(opts: OpenDbOptions): Promise<Db> {

@@ -13,7 +13,10 @@ export interface NewEvent {
 }
 
 export async function insertEvent(db: Kysely<Database> | Transaction<Database>, e: NewEvent): Promise<void> {
-  await db.insertInto('cluster_events').values({ ...e, at: e.at ?? new Date().toISOString() }).execute();
+  await db
+    .insertInto('cluster_events')
+    .values({ ...e, at: e.at ?? new Date().toISOString() })
+    .execute();
 }
 
 export class EventRepository {

@@ -63,17 +63,32 @@ export class HealthRepository {
 
   /** Gives the lease up (only its holder can). */
   async releaseLease(name: string, owner: string): Promise<void> {
-    await this.#db.updateTable('operations').set({ owner: null, lease_until: 0 }).where('uuid', '=', `lease:${name}`).where('owner', '=', owner).execute();
+    await this.#db
+      .updateTable('operations')
+      .set({ owner: null, lease_until: 0 })
+      .where('uuid', '=', `lease:${name}`)
+      .where('owner', '=', owner)
+      .execute();
   }
 
   /** Every cluster in a *_COMPLETE state (one query). */
   async clustersToCheck(): Promise<Cluster[]> {
-    const rows = await this.#db.selectFrom('clusters').selectAll().where('status', 'in', CHECKED).orderBy('id').execute();
+    const rows = await this.#db
+      .selectFrom('clusters')
+      .selectAll()
+      .where('status', 'in', CHECKED)
+      .orderBy('id')
+      .execute();
     return rows.map(toCluster);
   }
 
   /** Writes a cluster's health, unless an operation started meanwhile (status no longer *_COMPLETE). */
-  async setHealth(uuid: string, status: string, reason: Record<string, string>, now = new Date().toISOString()): Promise<boolean> {
+  async setHealth(
+    uuid: string,
+    status: string,
+    reason: Record<string, string>,
+    now = new Date().toISOString(),
+  ): Promise<boolean> {
     const r = await this.#db
       .updateTable('clusters')
       .set({ health_status: status, health_status_reason: JSON.stringify(reason), updated_at: now })

@@ -18,7 +18,18 @@ export interface NewOperation {
 export async function insertOperation(db: Kysely<Database> | Transaction<Database>, op: NewOperation): Promise<void> {
   await db
     .insertInto('operations')
-    .values({ ...op, payload: JSON.stringify(op.payload ?? {}), state: 'pending', owner: null, lease_until: null, not_before: 0, attempt: 0, phase: null, error: null, updated_at: null })
+    .values({
+      ...op,
+      payload: JSON.stringify(op.payload ?? {}),
+      state: 'pending',
+      owner: null,
+      lease_until: null,
+      not_before: 0,
+      attempt: 0,
+      phase: null,
+      error: null,
+      updated_at: null,
+    })
     .execute();
 }
 
@@ -66,7 +77,13 @@ export class OperationRepository {
       if (!picked) return undefined;
       const row = await tx
         .updateTable('operations')
-        .set({ state: 'running', owner, lease_until: now + leaseMs, attempt: sql`attempt + 1`, updated_at: new Date(now).toISOString() })
+        .set({
+          state: 'running',
+          owner,
+          lease_until: now + leaseMs,
+          attempt: sql`attempt + 1`,
+          updated_at: new Date(now).toISOString(),
+        })
         .where('id', '=', picked.id)
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
         .returningAll()

@@ -1,12 +1,35 @@
 /** @module Converts rows to domain records and back (0/1 ↔ boolean, JSON text ↔ objects). */
 import type { Selectable } from 'kysely';
-import type { Cluster, ClusterEvent, ClusterTemplate, EventLevel, Nodegroup, Operation, OperationKind, OperationPayload, OperationState } from '../core/types.ts';
-import type { ClusterEventTable, ClusterTable, ClusterTemplateTable, NodegroupTable, OperationTable } from './schema.ts';
+import type {
+  Cluster,
+  ClusterEvent,
+  ClusterTemplate,
+  EventLevel,
+  Nodegroup,
+  Operation,
+  OperationKind,
+  OperationPayload,
+  OperationState,
+} from '../core/types.ts';
+import type {
+  ClusterEventTable,
+  ClusterTable,
+  ClusterTemplateTable,
+  NodegroupTable,
+  OperationTable,
+} from './schema.ts';
 
 const bool = (v: number | boolean): boolean => v === 1 || v === true;
 const json = <T>(v: string | null, fallback: T): T => (v === null || v === '' ? fallback : (JSON.parse(v) as T));
 
-export const BOOL_TEMPLATE_FIELDS = ['registry_enabled', 'tls_disabled', 'public', 'hidden', 'master_lb_enabled', 'floating_ip_enabled'] as const;
+export const BOOL_TEMPLATE_FIELDS = [
+  'registry_enabled',
+  'tls_disabled',
+  'public',
+  'hidden',
+  'master_lb_enabled',
+  'floating_ip_enabled',
+] as const;
 
 /**
  * Every field copied by name, not `...r`: node:sqlite rows are dictionary-mode objects, and spreading them made this

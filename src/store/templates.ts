@@ -16,7 +16,11 @@ export class TemplateRepository {
 
   async insert(t: Omit<ClusterTemplate, 'id'>): Promise<ClusterTemplate> {
     return this.#db.transaction().execute(async (tx) => {
-      const row = await tx.insertInto('cluster_templates').values(fromTemplate(t)).returningAll().executeTakeFirstOrThrow();
+      const row = await tx
+        .insertInto('cluster_templates')
+        .values(fromTemplate(t))
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await bump(tx);
       return toTemplate(row);
     });
@@ -59,7 +63,12 @@ export class TemplateRepository {
 
   async update(id: number, t: Omit<ClusterTemplate, 'id'>): Promise<ClusterTemplate> {
     return this.#db.transaction().execute(async (tx) => {
-      const row = await tx.updateTable('cluster_templates').set(fromTemplate(t)).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      const row = await tx
+        .updateTable('cluster_templates')
+        .set(fromTemplate(t))
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await bump(tx);
       return toTemplate(row);
     });
@@ -68,7 +77,12 @@ export class TemplateRepository {
   /** Deletes the template unless a cluster references it; returns false when referenced (checked in the same transaction). */
   async deleteUnlessReferenced(t: ClusterTemplate): Promise<boolean> {
     return this.#db.transaction().execute(async (tx) => {
-      const used = await tx.selectFrom('clusters').select('id').where('cluster_template_id', '=', t.uuid).limit(1).executeTakeFirst();
+      const used = await tx
+        .selectFrom('clusters')
+        .select('id')
+        .where('cluster_template_id', '=', t.uuid)
+        .limit(1)
+        .executeTakeFirst();
       if (used) return false;
       await tx.deleteFrom('cluster_templates').where('id', '=', t.id).execute();
       await bump(tx);
@@ -77,11 +91,20 @@ export class TemplateRepository {
   }
 
   async isReferenced(uuid: string): Promise<boolean> {
-    const used = await this.#db.selectFrom('clusters').select('id').where('cluster_template_id', '=', uuid).limit(1).executeTakeFirst();
+    const used = await this.#db
+      .selectFrom('clusters')
+      .select('id')
+      .where('cluster_template_id', '=', uuid)
+      .limit(1)
+      .executeTakeFirst();
     return used !== undefined;
   }
 }
 
 async function bump(tx: Transaction<Database>): Promise<void> {
-  await tx.updateTable('revisions').set({ value: sql`value + 1` }).where('name', '=', 'cluster_templates').execute();
+  await tx
+    .updateTable('revisions')
+    .set({ value: sql`value + 1` })
+    .where('name', '=', 'cluster_templates')
+    .execute();
 }

@@ -13,7 +13,10 @@ export async function engineFromConfig(exports: string, opts: { withClientCert?:
   const m = /^tcp:\/\/([\d.]+):(\d+)$/.exec(host);
   if (!m) throw new Error(`unexpected DOCKER_HOST ${host}`);
   const ca = await readFile(join(dir, 'ca.pem'), 'utf8');
-  const tls = opts.withClientCert === false ? { ca } : { ca, cert: await readFile(join(dir, 'cert.pem'), 'utf8'), key: await readFile(join(dir, 'key.pem'), 'utf8') };
+  const tls =
+    opts.withClientCert === false
+      ? { ca }
+      : { ca, cert: await readFile(join(dir, 'cert.pem'), 'utf8'), key: await readFile(join(dir, 'key.pem'), 'utf8') };
   return new Engine({ host: m[1] as string, port: Number(m[2]), tls: { ...tls, servername: 'localhost' } });
 }
 

@@ -27,7 +27,14 @@ export async function queueUpdate(
   const now = new Date().toISOString();
   const ok = await store.clusters.startUpdate(
     uuid,
-    { uuid: randomUUID(), cluster_id: uuid, kind: 'cluster_update', deadline: Date.now() + 10 * 60_000, created_at: now, payload },
+    {
+      uuid: randomUUID(),
+      cluster_id: uuid,
+      kind: 'cluster_update',
+      deadline: Date.now() + 10 * 60_000,
+      created_at: now,
+      payload,
+    },
     { cluster_id: uuid, phase: 'accepted', level: 'info', message: `test: ${payload.action ?? 'update'} accepted` },
     now,
     change,
@@ -36,21 +43,37 @@ export async function queueUpdate(
 }
 
 /** Sets a node group's node_count (in a startUpdate change). */
-export function setNodeCount(uuid: string, nodegroup: string, count: number): Parameters<Store['clusters']['startUpdate']>[4] {
+export function setNodeCount(
+  uuid: string,
+  nodegroup: string,
+  count: number,
+): Parameters<Store['clusters']['startUpdate']>[4] {
   return async (tx) => {
-    await tx.updateTable('nodegroups').set({ node_count: count, status: 'UPDATE_IN_PROGRESS' }).where('cluster_id', '=', uuid).where('name', '=', nodegroup).execute();
+    await tx
+      .updateTable('nodegroups')
+      .set({ node_count: count, status: 'UPDATE_IN_PROGRESS' })
+      .where('cluster_id', '=', uuid)
+      .where('name', '=', nodegroup)
+      .execute();
   };
 }
 
 /** Polls the cluster row until `done(status)`; returns the status. Throws with the recent timeline on timeout. */
-export async function waitStatus(store: Store, uuid: string, done: (s: string | undefined) => boolean, timeoutMs = 180_000): Promise<string | undefined> {
+export async function waitStatus(
+  store: Store,
+  uuid: string,
+  done: (s: string | undefined) => boolean,
+  timeoutMs = 180_000,
+): Promise<string | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const c = await store.clusters.get(uuid);
     if (done(c?.status)) return c?.status;
     if (Date.now() > deadline) {
       const events = (await store.events.list(uuid)).slice(-15).map((e) => `${e.phase}: ${e.message}`);
-      throw new Error(`cluster ${uuid} still ${c?.status} (${c?.status_reason}) after ${timeoutMs} ms:\n${events.join('\n')}`);
+      throw new Error(
+        `cluster ${uuid} still ${c?.status} (${c?.status_reason}) after ${timeoutMs} ms:\n${events.join('\n')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -87,7 +110,12 @@ export function nodeEngine(configExports: string, port: number): Promise<Engine>
 export const enginePort = (c: ContainerSummary): number => c.Ports.find((p) => p.PrivatePort === 2376)?.PublicPort ?? 0;
 
 /** Polls `check` until it returns a value other than undefined. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -97,7 +125,8 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

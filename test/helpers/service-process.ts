@@ -38,7 +38,12 @@ export interface ProcessOptions {
   logLevel?: string;
 }
 
-function spawnMagnetar(command: 'serve' | 'api' | 'conductor', stateDir: string, opts: ProcessOptions, extra: string[]): MagnetarProcess {
+function spawnMagnetar(
+  command: 'serve' | 'api' | 'conductor',
+  stateDir: string,
+  opts: ProcessOptions,
+  extra: string[],
+): MagnetarProcess {
   const args = [command, ...extra, '--state-dir', stateDir, '--log-level', opts.logLevel ?? 'warn'];
   if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
   const child = spawn(BIN, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -70,7 +75,11 @@ async function waitUntil(p: MagnetarProcess, what: string, ready: () => Promise<
 
 async function startHttp(command: 'serve' | 'api', stateDir: string, opts: ProcessOptions): Promise<ServeProcess> {
   const port = opts.port ?? (await findFreePort());
-  const p = spawnMagnetar(command, stateDir, opts, [...(command === 'serve' ? ['--no-setup'] : []), '--port', String(port)]);
+  const p = spawnMagnetar(command, stateDir, opts, [
+    ...(command === 'serve' ? ['--no-setup'] : []),
+    '--port',
+    String(port),
+  ]);
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(p, command, async () => (await fetch(`${url}/`)).ok);
   return { ...p, url, port };
@@ -87,7 +96,10 @@ export function startApi(stateDir: string, opts: ProcessOptions = {}): Promise<S
 }
 
 /** Starts `magnetar conductor` (no HTTP); resolves once it says it runs, with the worker's lease owner name. */
-export async function startConductor(stateDir: string, opts: ProcessOptions = {}): Promise<MagnetarProcess & { owner: string }> {
+export async function startConductor(
+  stateDir: string,
+  opts: ProcessOptions = {},
+): Promise<MagnetarProcess & { owner: string }> {
   const p = spawnMagnetar('conductor', stateDir, opts, ['--no-setup']);
   const owner = (): string | undefined => /conductor (\S+);/.exec(p.output())?.[1];
   await waitUntil(p, 'conductor', () => Promise.resolve(owner() !== undefined));
@@ -95,7 +107,11 @@ export async function startConductor(stateDir: string, opts: ProcessOptions = {}
 }
 
 /** Runs the `magnetar` CLI; resolves with its output and exit code (never rejects on a non-zero exit). */
-export async function cli(url: string, args: string[], timeoutMs = 180_000): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function cli(
+  url: string,
+  args: string[],
+  timeoutMs = 180_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(BIN, ['--endpoint', url, ...args], { timeout: timeoutMs });
     return { code: 0, stdout, stderr };
@@ -123,7 +139,10 @@ export async function waitCluster(
   for (;;) {
     const r = await getJson(`${url}/v1/clusters/${ident}`);
     if (done(r.body.status as string | undefined, r.status)) return r;
-    if (Date.now() > deadline) throw new Error(`cluster ${ident} still ${String(r.body.status)} after ${timeoutMs} ms: ${JSON.stringify(r.body)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `cluster ${ident} still ${String(r.body.status)} after ${timeoutMs} ms: ${JSON.stringify(r.body)}`,
+      );
     await new Promise((res) => setTimeout(res, 200));
   }
 }

@@ -39,7 +39,11 @@ const signSchema = {
   },
 } as const;
 
-const showQuery = { type: 'object', additionalProperties: false, properties: { ca_cert_type: { type: 'string' } } } as const;
+const showQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { ca_cert_type: { type: 'string' } },
+} as const;
 
 export function certificateRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { cluster: string }; Querystring: { ca_cert_type?: string } }>(
@@ -55,16 +59,22 @@ export function certificateRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.post<{ Body: { cluster_uuid?: string; bay_uuid?: string; csr: string; ca_cert_type?: string } }>(
     '/v1/certificates',
-    { schema: { querystring: noQuery, body: signSchema }, config: { bodyArg: 'certificate' }, preValidation: async (req) => coerceBody(req.body, signSchema) },
+    {
+      schema: { querystring: noQuery, body: signSchema },
+      config: { bodyArg: 'certificate' },
+      preValidation: async (req) => coerceBody(req.body, signSchema),
+    },
     async (req, reply) => {
       const ident = req.body.cluster_uuid ?? req.body.bay_uuid;
-      if (!ident) throw invalid("Invalid input for field/attribute cluster_uuid. Value: 'None'. Mandatory field missing.");
+      if (!ident)
+        throw invalid("Invalid input for field/attribute cluster_uuid. Value: 'None'. Mandatory field missing.");
       let c: Cluster;
       try {
         c = await findCluster(deps, req.caller, ident);
       } catch (e) {
         // Magnum answers an unknown cluster on ca-sign with 400, not 404.
-        if (e instanceof MagnumError && e.status === 404) throw new MagnumError('ClusterNotFound', e.message, { status: 400 });
+        if (e instanceof MagnumError && e.status === 404)
+          throw new MagnumError('ClusterNotFound', e.message, { status: 400 });
         throw e;
       }
       authorize(CERTIFICATE_POLICIES, 'certificate:create', req.caller, c);
@@ -77,7 +87,13 @@ export function certificateRoutes(app: FastifyInstance, deps: ApiDeps): void {
         if (e instanceof CertificateValidationError) throw new MagnumError('CertificateValidationError', e.message);
         throw e;
       }
-      const body: Record<string, unknown> = { cluster_uuid: c.uuid, bay_uuid: c.uuid, csr: req.body.csr, pem, links: selfLinks(hostUrl(req), `certificates/${c.uuid}`) };
+      const body: Record<string, unknown> = {
+        cluster_uuid: c.uuid,
+        bay_uuid: c.uuid,
+        csr: req.body.csr,
+        pem,
+        links: selfLinks(hostUrl(req), `certificates/${c.uuid}`),
+      };
       if (req.body.ca_cert_type !== undefined) body.ca_cert_type = req.body.ca_cert_type;
       return reply.code(201).send(body);
     },
@@ -102,7 +118,8 @@ function rotateRoute(app: FastifyInstance, deps: ApiDeps): void {
         cluster: c,
         verb: 'Updating a cluster',
         capability: 'rotate-ca',
-        unsupported: () => `Rotating the CA certificate is not supported for cluster with cluster_distro: ${t?.cluster_distro ?? 'None'}.`,
+        unsupported: () =>
+          `Rotating the CA certificate is not supported for cluster with cluster_distro: ${t?.cluster_distro ?? 'None'}.`,
         payload: { action: 'rotate_ca' },
         message: 'CA rotation accepted',
         change: (tx) => replaceClusterCa(tx, c.uuid, ca, new Date().toISOString(), CA_KIND),

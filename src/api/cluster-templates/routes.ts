@@ -56,16 +56,24 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
         try {
           policy('clustertemplate:publish', req);
         } catch {
-          throw forbidden('ClusterTemplatePublishDenied', 'Not authorized to set public or hidden flag for cluster template.');
+          throw forbidden(
+            'ClusterTemplatePublishDenied',
+            'Not authorized to set public or hidden flag for cluster template.',
+          );
         }
       }
       // Only a client-chosen uuid can collide (a generated one is random): no lookup for the usual create.
       if (typeof req.body.uuid === 'string' && (await deps.store.templates.getByUuid(t.uuid))) {
-        throw new MagnumError('ClusterTemplateAlreadyExists', `A ClusterTemplate with UUID ${t.uuid} already exists.`, { status: 409 });
+        throw new MagnumError('ClusterTemplateAlreadyExists', `A ClusterTemplate with UUID ${t.uuid} already exists.`, {
+          status: 409,
+        });
       }
       const saved = await deps.store.templates.insert(t);
       const base = hostUrl(req);
-      return reply.code(201).header('Location', `${base}/v1/clustertemplates/${saved.uuid}`).send(templateView(saved, base));
+      return reply
+        .code(201)
+        .header('Location', `${base}/v1/clustertemplates/${saved.uuid}`)
+        .send(templateView(saved, base));
     },
   );
 
@@ -73,7 +81,11 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
   for (const path of ['/v1/clustertemplates', '/v1/clustertemplates/detail']) {
     app.get<{ Querystring: PageQuery }>(path, { schema: { querystring: templateListQuery } }, async (req, reply) => {
       policy(path.endsWith('detail') ? 'clustertemplate:detail' : 'clustertemplate:get_all', req);
-      if (req.caller.isAdmin) policy(path.endsWith('detail') ? 'clustertemplate:detail_all_projects' : 'clustertemplate:get_all_all_projects', req);
+      if (req.caller.isAdmin)
+        policy(
+          path.endsWith('detail') ? 'clustertemplate:detail_all_projects' : 'clustertemplate:get_all_all_projects',
+          req,
+        );
       const page = parsePage(req.query, TEMPLATE_SORT_KEYS, deps.config.api.maxLimit);
       const base = hostUrl(req);
       // Read the revision before the rows: a write in between only makes the entry fresher than its revision.
@@ -84,22 +96,30 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
       let marker;
       if (page.markerUuid) {
         marker = await deps.store.templates.markerOf(page.markerUuid, page.sortKey);
-        if (!marker) throw notFound('ClusterTemplateNotFound', `ClusterTemplate ${page.markerUuid} could not be found.`);
+        if (!marker)
+          throw notFound('ClusterTemplateNotFound', `ClusterTemplate ${page.markerUuid} could not be found.`);
       }
       const items = await deps.store.templates.list(req.caller, { ...page, marker });
       const next = nextLink(base, path.slice(4), page, items);
-      const body = JSON.stringify({ clustertemplates: items.map((t) => templateView(t, base)), ...(next ? { next } : {}) });
+      const body = JSON.stringify({
+        clustertemplates: items.map((t) => templateView(t, base)),
+        ...(next ? { next } : {}),
+      });
       listCache.set(key, revision, body);
       return reply.type('application/json; charset=utf-8').send(body);
     });
   }
 
-  app.get<{ Params: { ident: string } }>('/v1/clustertemplates/:ident', { schema: { params: identParams, querystring: noQuery } }, async (req) => {
-    if (req.caller.isAdmin) policy('clustertemplate:get_one_all_projects', req);
-    const t = await findTemplate(deps, req.caller, req.params.ident);
-    if (!t.public) policy('clustertemplate:get', req, t);
-    return templateView(t, hostUrl(req));
-  });
+  app.get<{ Params: { ident: string } }>(
+    '/v1/clustertemplates/:ident',
+    { schema: { params: identParams, querystring: noQuery } },
+    async (req) => {
+      if (req.caller.isAdmin) policy('clustertemplate:get_one_all_projects', req);
+      const t = await findTemplate(deps, req.caller, req.params.ident);
+      if (!t.public) policy('clustertemplate:get', req, t);
+      return templateView(t, hostUrl(req));
+    },
+  );
 
   app.patch<{ Params: { ident: string }; Body: unknown }>(
     '/v1/clustertemplates/:ident',
@@ -116,28 +136,73 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { id: _id, uuid, project_id, user_id, created_at, updated_at, ...doc } = t;
       const patched = applyPatch({ uuid, project_id, user_id, created_at, updated_at, ...doc }, ops, {
         internal: [],
-        mandatory: ['/image_id', '/network_driver', '/external_network_id', '/tls_disabled', '/public', '/server_type', '/coe', '/registry_enabled', '/cluster_distro', '/hidden'],
+        mandatory: [
+          '/image_id',
+          '/network_driver',
+          '/external_network_id',
+          '/tls_disabled',
+          '/public',
+          '/server_type',
+          '/coe',
+          '/registry_enabled',
+          '/cluster_distro',
+          '/hidden',
+        ],
         mappings: ['/labels'],
-        defaults: { registry_enabled: false, tls_disabled: false, public: false, hidden: false, server_type: 'vm', master_lb_enabled: false, floating_ip_enabled: true, labels: {} },
+        defaults: {
+          registry_enabled: false,
+          tls_disabled: false,
+          public: false,
+          hidden: false,
+          server_type: 'vm',
+          master_lb_enabled: false,
+          floating_ip_enabled: true,
+          labels: {},
+        },
       });
       // Re-validate as a full resource: booleans accept their string forms, integers do not (as in Magnum).
       const body: Body = {};
-      for (const [k, v] of Object.entries(patched)) if (v !== null && !['uuid', 'project_id', 'user_id', 'created_at', 'updated_at'].includes(k)) body[k] = v;
-      for (const k of ['registry_enabled', 'tls_disabled', 'public', 'hidden', 'master_lb_enabled', 'floating_ip_enabled']) {
+      for (const [k, v] of Object.entries(patched))
+        if (v !== null && !['uuid', 'project_id', 'user_id', 'created_at', 'updated_at'].includes(k)) body[k] = v;
+      for (const k of [
+        'registry_enabled',
+        'tls_disabled',
+        'public',
+        'hidden',
+        'master_lb_enabled',
+        'floating_ip_enabled',
+      ]) {
         if (typeof body[k] === 'number') body[k] = String(body[k]);
       }
-      coerceBody(body, { properties: Object.fromEntries(Object.entries(templateBodySchema.properties).filter(([, p]) => 'type' in p && p.type === 'boolean')) });
+      coerceBody(body, {
+        properties: Object.fromEntries(
+          Object.entries(templateBodySchema.properties).filter(([, p]) => 'type' in p && p.type === 'boolean'),
+        ),
+      });
       if (!validatePatched(body)) throw validationError(validatePatched.errors ?? [], 'body', 'cluster_template', body);
       const next = await buildTemplate(deps, req.caller, { ...body, uuid: t.uuid }, t);
-      const changed = Object.keys(next).filter((k) => JSON.stringify((next as unknown as Body)[k]) !== JSON.stringify((t as unknown as Body)[k]));
-      if ((next.public !== t.public && next.public) || next.hidden !== t.hidden || (next.public !== t.public && !req.caller.isAdmin)) {
+      const changed = Object.keys(next).filter(
+        (k) => JSON.stringify((next as unknown as Body)[k]) !== JSON.stringify((t as unknown as Body)[k]),
+      );
+      if (
+        (next.public !== t.public && next.public) ||
+        next.hidden !== t.hidden ||
+        (next.public !== t.public && !req.caller.isAdmin)
+      ) {
         try {
           policy('clustertemplate:publish', req);
         } catch {
-          throw forbidden('ClusterTemplatePublishDenied', 'Not authorized to set public or hidden flag for cluster template.');
+          throw forbidden(
+            'ClusterTemplatePublishDenied',
+            'Not authorized to set public or hidden flag for cluster template.',
+          );
         }
       }
-      if (changed.length > 0 && (await deps.store.templates.isReferenced(t.uuid)) && !inUseChangeAllowed(changed, t, next)) {
+      if (
+        changed.length > 0 &&
+        (await deps.store.templates.isReferenced(t.uuid)) &&
+        !inUseChangeAllowed(changed, t, next)
+      ) {
         throw invalid(`ClusterTemplate ${t.uuid} is referenced by one or multiple clusters.`);
       }
       if (changed.length === 0) return templateView(t, hostUrl(req));
@@ -146,15 +211,19 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.delete<{ Params: { ident: string } }>('/v1/clustertemplates/:ident', { schema: { params: identParams, querystring: noQuery } }, async (req, reply) => {
-    if (req.caller.isAdmin) policy('clustertemplate:delete_all_projects', req);
-    const t = await findTemplate(deps, req.caller, req.params.ident);
-    policy('clustertemplate:delete', req, t);
-    if (!(await deps.store.templates.deleteUnlessReferenced(t))) {
-      throw invalid(`ClusterTemplate ${t.uuid} is referenced by one or multiple clusters.`);
-    }
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: { ident: string } }>(
+    '/v1/clustertemplates/:ident',
+    { schema: { params: identParams, querystring: noQuery } },
+    async (req, reply) => {
+      if (req.caller.isAdmin) policy('clustertemplate:delete_all_projects', req);
+      const t = await findTemplate(deps, req.caller, req.params.ident);
+      policy('clustertemplate:delete', req, t);
+      if (!(await deps.store.templates.deleteUnlessReferenced(t))) {
+        throw invalid(`ClusterTemplate ${t.uuid} is referenced by one or multiple clusters.`);
+      }
+      return reply.code(204).send();
+    },
+  );
 }
 
 /** Magnum's in-use rule: a referenced template may only change its name, be made public, change hidden, or set tags. */
@@ -162,11 +231,21 @@ function inUseChangeAllowed(changed: string[], before: ClusterTemplate, after: O
   const set = new Set(changed.filter((k) => k !== 'updated_at'));
   if (set.size !== 1) return false;
   const [only] = [...set];
-  return only === 'name' || (only === 'public' && after.public && !before.public) || only === 'hidden' || (only === 'tags' && after.tags !== null);
+  return (
+    only === 'name' ||
+    (only === 'public' && after.public && !before.public) ||
+    only === 'hidden' ||
+    (only === 'tags' && after.tags !== null)
+  );
 }
 
 /** Validates a create (or re-validates a patched) body in Magnum's order and returns the record to store. */
-async function buildTemplate(deps: ApiDeps, caller: Caller, b: Body, existing?: ClusterTemplate): Promise<Omit<ClusterTemplate, 'id'>> {
+async function buildTemplate(
+  deps: ApiDeps,
+  caller: Caller,
+  b: Body,
+  existing?: ClusterTemplate,
+): Promise<Omit<ClusterTemplate, 'id'>> {
   const s = (k: string): string | null => (typeof b[k] === 'string' ? (b[k] as string) : null);
   const n = (k: string): number | null => (typeof b[k] === 'number' ? (b[k] as number) : null);
   const bool = (k: string, d: boolean): boolean => (typeof b[k] === 'boolean' ? (b[k] as boolean) : d);
@@ -186,7 +265,13 @@ async function buildTemplate(deps: ApiDeps, caller: Caller, b: Body, existing?: 
   const driver = deps.drivers.get(serverType, s('cluster_distro') ?? os, coe);
   if (!s('network_driver')) networkDriver = driver.defaultNetworkDriver;
   const masterLb = bool('master_lb_enabled', false);
-  driver.validateTemplate({ coe, network_driver: networkDriver, volume_driver: s('volume_driver'), labels, master_lb_enabled: masterLb });
+  driver.validateTemplate({
+    coe,
+    network_driver: networkDriver,
+    volume_driver: s('volume_driver'),
+    labels,
+    master_lb_enabled: masterLb,
+  });
   const now = new Date().toISOString();
   return {
     uuid: s('uuid') ? canonicalUuid(s('uuid') as string) : randomUUID(),

@@ -11,7 +11,10 @@ export const templateBodySchema = {
   additionalProperties: false,
   required: ['image_id'],
   properties: {
-    uuid: { type: 'string', pattern: '^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$' },
+    uuid: {
+      type: 'string',
+      pattern: '^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$',
+    },
     name: { type: 'string', minLength: 1, maxLength: 255 },
     coe: { type: 'string', enum: [...ALL_COES] },
     image_id: str255,
@@ -57,7 +60,25 @@ export const templateListQuery = {
 
 /** Columns a template list can be sorted by. */
 export const TEMPLATE_SORT_KEYS: ReadonlySet<string> = new Set([
-  'id', 'uuid', 'name', 'coe', 'image_id', 'flavor_id', 'master_flavor_id', 'keypair_id', 'server_type', 'cluster_distro',
-  'network_driver', 'volume_driver', 'docker_volume_size', 'public', 'hidden', 'tls_disabled', 'project_id', 'user_id',
-  'created_at', 'updated_at', 'tags',
+  'id',
+  'uuid',
+  'name',
+  'coe',
+  'image_id',
+  'flavor_id',
+  'master_flavor_id',
+  'keypair_id',
+  'server_type',
+  'cluster_distro',
+  'network_driver',
+  'volume_driver',
+  'docker_volume_size',
+  'public',
+  'hidden',
+  'tls_disabled',
+  'project_id',
+  'user_id',
+  'created_at',
+  'updated_at',
+  'tags',
 ]);

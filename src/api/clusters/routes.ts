@@ -28,7 +28,8 @@ export function findCluster(deps: ApiDeps, caller: Caller, ident: string): Promi
 }
 
 export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const policy = (action: string, req: FastifyRequest, c?: Cluster): void => authorize(CLUSTER_POLICIES, action, req.caller, c);
+  const policy = (action: string, req: FastifyRequest, c?: Cluster): void =>
+    authorize(CLUSTER_POLICIES, action, req.caller, c);
 
   app.post<{ Body: ClusterCreateBody }>(
     '/v1/clusters',
@@ -40,7 +41,10 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (req, reply) => {
       const zeroNodesAllowed = atLeast(req.apiVersion, 10);
       if (req.body.node_count === 0 && !zeroNodesAllowed) {
-        throw new MagnumError('ZeroNodeCountNotSupported', 'Resizing a nodegroup to zero is not supported in the provided microversion.');
+        throw new MagnumError(
+          'ZeroNodeCountNotSupported',
+          'Resizing a nodegroup to zero is not supported in the provided microversion.',
+        );
       }
       let template: ClusterTemplate;
       try {
@@ -53,7 +57,10 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const driver = deps.drivers.get(template.server_type, template.cluster_distro, template.coe);
       policy('cluster:create', req);
       const quota = await deps.store.quotas.get(req.caller.projectId, 'Cluster');
-      checkClusterQuota(await deps.store.usage.clusterCount(req.caller.projectId), quota?.hard_limit ?? deps.config.quotas.maxClustersPerProject);
+      checkClusterQuota(
+        await deps.store.usage.clusterCount(req.caller.projectId),
+        quota?.hard_limit ?? deps.config.quotas.maxClustersPerProject,
+      );
       const now = new Date().toISOString();
       const { cluster, nodegroups } = newCluster(template, req.body, req.caller, { zeroNodesAllowed, now });
       driver.validateTemplate({ ...template, labels: cluster.labels, master_lb_enabled: cluster.master_lb_enabled });
@@ -63,8 +70,20 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
       await deps.store.clusters.createWithOperation(
         cluster,
         nodegroups,
-        { uuid: randomUUID(), cluster_id: cluster.uuid, kind: 'cluster_create', deadline: Date.parse(now) + cluster.create_timeout * 60_000, created_at: now },
-        { cluster_id: cluster.uuid, phase: 'accepted', level: 'info', message: `create accepted (driver ${driver.name})`, at: now },
+        {
+          uuid: randomUUID(),
+          cluster_id: cluster.uuid,
+          kind: 'cluster_create',
+          deadline: Date.parse(now) + cluster.create_timeout * 60_000,
+          created_at: now,
+        },
+        {
+          cluster_id: cluster.uuid,
+          phase: 'accepted',
+          level: 'info',
+          message: `create accepted (driver ${driver.name})`,
+          at: now,
+        },
         ca,
         deps.notifier?.cluster('create', 'pending', identityOf(req.caller, req.id)),
       );
@@ -90,37 +109,53 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const templates = detail ? await templateLabels(deps, items) : new Map<string, Record<string, string>>();
       const clusters = items.map((c) => {
         const own = ngs.filter((n) => n.cluster_id === c.uuid);
-        return detail ? clusterDetail(c, own, templates.get(c.cluster_template_id) ?? {}, base, false) : clusterListItem(c, own, base);
+        return detail
+          ? clusterDetail(c, own, templates.get(c.cluster_template_id) ?? {}, base, false)
+          : clusterListItem(c, own, base);
       });
       const next = nextLink(base, path.slice(4), page, items);
       return { clusters, ...(next ? { next } : {}) };
     });
   }
 
-  app.get<{ Params: { ident: string } }>('/v1/clusters/:ident', { schema: { params: identParams, querystring: noQuery } }, async (req) => {
-    const c = await findCluster(deps, req.caller, req.params.ident);
-    if (req.caller.isAdmin) policy('cluster:get_one_all_projects', req);
-    policy('cluster:get', req, c);
-    const ngs = await deps.store.clusters.nodegroups([c.uuid]);
-    const t = await deps.store.templates.getByUuid(c.cluster_template_id);
-    return clusterDetail(c, ngs, t?.labels ?? {}, hostUrl(req), true);
-  });
+  app.get<{ Params: { ident: string } }>(
+    '/v1/clusters/:ident',
+    { schema: { params: identParams, querystring: noQuery } },
+    async (req) => {
+      const c = await findCluster(deps, req.caller, req.params.ident);
+      if (req.caller.isAdmin) policy('cluster:get_one_all_projects', req);
+      policy('cluster:get', req, c);
+      const ngs = await deps.store.clusters.nodegroups([c.uuid]);
+      const t = await deps.store.templates.getByUuid(c.cluster_template_id);
+      return clusterDetail(c, ngs, t?.labels ?? {}, hostUrl(req), true);
+    },
+  );
 
-  app.delete<{ Params: { ident: string } }>('/v1/clusters/:ident', { schema: { params: identParams, querystring: noQuery } }, async (req, reply) => {
-    const c = await findCluster(deps, req.caller, req.params.ident);
-    if (req.caller.isAdmin) policy('cluster:delete_all_projects', req);
-    policy('cluster:delete', req, c);
-    const now = new Date().toISOString();
-    const queued = await deps.store.clusters.requestDelete(
-      c.uuid,
-      { uuid: randomUUID(), cluster_id: c.uuid, kind: 'cluster_delete', deadline: Date.parse(now) + 30 * 60_000, created_at: now },
-      { cluster_id: c.uuid, phase: 'accepted', level: 'info', message: 'delete accepted', at: now },
-      now,
-      deps.notifier?.cluster('delete', 'pending', identityOf(req.caller, req.id)),
-    );
-    if (queued) deps.wake();
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: { ident: string } }>(
+    '/v1/clusters/:ident',
+    { schema: { params: identParams, querystring: noQuery } },
+    async (req, reply) => {
+      const c = await findCluster(deps, req.caller, req.params.ident);
+      if (req.caller.isAdmin) policy('cluster:delete_all_projects', req);
+      policy('cluster:delete', req, c);
+      const now = new Date().toISOString();
+      const queued = await deps.store.clusters.requestDelete(
+        c.uuid,
+        {
+          uuid: randomUUID(),
+          cluster_id: c.uuid,
+          kind: 'cluster_delete',
+          deadline: Date.parse(now) + 30 * 60_000,
+          created_at: now,
+        },
+        { cluster_id: c.uuid, phase: 'accepted', level: 'info', message: 'delete accepted', at: now },
+        now,
+        deps.notifier?.cluster('delete', 'pending', identityOf(req.caller, req.id)),
+      );
+      if (queued) deps.wake();
+      return reply.code(204).send();
+    },
+  );
 
   app.get<{ Params: { ident: string }; Querystring: { after?: number; limit?: number } }>(
     '/v1/clusters/:ident/events',

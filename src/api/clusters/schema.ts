@@ -64,15 +64,32 @@ export const eventsQuery = {
 } as const;
 
 export const CLUSTER_SORT_KEYS: ReadonlySet<string> = new Set([
-  'id', 'uuid', 'name', 'cluster_template_id', 'keypair', 'docker_volume_size', 'master_flavor_id', 'flavor_id',
-  'create_timeout', 'stack_id', 'status', 'health_status', 'api_address', 'project_id', 'user_id', 'created_at', 'updated_at',
+  'id',
+  'uuid',
+  'name',
+  'cluster_template_id',
+  'keypair',
+  'docker_volume_size',
+  'master_flavor_id',
+  'flavor_id',
+  'create_timeout',
+  'stack_id',
+  'status',
+  'health_status',
+  'api_address',
+  'project_id',
+  'user_id',
+  'created_at',
+  'updated_at',
 ]);
 
 /** Query of `PATCH /v1/clusters/{ident}`: `rollback` (a boolean word) from microversion 1.3. */
 export const clusterPatchQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { rollback: { type: 'string', description: 'boolean word (true/false, yes/no, 1/0, …); microversion ≥ 1.3' } },
+  properties: {
+    rollback: { type: 'string', description: 'boolean word (true/false, yes/no, 1/0, …); microversion ≥ 1.3' },
+  },
 } as const;
 
 /** Body of `POST /v1/clusters/{ident}/actions/resize` (microversion ≥ 1.7). */

@@ -30,9 +30,16 @@ export function clusterListItem(c: Cluster, ngs: Nodegroup[], base: string): Rec
 }
 
 /** The detail form; `withFaults` only for GET one. */
-export function clusterDetail(c: Cluster, ngs: Nodegroup[], templateLabels: Labels, base: string, withFaults: boolean): Record<string, unknown> {
+export function clusterDetail(
+  c: Cluster,
+  ngs: Nodegroup[],
+  templateLabels: Labels,
+  base: string,
+  withFaults: boolean,
+): Record<string, unknown> {
   const diff = labelsDiff(templateLabels, c.labels);
-  const addresses = (master: boolean): string[] => ngs.filter((n) => (n.role === 'master') === master).flatMap((n) => n.node_addresses);
+  const addresses = (master: boolean): string[] =>
+    ngs.filter((n) => (n.role === 'master') === master).flatMap((n) => n.node_addresses);
   const out: Record<string, unknown> = {
     ...clusterListItem(c, ngs, base),
     labels_overridden: diff.overridden,
@@ -56,7 +63,9 @@ export function clusterDetail(c: Cluster, ngs: Nodegroup[], templateLabels: Labe
     updated_at: isoTime(c.updated_at),
   };
   if (withFaults && FAILED_STATUSES.has(c.status)) {
-    out.faults = Object.fromEntries(ngs.filter((n) => n.status.endsWith('FAILED')).map((n) => [n.name, n.status_reason]));
+    out.faults = Object.fromEntries(
+      ngs.filter((n) => n.status.endsWith('FAILED')).map((n) => [n.name, n.status_reason]),
+    );
   }
   return out;
 }

@@ -3,7 +3,17 @@ import type { FastifyInstance } from 'fastify';
 import { hostUrl } from '../links.ts';
 import { MAX_VERSION, MIN_VERSION, versionString } from '../microversion.ts';
 
-const COLLECTIONS = ['clustertemplates', 'clusters', 'quotas', 'certificates', 'mservices', 'stats', 'federations', 'baymodels', 'bays'];
+const COLLECTIONS = [
+  'clustertemplates',
+  'clusters',
+  'quotas',
+  'certificates',
+  'mservices',
+  'stats',
+  'federations',
+  'baymodels',
+  'bays',
+];
 
 export function rootRoutes(app: FastifyInstance): void {
   app.get('/', async (req) => ({
@@ -27,7 +37,11 @@ export function rootRoutes(app: FastifyInstance): void {
       media_types: [{ base: 'application/json', type: 'application/vnd.openstack.magnum.v1+json' }],
       links: [
         { href: `${base}/v1/`, rel: 'self' },
-        { href: 'http://docs.openstack.org/developer/magnum/dev/api-spec-v1.html', rel: 'describedby', type: 'text/html' },
+        {
+          href: 'http://docs.openstack.org/developer/magnum/dev/api-spec-v1.html',
+          rel: 'describedby',
+          type: 'text/html',
+        },
       ],
     };
     for (const c of COLLECTIONS) {

@@ -114,7 +114,11 @@ async function getClusterOrNull(ctx: CliContext, ident: string): Promise<Cluster
   }
 }
 
-function printFinal(ctx: CliContext, prefix: string, cluster: Pick<Cluster, 'uuid' | 'status' | 'status_reason'>): void {
+function printFinal(
+  ctx: CliContext,
+  prefix: string,
+  cluster: Pick<Cluster, 'uuid' | 'status' | 'status_reason'>,
+): void {
   ctx.print(`${prefix}Cluster ${cluster.uuid} status: ${cluster.status}`);
   if (cluster.status_reason) ctx.print(`${prefix}status_reason: ${cluster.status_reason}`);
 }

@@ -54,11 +54,15 @@ export class DockerDriver implements Driver {
 
   validateTemplate(t: TemplateView): void {
     if (t.network_driver && t.network_driver !== 'docker') {
-      throw invalid(`Network driver type ${t.network_driver} is not supported by the ${this.name} driver, expecting docker.`);
+      throw invalid(
+        `Network driver type ${t.network_driver} is not supported by the ${this.name} driver, expecting docker.`,
+      );
     }
-    if (t.volume_driver) throw invalid(`Volume driver type ${t.volume_driver} is not supported by the ${this.name} driver.`);
+    if (t.volume_driver)
+      throw invalid(`Volume driver type ${t.volume_driver} is not supported by the ${this.name} driver.`);
     const heal = t.labels.auto_healing_enabled;
-    if (heal !== undefined && parseBool(heal) === undefined) throw invalid(`Label auto_healing_enabled=${heal} is not valid: must be true or false.`);
+    if (heal !== undefined && parseBool(heal) === undefined)
+      throw invalid(`Label auto_healing_enabled=${heal} is not valid: must be true or false.`);
   }
 
   async ensureCluster(ctx: DriverContext): Promise<ClusterOutputs> {
@@ -94,7 +98,11 @@ export class DockerDriver implements Driver {
       }
       await phase('engines', () => waitEngines(engines, [machine], ctx.signal));
       const version = await phase('engines', () => engines.of(machine).version());
-      if (plan.create.length > 0) await ctx.event('engines', `engine of ${node.hostname} answers over ${cluster.tlsDisabled ? 'plain TCP' : 'mutual TLS'}`);
+      if (plan.create.length > 0)
+        await ctx.event(
+          'engines',
+          `engine of ${node.hostname} answers over ${cluster.tlsDisabled ? 'plain TCP' : 'mutual TLS'}`,
+        );
       return {
         apiAddress: `tcp://127.0.0.1:${machine.hostPort}`,
         coeVersion: version.Version,
@@ -113,7 +121,8 @@ export class DockerDriver implements Driver {
   /** Health: the node's container runs and its engine answers `GET /_ping` (one call; none when it is not running). */
   async checkHealth(ctx: HealthContext): Promise<HealthReport> {
     const node = ctx.nodes.find((n) => n.role === 'master') ?? ctx.nodes[0];
-    if (!node) return { status: 'UNKNOWN', reason: { api: `The cluster ${ctx.cluster.name} has no nodes.` }, failed: [] };
+    if (!node)
+      return { status: 'UNKNOWN', reason: { api: `The cluster ${ctx.cluster.name} has no nodes.` }, failed: [] };
     let api = `node container is ${node.state}`;
     if (node.state === 'running' && node.endpoint) {
       const engine = this.#m.nodeEngine({ hostPort: node.endpoint.port }, await nodeTls(ctx), HEALTH_CALL_MS);

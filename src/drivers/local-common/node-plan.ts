@@ -84,7 +84,12 @@ export function hostPrefix(name: string): string {
 }
 
 /** The node of `kind` with `index`: its container name, hostname and address. */
-export function nodeIdentity(uuid: string, clusterName: string, kind: Kind, index: number): { name: string; hostname: string; host: number } {
+export function nodeIdentity(
+  uuid: string,
+  clusterName: string,
+  kind: Kind,
+  index: number,
+): { name: string; hostname: string; host: number } {
   const word = kind === 'master' ? 'master' : 'node';
   return {
     name: `magnetar-${uuid}-${word}-${index}`,
@@ -104,8 +109,10 @@ export function planNodes<T extends ObservedMachine>(input: PlanInput<T>): NodeP
   const tasks = input.tasks ?? new Map<string, number>();
   const wantMasters = groups.filter((g) => kindOf(g.role) === 'master').reduce((n, g) => n + g.nodeCount, 0);
   const wantWorkers = groups.filter((g) => kindOf(g.role) === 'worker').reduce((n, g) => n + g.nodeCount, 0);
-  if (wantMasters > MAX_MASTERS) throw new RangeError(`at most ${MAX_MASTERS} masters fit the local provider's layout (asked for ${wantMasters})`);
-  if (wantWorkers > MAX_WORKERS) throw new RangeError(`at most ${MAX_WORKERS} workers fit a cluster's /24 network (asked for ${wantWorkers})`);
+  if (wantMasters > MAX_MASTERS)
+    throw new RangeError(`at most ${MAX_MASTERS} masters fit the local provider's layout (asked for ${wantMasters})`);
+  if (wantWorkers > MAX_WORKERS)
+    throw new RangeError(`at most ${MAX_WORKERS} workers fit a cluster's /24 network (asked for ${wantWorkers})`);
 
   const byGroup = new Map(groups.map((g) => [g.name, g]));
   const used: Record<Kind, Set<number>> = { master: new Set(), worker: new Set() };
@@ -142,14 +149,16 @@ export function planNodes<T extends ObservedMachine>(input: PlanInput<T>): NodeP
     for (let i = have.length; i < g.nodeCount; i++) {
       let index = 0;
       while (used[kind].has(index)) index++;
-      if (index >= limit[kind]) throw new RangeError(`no free ${kind} address left on the cluster network (index ${index})`);
+      if (index >= limit[kind])
+        throw new RangeError(`no free ${kind} address left on the cluster network (index ${index})`);
       used[kind].add(index);
       create.push(planned(g, index));
     }
   }
 
   const keptNodes = kept.map(({ machine, group }) => ({ node: planned(group, machine.index), machine }));
-  const order = (a: PlannedNode, b: PlannedNode): number => (a.role === b.role ? a.index - b.index : a.role === 'master' ? -1 : 1);
+  const order = (a: PlannedNode, b: PlannedNode): number =>
+    a.role === b.role ? a.index - b.index : a.role === 'master' ? -1 : 1;
   const nodes = [...keptNodes.map((k) => k.node), ...create].sort(order);
   const replace = keptNodes
     .filter((k) => k.machine.image !== k.node.image)
@@ -159,7 +168,12 @@ export function planNodes<T extends ObservedMachine>(input: PlanInput<T>): NodeP
 }
 
 /** Scale-in order: named first (in the order named), then not running, then fewest tasks, then highest index. */
-function removalRank(a: ObservedMachine, b: ObservedMachine, removeFirst: readonly string[], tasks: ReadonlyMap<string, number>): number {
+function removalRank(
+  a: ObservedMachine,
+  b: ObservedMachine,
+  removeFirst: readonly string[],
+  tasks: ReadonlyMap<string, number>,
+): number {
   const pos = (m: ObservedMachine): number => {
     const i = removeFirst.indexOf(m.name);
     return i < 0 ? Number.MAX_SAFE_INTEGER : i;
@@ -184,9 +198,12 @@ export function resolveNodesToRemove(
 ): { names: string[]; unmatched: string[] } {
   const names: string[] = [];
   const unmatched: string[] = [];
-  const idMatch = (id: string | undefined, w: string): boolean => !!id && (id === w || (w.length >= 12 && id.startsWith(w)));
+  const idMatch = (id: string | undefined, w: string): boolean =>
+    !!id && (id === w || (w.length >= 12 && id.startsWith(w)));
   for (const w of wanted) {
-    const m = machines.find((x) => x.hostname === w || x.name === w || idMatch(x.id, w) || idMatch(swarmIds.get(x.hostname), w));
+    const m = machines.find(
+      (x) => x.hostname === w || x.name === w || idMatch(x.id, w) || idMatch(swarmIds.get(x.hostname), w),
+    );
     if (!m) unmatched.push(w);
     else if (!names.includes(m.name)) names.push(m.name);
   }

@@ -6,7 +6,14 @@
 import type { Engine } from '../../providers/docker/engine.ts';
 import { hostResolvers, type LocalMachines, type Machine } from '../../providers/docker/machines.ts';
 import { hostAddress } from '../../providers/docker/subnets.ts';
-import { DriverError, type ClusterPki, type ClusterSpec, type DriverContext, type NodeInventory, type ObservedNode } from '../contract.ts';
+import {
+  DriverError,
+  type ClusterPki,
+  type ClusterSpec,
+  type DriverContext,
+  type NodeInventory,
+  type ObservedNode,
+} from '../contract.ts';
 import { nodeFiles } from './daemon-config.ts';
 import type { PlannedNode } from './node-plan.ts';
 
@@ -23,13 +30,17 @@ export async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
     if (e instanceof DriverError) throw e;
     if ((e as Error).name === 'AbortError') throw e;
     const msg = (e as Error).message;
-    const retryable = (e as Error).name === 'EngineUnreachableError' || /timeout|ECONNRESET|ECONNREFUSED|socket hang up/i.test(msg);
+    const retryable =
+      (e as Error).name === 'EngineUnreachableError' || /timeout|ECONNRESET|ECONNREFUSED|socket hang up/i.test(msg);
     throw new DriverError(name, msg, { retryable, cause: e });
   }
 }
 
 /** The conductor's client certificate for the cluster's node engines. */
-export async function nodeTls(ctx: { cluster: ClusterSpec; pki: Pick<ClusterPki, 'caPem' | 'conductorClient'> }): Promise<NodeTls> {
+export async function nodeTls(ctx: {
+  cluster: ClusterSpec;
+  pki: Pick<ClusterPki, 'caPem' | 'conductorClient'>;
+}): Promise<NodeTls> {
   if (ctx.cluster.tlsDisabled) return null;
   const client = await ctx.pki.conductorClient();
   return { ca: ctx.pki.caPem, cert: client.certPem, key: client.keyPem };
@@ -40,7 +51,9 @@ export const networkName = (clusterUuid: string): string => `magnetar-${clusterU
 
 /** Ensures the cluster's bridge network; reports a new one on the timeline. Returns its subnet. */
 export async function ensureClusterNetwork(m: LocalMachines, ctx: DriverContext): Promise<string> {
-  const net = await phase('network', () => m.ensureNetwork(ctx.cluster.uuid, networkName(ctx.cluster.uuid), ctx.cluster.fixedSubnet));
+  const net = await phase('network', () =>
+    m.ensureNetwork(ctx.cluster.uuid, networkName(ctx.cluster.uuid), ctx.cluster.fixedSubnet),
+  );
   if (net.created) await ctx.event('network', `network created on ${net.subnet}`);
   return net.subnet;
 }
@@ -97,8 +110,16 @@ export async function createNode(
     ip,
     image: p.image,
     network: networkName(cluster.uuid),
-    files: nodeFiles({ caPem: ctx.pki.caPem, certPem: cert.certPem, keyPem: cert.keyPem, dns, tlsDisabled: cluster.tlsDisabled }),
-    ...(ng?.flavor ? { memoryBytes: ng.flavor.memoryBytes, nanoCpus: ng.flavor.nanoCpus, flavor: ng.flavorId ?? '' } : {}),
+    files: nodeFiles({
+      caPem: ctx.pki.caPem,
+      certPem: cert.certPem,
+      keyPem: cert.keyPem,
+      dns,
+      tlsDisabled: cluster.tlsDisabled,
+    }),
+    ...(ng?.flavor
+      ? { memoryBytes: ng.flavor.memoryBytes, nanoCpus: ng.flavor.nanoCpus, flavor: ng.flavorId ?? '' }
+      : {}),
     ...(opts.hostPort ? { hostPort: opts.hostPort } : {}),
     // A manager keeps its data (raft state) when its container is made again; a worker always starts afresh.
     keepData: opts.keepData ?? p.role === 'master',
@@ -126,7 +147,11 @@ export async function ensureMachines(
           await ctx.event('nodes', `node ${p.hostname} was ${have.state}; restarted`);
           return { ...have, state: 'running', hostPort: have.hostPort };
         } catch (e) {
-          await ctx.event('nodes', `node ${p.hostname} did not start (${(e as Error).message}); making it again`, 'warning');
+          await ctx.event(
+            'nodes',
+            `node ${p.hostname} did not start (${(e as Error).message}); making it again`,
+            'warning',
+          );
         }
       }
       if (have) await m.remove(have, { keepData: p.role === 'master' }); // created but never started, dead, or unstartable
@@ -139,7 +164,11 @@ export async function ensureMachines(
 }
 
 /** Waits until every machine's engine answers (over mutual TLS unless the cluster disabled TLS). */
-export async function waitEngines(engines: NodeEngines, machines: Iterable<Machine>, signal: AbortSignal): Promise<void> {
+export async function waitEngines(
+  engines: NodeEngines,
+  machines: Iterable<Machine>,
+  signal: AbortSignal,
+): Promise<void> {
   await Promise.all([...machines].map((x) => engines.of(x).waitUntilUp(ENGINE_UP_MS, 100, signal)));
 }
 
@@ -147,11 +176,18 @@ export async function waitEngines(engines: NodeEngines, machines: Iterable<Machi
 export async function removeClusterResources(m: LocalMachines, ctx: DriverContext): Promise<void> {
   const removed = await phase('teardown', () => m.removeAll(ctx.cluster.uuid));
   if (removed.containers + removed.volumes + removed.networks > 0) {
-    await ctx.event('teardown', `removed ${removed.containers} containers, ${removed.volumes} volumes, ${removed.networks} networks`);
+    await ctx.event(
+      'teardown',
+      `removed ${removed.containers} containers, ${removed.volumes} volumes, ${removed.networks} networks`,
+    );
   }
   const left = await phase('teardown', () => m.leftovers(ctx.cluster.uuid));
   if (left.containers + left.volumes + left.networks > 0) {
-    throw new DriverError('teardown', `still present after removal: ${left.containers} containers, ${left.volumes} volumes, ${left.networks} networks`, { retryable: true });
+    throw new DriverError(
+      'teardown',
+      `still present after removal: ${left.containers} containers, ${left.volumes} volumes, ${left.networks} networks`,
+      { retryable: true },
+    );
   }
 }
 

@@ -21,7 +21,14 @@ import {
   type HealthReport,
   type TemplateView,
 } from '../contract.ts';
-import { hostPrefix, planNodes, resolveNodesToRemove, type NodePlan, type PlanInput, type PlannedNode } from '../local-common/node-plan.ts';
+import {
+  hostPrefix,
+  planNodes,
+  resolveNodesToRemove,
+  type NodePlan,
+  type PlanInput,
+  type PlannedNode,
+} from '../local-common/node-plan.ts';
 import {
   addressesOf,
   createNode,
@@ -57,7 +64,8 @@ export const NODEGROUP_NODE_LABEL = 'magnetar.nodegroup';
 
 /** Labels this driver understands, with their validators. Unknown labels are stored but unused. */
 const LABEL_RULES: Record<string, (v: string) => string | undefined> = {
-  swarm_strategy: (v) => (['spread', 'binpack', 'random'].includes(v) ? undefined : 'must be one of spread, binpack, random'),
+  swarm_strategy: (v) =>
+    ['spread', 'binpack', 'random'].includes(v) ? undefined : 'must be one of spread, binpack, random',
   auto_healing_enabled: (v) => (parseBool(v) === undefined ? 'must be true or false' : undefined),
   min_node_count: (v) => (/^\d+$/.test(v) ? undefined : 'must be a non-negative integer'),
   max_node_count: (v) => (/^\d+$/.test(v) ? undefined : 'must be a non-negative integer'),
@@ -83,14 +91,19 @@ export class SwarmDriver implements Driver {
     this.#m = opts.machines;
     this.#drainMs = opts.drainTimeoutMs ?? 30_000;
     const types = opts.serveVm ? ['container', 'vm'] : ['container'];
-    this.provides = types.flatMap((serverType) => ['swarm', 'swarm-mode'].map((coe) => ({ serverType, os: 'debian', coe })));
+    this.provides = types.flatMap((serverType) =>
+      ['swarm', 'swarm-mode'].map((coe) => ({ serverType, os: 'debian', coe })),
+    );
   }
 
   validateTemplate(t: TemplateView): void {
     if (t.network_driver && t.network_driver !== 'docker') {
-      throw invalid(`Network driver type ${t.network_driver} is not supported by the ${this.name} driver, expecting docker.`);
+      throw invalid(
+        `Network driver type ${t.network_driver} is not supported by the ${this.name} driver, expecting docker.`,
+      );
     }
-    if (t.volume_driver) throw invalid(`Volume driver type ${t.volume_driver} is not supported by the ${this.name} driver.`);
+    if (t.volume_driver)
+      throw invalid(`Volume driver type ${t.volume_driver} is not supported by the ${this.name} driver.`);
     for (const [k, v] of Object.entries(t.labels)) {
       const why = LABEL_RULES[k]?.(v);
       if (why) throw invalid(`Label ${k}=${v} is not valid: ${why}.`);
@@ -110,7 +123,12 @@ export class SwarmDriver implements Driver {
       const input: PlanInput<Machine> = {
         uuid: cluster.uuid,
         name: cluster.name,
-        groups: cluster.nodegroups.map((g) => ({ name: g.name, role: g.role, nodeCount: g.nodeCount, imageId: g.imageId })),
+        groups: cluster.nodegroups.map((g) => ({
+          name: g.name,
+          role: g.role,
+          nodeCount: g.nodeCount,
+          imageId: g.imageId,
+        })),
         observed,
       };
       let plan = planOrFail(input);
@@ -120,12 +138,17 @@ export class SwarmDriver implements Driver {
         if (manager) view = await phase('observe', () => swarmView((manager as Manager).engine));
         const ids = new Map([...(view?.byHostname ?? [])].map(([h, n]) => [h, n.ID]));
         const named = resolveNodesToRemove(intent.nodesToRemove ?? [], observed, ids);
-        if (named.unmatched.length) await ctx.event('plan', `nodes_to_remove: ${named.unmatched.join(', ')} match no node; ignored`, 'warning');
+        if (named.unmatched.length)
+          await ctx.event('plan', `nodes_to_remove: ${named.unmatched.join(', ')} match no node; ignored`, 'warning');
         const tasks = new Map(observed.map((x) => [x.name, view?.tasksByHostname.get(x.hostname) ?? 0]));
         plan = planOrFail({ ...input, removeFirst: named.names, tasks });
       }
       const masterGoing = plan.remove.find((r) => r.machine.role === 'master');
-      if (masterGoing) throw new DriverError('plan', `the number of masters cannot be reduced (${masterGoing.machine.hostname} would go)`);
+      if (masterGoing)
+        throw new DriverError(
+          'plan',
+          `the number of masters cannot be reduced (${masterGoing.machine.hostname} would go)`,
+        );
 
       // Scale-in and removed node groups: drain, then remove, one node at a time.
       for (const r of plan.remove) {
@@ -137,9 +160,20 @@ export class SwarmDriver implements Driver {
       const existing = new Map(observed.filter((x) => !removed.has(x.name)).map((x) => [x.name, x]));
       const machines = await phase('nodes', () => ensureMachines(this.#m, ctx, plan.nodes, existing, subnet));
       await phase('engines', () => waitEngines(engines, machines.values(), ctx.signal));
-      if (plan.create.length > 0) await ctx.event('engines', `${machines.size} node engines answer over ${cluster.tlsDisabled ? 'plain TCP' : 'mutual TLS'}`);
+      if (plan.create.length > 0)
+        await ctx.event(
+          'engines',
+          `${machines.size} node engines answer over ${cluster.tlsDisabled ? 'plain TCP' : 'mutual TLS'}`,
+        );
       manager = await phase('swarm', () => this.#formSwarm(ctx, plan.nodes, machines, engines));
-      await phase('ready', () => waitReady((manager as Manager).engine, plan.nodes.map((p) => p.hostname), READY_MS, ctx.signal));
+      await phase('ready', () =>
+        waitReady(
+          (manager as Manager).engine,
+          plan.nodes.map((p) => p.hostname),
+          READY_MS,
+          ctx.signal,
+        ),
+      );
       if (plan.create.length > 0) await ctx.event('ready', `${plan.nodes.length} swarm nodes Ready`);
       await phase('labels', () => this.#settle(ctx, (manager as Manager).engine, plan.nodes, true));
 
@@ -173,7 +207,8 @@ export class SwarmDriver implements Driver {
    */
   async checkHealth(ctx: HealthContext): Promise<HealthReport> {
     const { cluster, nodes } = ctx;
-    if (nodes.length === 0) return { status: 'UNKNOWN', reason: { api: `The cluster ${cluster.name} has no nodes.` }, failed: [] };
+    if (nodes.length === 0)
+      return { status: 'UNKNOWN', reason: { api: `The cluster ${cluster.name} has no nodes.` }, failed: [] };
     const running = new Map(nodes.map((n) => [n.hostname, n.state === 'running']));
     const manager = nodes
       .filter((n) => n.role === 'master' && n.state === 'running' && n.endpoint)
@@ -193,7 +228,10 @@ export class SwarmDriver implements Driver {
     const reason: Record<string, string> = { api: swarm ? 'ok' : apiError };
     const failed: string[] = [];
     const entries = nodesByHostname(swarm ?? []);
-    const hostnames = new Set([...nodes.map((n) => n.hostname), ...[...entries.values()].filter((n) => n.Status.State === 'ready').map((n) => n.Description.Hostname)]);
+    const hostnames = new Set([
+      ...nodes.map((n) => n.hostname),
+      ...[...entries.values()].filter((n) => n.Status.State === 'ready').map((n) => n.Description.Hostname),
+    ]);
     for (const h of [...hostnames].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))) {
       const up = running.get(h);
       if (!swarm && up !== false) continue; // without the swarm's view only a dead container is known
@@ -211,14 +249,25 @@ export class SwarmDriver implements Driver {
   }
 
   /** Drains a node (when the swarm knows it and it runs), removes its container and its swarm entry. */
-  async #removeNode(ctx: DriverContext, machine: Machine, reason: string, manager: Manager | undefined, view: SwarmView | undefined): Promise<void> {
+  async #removeNode(
+    ctx: DriverContext,
+    machine: Machine,
+    reason: string,
+    manager: Manager | undefined,
+    view: SwarmView | undefined,
+  ): Promise<void> {
     const h = machine.hostname;
     const node = view?.byHostname.get(h);
     if (manager && node && machine.state === 'running') await this.#drain(ctx, manager, node, 'scale-in');
     await this.#m.remove(machine);
-    if (manager) for (const n of view?.nodes.filter((x) => x.Description.Hostname === h) ?? []) await removeNodeEntry(manager.engine, n);
+    if (manager)
+      for (const n of view?.nodes.filter((x) => x.Description.Hostname === h) ?? [])
+        await removeNodeEntry(manager.engine, n);
     await this.#track(ctx, h, false);
-    await ctx.event('scale-in', `node ${h} removed (${reason === 'scale-in' ? 'scale-in' : `node group ${machine.nodegroup} deleted`})`);
+    await ctx.event(
+      'scale-in',
+      `node ${h} removed (${reason === 'scale-in' ? 'scale-in' : `node group ${machine.nodegroup} deleted`})`,
+    );
   }
 
   /** Drains a node, remembering it in the driver state until it is removed or made active again. */
@@ -227,7 +276,12 @@ export class SwarmDriver implements Driver {
     await this.#track(ctx, h, true);
     const d = await drainNode(manager.engine, node.ID, this.#drainMs, ctx.signal);
     if (d.moved) await ctx.event(phaseName, `node ${h} drained (${d.tasks} tasks moved)`);
-    else await ctx.event(phaseName, `node ${h} drained; its ${d.tasks} tasks had not all moved after ${this.#drainMs / 1000}s, going on`, 'warning');
+    else
+      await ctx.event(
+        phaseName,
+        `node ${h} drained; its ${d.tasks} tasks had not all moved after ${this.#drainMs / 1000}s, going on`,
+        'warning',
+      );
   }
 
   async #track(ctx: DriverContext, hostname: string, draining: boolean): Promise<void> {
@@ -237,14 +291,25 @@ export class SwarmDriver implements Driver {
   }
 
   /** Finds the manager (or initialises the swarm on the first master) and joins every node that is not a member. */
-  async #formSwarm(ctx: DriverContext, nodes: readonly PlannedNode[], machines: ReadonlyMap<string, Machine>, engines: NodeEngines): Promise<Manager> {
+  async #formSwarm(
+    ctx: DriverContext,
+    nodes: readonly PlannedNode[],
+    machines: ReadonlyMap<string, Machine>,
+    engines: NodeEngines,
+  ): Promise<Manager> {
     let manager = await findManager(machines.values(), engines);
     if (!manager) {
       const first = machines.get((nodes.find((p) => p.role === 'master') as PlannedNode).name) as Machine;
       const engine = engines.of(first);
       // A manager that restarted with its raft state may still be settling: wait, never re-initialise over it.
       let info = await engine.info();
-      for (let i = 0; i < 120 && (info.Swarm.LocalNodeState === 'pending' || (info.Swarm.LocalNodeState === 'active' && !info.Swarm.ControlAvailable)); i++) {
+      for (
+        let i = 0;
+        i < 120 &&
+        (info.Swarm.LocalNodeState === 'pending' ||
+          (info.Swarm.LocalNodeState === 'active' && !info.Swarm.ControlAvailable));
+        i++
+      ) {
         ctx.signal.throwIfAborted();
         await new Promise((r) => setTimeout(r, 250));
         info = await engine.info();
@@ -253,9 +318,18 @@ export class SwarmDriver implements Driver {
       if (!manager) {
         const sw = info.Swarm;
         if (sw.LocalNodeState !== 'inactive') {
-          throw new DriverError('swarm', `${first.hostname} is not an active manager (state ${sw.LocalNodeState}${sw.Error ? `: ${sw.Error}` : ''})`, { retryable: true });
+          throw new DriverError(
+            'swarm',
+            `${first.hostname} is not an active manager (state ${sw.LocalNodeState}${sw.Error ? `: ${sw.Error}` : ''})`,
+            { retryable: true },
+          );
         }
-        await engine.swarmInit({ ListenAddr: `${first.ip}:2377`, AdvertiseAddr: first.ip, DefaultAddrPool: [INNER_ADDR_POOL], SubnetSize: 24 });
+        await engine.swarmInit({
+          ListenAddr: `${first.ip}:2377`,
+          AdvertiseAddr: first.ip,
+          DefaultAddrPool: [INNER_ADDR_POOL],
+          SubnetSize: 24,
+        });
         await ctx.event('swarm', `swarm initialised on ${first.hostname}`);
         manager = { machine: first, engine, swarmId: (await engine.swarmInspect()).ID };
       }
@@ -281,7 +355,8 @@ export class SwarmDriver implements Driver {
           if (s.LocalNodeState === 'active' && member) return;
           if (s.LocalNodeState !== 'inactive') await engine.swarmLeave(true);
           // Entries left by an earlier life of this node (made again) would shadow the new one.
-          for (const n of known.filter((x) => x.Description.Hostname === p.hostname)) await removeNodeEntry(m.engine, n).catch(() => undefined);
+          for (const n of known.filter((x) => x.Description.Hostname === p.hostname))
+            await removeNodeEntry(m.engine, n).catch(() => undefined);
           await engine.swarmJoin({
             ListenAddr: '0.0.0.0:2377',
             AdvertiseAddr: machine.ip,
@@ -298,7 +373,12 @@ export class SwarmDriver implements Driver {
    * Node labels from the node groups, and `nodes` an interrupted run drained made active again. With `all` (`nodes` is
    * the whole cluster), drained hostnames of nodes that no longer exist are forgotten too.
    */
-  async #settle(ctx: DriverContext, manager: Manager['engine'], nodes: readonly PlannedNode[], all: boolean): Promise<void> {
+  async #settle(
+    ctx: DriverContext,
+    manager: Manager['engine'],
+    nodes: readonly PlannedNode[],
+    all: boolean,
+  ): Promise<void> {
     const entries = nodesByHostname(await manager.listNodes());
     for (const p of nodes) {
       const node = entries.get(p.hostname);
@@ -317,13 +397,25 @@ export class SwarmDriver implements Driver {
     }
   }
 
-  async #upgrade(ctx: DriverContext, plan: NodePlan<Machine>, machines: Map<string, Machine>, engines: NodeEngines, subnet: string, manager: Manager): Promise<Manager> {
+  async #upgrade(
+    ctx: DriverContext,
+    plan: NodePlan<Machine>,
+    machines: Map<string, Machine>,
+    engines: NodeEngines,
+    subnet: string,
+    manager: Manager,
+  ): Promise<Manager> {
     const batch = Math.max(1, ctx.intent.maxBatchSize ?? 1);
     const workers = plan.replace.filter((p) => p.role === 'worker');
     const masters = plan.replace.filter((p) => p.role === 'master');
-    await ctx.event('upgrade', `replacing ${plan.replace.length} node(s) running another image: ${workers.length} worker(s) ${batch} at a time, then ${masters.length} master(s) one at a time`);
+    await ctx.event(
+      'upgrade',
+      `replacing ${plan.replace.length} node(s) running another image: ${workers.length} worker(s) ${batch} at a time, then ${masters.length} master(s) one at a time`,
+    );
     for (let i = 0; i < workers.length; i += batch) {
-      const results = await Promise.allSettled(workers.slice(i, i + batch).map((p) => this.#replaceWorker(ctx, p, machines, engines, subnet, manager)));
+      const results = await Promise.allSettled(
+        workers.slice(i, i + batch).map((p) => this.#replaceWorker(ctx, p, machines, engines, subnet, manager)),
+      );
       const failed = results.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
     }
@@ -333,7 +425,14 @@ export class SwarmDriver implements Driver {
   }
 
   /** Drain, remove, create on the new image (empty data), join, Ready. */
-  async #replaceWorker(ctx: DriverContext, p: PlannedNode, machines: Map<string, Machine>, engines: NodeEngines, subnet: string, manager: Manager): Promise<void> {
+  async #replaceWorker(
+    ctx: DriverContext,
+    p: PlannedNode,
+    machines: Map<string, Machine>,
+    engines: NodeEngines,
+    subnet: string,
+    manager: Manager,
+  ): Promise<void> {
     const old = machines.get(p.name) as Machine;
     const known = (await manager.engine.listNodes()).filter((n) => n.Description.Hostname === p.hostname);
     const node = nodesByHostname(known).get(p.hostname);
@@ -345,7 +444,12 @@ export class SwarmDriver implements Driver {
     const engine = engines.of(made);
     await engine.waitUntilUp(ENGINE_UP_MS, 100, ctx.signal);
     const swarm = await manager.engine.swarmInspect();
-    await engine.swarmJoin({ ListenAddr: '0.0.0.0:2377', AdvertiseAddr: made.ip, RemoteAddrs: [`${manager.machine.ip}:2377`], JoinToken: swarm.JoinTokens.Worker });
+    await engine.swarmJoin({
+      ListenAddr: '0.0.0.0:2377',
+      AdvertiseAddr: made.ip,
+      RemoteAddrs: [`${manager.machine.ip}:2377`],
+      JoinToken: swarm.JoinTokens.Worker,
+    });
     await waitReady(manager.engine, [p.hostname], READY_MS, ctx.signal);
     await this.#track(ctx, p.hostname, false);
     await this.#settle(ctx, manager.engine, [p], false);
@@ -370,7 +474,12 @@ export class SwarmDriver implements Driver {
     machines.set(p.name, made);
     await engines.of(made).waitUntilUp(ENGINE_UP_MS, 100, ctx.signal);
     const m = await this.#formSwarm(ctx, nodes, machines, engines);
-    await waitReady(m.engine, nodes.map((x) => x.hostname), READY_MS, ctx.signal);
+    await waitReady(
+      m.engine,
+      nodes.map((x) => x.hostname),
+      READY_MS,
+      ctx.signal,
+    );
     const entry = nodesByHostname(await m.engine.listNodes()).get(p.hostname);
     if (entry) await setAvailability(m.engine, entry.ID, 'active');
     await this.#track(ctx, p.hostname, false);

@@ -22,7 +22,9 @@ export interface Manager {
 
 /** The first running master (by index) whose engine is an active manager of a swarm; undefined if none answers. */
 export async function findManager(machines: Iterable<Machine>, engines: NodeEngines): Promise<Manager | undefined> {
-  const masters = [...machines].filter((x) => x.role === 'master' && x.state === 'running').sort((a, b) => a.index - b.index);
+  const masters = [...machines]
+    .filter((x) => x.role === 'master' && x.state === 'running')
+    .sort((a, b) => a.index - b.index);
   for (const machine of masters) {
     const engine = engines.of(machine);
     try {
@@ -72,13 +74,18 @@ export function nodesByHostname(nodes: readonly SwarmNode[]): Map<string, SwarmN
 export async function removeNodeEntry(manager: Engine, node: SwarmNode): Promise<void> {
   if (node.Spec.Role === 'manager') {
     const fresh = await manager.inspectNode(node.ID);
-    if (fresh && fresh.Spec.Role === 'manager') await manager.updateNode(node.ID, fresh.Version.Index, { ...fresh.Spec, Role: 'worker' });
+    if (fresh && fresh.Spec.Role === 'manager')
+      await manager.updateNode(node.ID, fresh.Version.Index, { ...fresh.Spec, Role: 'worker' });
   }
   await manager.removeNode(node.ID, true);
 }
 
 /** Sets a node's availability (`active`, `drain`); a no-op when it already has it. True when it changed it. */
-export async function setAvailability(manager: Engine, nodeId: string, availability: 'active' | 'drain'): Promise<boolean> {
+export async function setAvailability(
+  manager: Engine,
+  nodeId: string,
+  availability: 'active' | 'drain',
+): Promise<boolean> {
   const node = await manager.inspectNode(nodeId);
   if (!node || node.Spec.Availability === availability) return false;
   await manager.updateNode(nodeId, node.Version.Index, { ...node.Spec, Availability: availability });
@@ -97,8 +104,16 @@ export interface DrainResult {
  * Drains a node and waits (bounded by `timeoutMs`) until no task runs on it any more and every replicated service it
  * ran has as many running tasks elsewhere as it had in all before.
  */
-export async function drainNode(manager: Engine, nodeId: string, timeoutMs: number, signal: AbortSignal): Promise<DrainResult> {
-  const [services, before] = await Promise.all([manager.listServices(), manager.listTasks({ 'desired-state': ['running'] })]);
+export async function drainNode(
+  manager: Engine,
+  nodeId: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<DrainResult> {
+  const [services, before] = await Promise.all([
+    manager.listServices(),
+    manager.listTasks({ 'desired-state': ['running'] }),
+  ]);
   const replicated = new Set(services.filter((s) => !s.Spec.Mode?.Global).map((s) => s.ID));
   const runningBefore = new Map<string, number>();
   const affected = new Set<string>();
@@ -132,7 +147,12 @@ export async function drainNode(manager: Engine, nodeId: string, timeoutMs: numb
 }
 
 /** Polls a manager's node list until every wanted hostname has a Ready entry. */
-export async function waitReady(manager: Engine, hostnames: readonly string[], timeoutMs: number, signal: AbortSignal): Promise<void> {
+export async function waitReady(
+  manager: Engine,
+  hostnames: readonly string[],
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let missing: readonly string[] = hostnames;
   while (Date.now() < deadline) {
@@ -143,14 +163,23 @@ export async function waitReady(manager: Engine, hostnames: readonly string[], t
     if (missing.length === 0) return;
     await sleep(100);
   }
-  throw new DriverError('ready', `nodes not Ready after ${timeoutMs / 1000}s: ${missing.join(', ')}`, { retryable: true });
+  throw new DriverError('ready', `nodes not Ready after ${timeoutMs / 1000}s: ${missing.join(', ')}`, {
+    retryable: true,
+  });
 }
 
 /** Merges `wanted` into a node's labels; a no-op when they are already there. Returns true when it changed them. */
-export async function ensureNodeLabels(manager: Engine, node: SwarmNode, wanted: Record<string, string>): Promise<boolean> {
+export async function ensureNodeLabels(
+  manager: Engine,
+  node: SwarmNode,
+  wanted: Record<string, string>,
+): Promise<boolean> {
   const have = node.Spec.Labels ?? {};
   if (Object.entries(wanted).every(([k, v]) => have[k] === v)) return false;
   const fresh = (await manager.inspectNode(node.ID)) ?? node;
-  await manager.updateNode(node.ID, fresh.Version.Index, { ...fresh.Spec, Labels: { ...(fresh.Spec.Labels ?? {}), ...wanted } });
+  await manager.updateNode(node.ID, fresh.Version.Index, {
+    ...fresh.Spec,
+    Labels: { ...(fresh.Spec.Labels ?? {}), ...wanted },
+  });
   return true;
 }

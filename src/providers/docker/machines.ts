@@ -106,9 +106,14 @@ export class LocalMachines {
   }
 
   /** The cluster's network, created on `preferred` or on the first free 10.x.y.0/24 when missing. */
-  async ensureNetwork(clusterUuid: string, name: string, preferred: string | null): Promise<{ id: string; subnet: string; created: boolean }> {
+  async ensureNetwork(
+    clusterUuid: string,
+    name: string,
+    preferred: string | null,
+  ): Promise<{ id: string; subnet: string; created: boolean }> {
     const existing = (await this.host.listNetworks([`${CLUSTER_LABEL}=${clusterUuid}`]))[0];
-    const subnetOf = (n: { IPAM?: { Config?: { Subnet?: string }[] | null } }): string => n.IPAM?.Config?.[0]?.Subnet ?? '';
+    const subnetOf = (n: { IPAM?: { Config?: { Subnet?: string }[] | null } }): string =>
+      n.IPAM?.Config?.[0]?.Subnet ?? '';
     if (existing) return { id: existing.Id, subnet: subnetOf(existing), created: false };
     // A network another create is still setting up already holds its pool but is not listed yet: remember the
     // subnets refused as overlapping, or concurrent creates keep picking the same one.
@@ -128,7 +133,8 @@ export class LocalMachines {
         return { id: Id, subnet, created: true };
       } catch (e) {
         const overlap = e instanceof EngineError && /overlap/i.test(e.message);
-        if (overlap && preferred && attempt === 0) throw new Error(`fixed_subnet ${preferred} overlaps a network in use on this host`, { cause: e });
+        if (overlap && preferred && attempt === 0)
+          throw new Error(`fixed_subnet ${preferred} overlaps a network in use on this host`, { cause: e });
         if (!overlap) throw e;
         refused.push(subnet);
       }
@@ -184,7 +190,14 @@ export class LocalMachines {
           Init: true,
           ...securityHostConfig(sec),
           CgroupnsMode: 'private',
-          Mounts: [{ Type: 'volume', Source: volume, Target: '/var/lib/docker', VolumeOptions: { Labels: { [CLUSTER_LABEL]: spec.clusterUuid } } }],
+          Mounts: [
+            {
+              Type: 'volume',
+              Source: volume,
+              Target: '/var/lib/docker',
+              VolumeOptions: { Labels: { [CLUSTER_LABEL]: spec.clusterUuid } },
+            },
+          ],
           PortBindings: { [`${ENGINE_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
           RestartPolicy: { Name: 'unless-stopped' },
           ...(spec.memoryBytes ? { Memory: spec.memoryBytes } : {}),
@@ -193,7 +206,17 @@ export class LocalMachines {
         NetworkingConfig: { EndpointsConfig: { [spec.network]: { IPAMConfig: { IPv4Address: spec.ip } } } },
       };
       const { Id } = await this.host.createContainer(spec.name, body);
-      await this.host.putArchive(Id, '/', tarFiles(Object.entries(spec.files).map(([path, content]) => ({ path, content, mode: path.includes('key') ? 0o600 : 0o644 }))));
+      await this.host.putArchive(
+        Id,
+        '/',
+        tarFiles(
+          Object.entries(spec.files).map(([path, content]) => ({
+            path,
+            content,
+            mode: path.includes('key') ? 0o600 : 0o644,
+          })),
+        ),
+      );
       try {
         await this.host.startContainer(Id);
       } catch (e) {
@@ -203,7 +226,19 @@ export class LocalMachines {
         continue;
       }
       const { name, hostname, role, nodegroup, index, ip, image } = spec;
-      return { id: Id, name, hostname, role, nodegroup, index, ip, hostPort: port, state: 'running', image, flavor: spec.flavor ?? '' };
+      return {
+        id: Id,
+        name,
+        hostname,
+        role,
+        nodegroup,
+        index,
+        ip,
+        hostPort: port,
+        state: 'running',
+        image,
+        flavor: spec.flavor ?? '',
+      };
     }
   }
 
@@ -232,19 +267,32 @@ export class LocalMachines {
   /** Anything labelled with the cluster that is left. */
   async leftovers(clusterUuid: string): Promise<{ containers: number; volumes: number; networks: number }> {
     const filter = [`${CLUSTER_LABEL}=${clusterUuid}`];
-    const [c, v, n] = await Promise.all([this.host.listContainers(filter), this.host.listVolumes(filter), this.host.listNetworks(filter)]);
+    const [c, v, n] = await Promise.all([
+      this.host.listContainers(filter),
+      this.host.listVolumes(filter),
+      this.host.listNetworks(filter),
+    ]);
     return { containers: c.length, volumes: v.length, networks: n.length };
   }
 
   /** An Engine client for a node's own dockerd on its pinned loopback port: mutual TLS, or plain for TLS-disabled clusters. */
-  nodeEngine(m: Pick<Machine, 'hostPort'>, tls: { ca: string; cert: string; key: string } | null, timeoutMs = 30_000): Engine {
-    const endpoint = { host: '127.0.0.1', port: m.hostPort, ...(tls ? { tls: { ...tls, servername: 'localhost' } } : {}) };
+  nodeEngine(
+    m: Pick<Machine, 'hostPort'>,
+    tls: { ca: string; cert: string; key: string } | null,
+    timeoutMs = 30_000,
+  ): Engine {
+    const endpoint = {
+      host: '127.0.0.1',
+      port: m.hostPort,
+      ...(tls ? { tls: { ...tls, servername: 'localhost' } } : {}),
+    };
     return this.#nodeEngine(endpoint, { timeoutMs });
   }
 }
 
 function toMachine(c: ContainerSummary): Machine {
-  const port = c.Ports.find((p) => p.PrivatePort === ENGINE_PORT && p.PublicPort)?.PublicPort ?? Number(c.Labels[PORT_LABEL] ?? 0);
+  const port =
+    c.Ports.find((p) => p.PrivatePort === ENGINE_PORT && p.PublicPort)?.PublicPort ?? Number(c.Labels[PORT_LABEL] ?? 0);
   return {
     id: c.Id,
     name: (c.Names[0] ?? '').replace(/^\//, ''),
@@ -264,7 +312,9 @@ function toMachine(c: ContainerSummary): Machine {
 export async function hostResolvers(path = '/etc/resolv.conf'): Promise<string[]> {
   try {
     const text = await readFile(path, 'utf8');
-    return [...text.matchAll(/^nameserver\s+(\S+)/gm)].map((m) => m[1] as string).filter((ip) => !ip.startsWith('127.') && ip !== '::1');
+    return [...text.matchAll(/^nameserver\s+(\S+)/gm)]
+      .map((m) => m[1] as string)
+      .filter((ip) => !ip.startsWith('127.') && ip !== '::1');
   } catch {
     return [];
   }

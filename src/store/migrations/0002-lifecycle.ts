@@ -8,9 +8,13 @@ type AnyDb = Kysely<any>;
 export async function up(db: AnyDb): Promise<void> {
   const isPg = db.getExecutor().adapter instanceof PostgresAdapter;
   const idCol = isPg ? 'bigserial' : 'integer';
-  const pk = (c: ColumnDefinitionBuilder): ColumnDefinitionBuilder => (isPg ? c.primaryKey() : c.primaryKey().autoIncrement());
+  const pk = (c: ColumnDefinitionBuilder): ColumnDefinitionBuilder =>
+    isPg ? c.primaryKey() : c.primaryKey().autoIncrement();
 
-  await db.schema.alterTable('operations').addColumn('payload', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+  await db.schema
+    .alterTable('operations')
+    .addColumn('payload', 'text', (c) => c.notNull().defaultTo('{}'))
+    .execute();
 
   await db.schema
     .createTable('quotas')

@@ -30,7 +30,9 @@ describe('template list cache', () => {
     const t = await h.createTemplate({ name: 'one', coe: 'swarm', image_id: IMAGE });
     assert.deepEqual(names(await h.send('GET', '/v1/clustertemplates')), ['one']);
     assert.deepEqual(names(await h.send('GET', '/v1/clustertemplates')), ['one'], 'served again from the cache');
-    const patched = await h.send('PATCH', `/v1/clustertemplates/${String(t.uuid)}`, [{ op: 'replace', path: '/name', value: 'uno' }]);
+    const patched = await h.send('PATCH', `/v1/clustertemplates/${String(t.uuid)}`, [
+      { op: 'replace', path: '/name', value: 'uno' },
+    ]);
     assert.equal(patched.statusCode, 200);
     assert.deepEqual(names(await h.send('GET', '/v1/clustertemplates')), ['uno']);
     assert.equal((await h.send('DELETE', `/v1/clustertemplates/${String(t.uuid)}`)).statusCode, 204);

@@ -41,7 +41,11 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       assert.equal(await store.health.acquireLease('l1', 'b', 1000, t0 + 10), false);
       assert.equal(await store.health.acquireLease('l1', 'a', 1000, t0 + 500), true, 'the holder renews');
       assert.equal(await store.health.acquireLease('l1', 'b', 1000, t0 + 1400), false, 'the renewal moved the expiry');
-      assert.equal(await store.health.acquireLease('l1', 'b', 1000, t0 + 1600), true, 'expired: another owner takes it');
+      assert.equal(
+        await store.health.acquireLease('l1', 'b', 1000, t0 + 1600),
+        true,
+        'expired: another owner takes it',
+      );
       assert.equal(await store.health.acquireLease('l1', 'a', 1000, t0 + 1700), false);
       await store.health.releaseLease('l1', 'b');
       assert.equal(await store.health.acquireLease('l1', 'a', 1000, t0 + 1800), true, 'released: free at once');
@@ -49,7 +53,9 @@ for (const engine of ['sqlite', 'postgres'] as const) {
 
     it('goes to exactly one of many concurrent takers', async () => {
       const now = Date.now();
-      const got = await Promise.all(Array.from({ length: 12 }, (_, i) => store.health.acquireLease('l2', `owner-${i}`, 10_000, now)));
+      const got = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => store.health.acquireLease('l2', `owner-${i}`, 10_000, now)),
+      );
       assert.equal(got.filter(Boolean).length, 1);
     });
 
@@ -62,7 +68,10 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       let observed = 0;
       const inventory = { observeAll: async () => (observed++, new Map()) };
       const sync = (owner: string): HealthSync =>
-        new HealthSync({ store, drivers: new DriverRegistry(), ca, inventory, log: silent, owner }, { periodMs: 60_000 });
+        new HealthSync(
+          { store, drivers: new DriverRegistry(), ca, inventory, log: silent, owner },
+          { periodMs: 60_000 },
+        );
       const [a, b] = [sync('conductor-a'), sync('conductor-b')];
       const [ra, rb] = await Promise.all([a.runOnce(), b.runOnce()]);
       assert.deepEqual([ra.ran, rb.ran].sort(), [false, true]);

@@ -63,12 +63,40 @@ describe('conductor worker', () => {
     ca = new ClusterCa(store.certificates, new KeySealer(randomBytes(32)));
     const now = new Date().toISOString();
     template = await store.templates.insert({
-      uuid: randomUUID(), name: 't', project_id: 'p', user_id: 'u', coe: 'swarm', image_id: 'img', flavor_id: null,
-      master_flavor_id: null, keypair_id: null, dns_nameserver: null, external_network_id: null, fixed_network: null,
-      fixed_subnet: null, network_driver: 'docker', volume_driver: null, apiserver_port: null, docker_volume_size: null,
-      docker_storage_driver: null, cluster_distro: 'debian', http_proxy: null, https_proxy: null, no_proxy: null,
-      registry_enabled: false, insecure_registry: null, labels: {}, tls_disabled: false, public: false, hidden: false,
-      server_type: 'container', master_lb_enabled: false, floating_ip_enabled: true, tags: null, created_at: now, updated_at: null,
+      uuid: randomUUID(),
+      name: 't',
+      project_id: 'p',
+      user_id: 'u',
+      coe: 'swarm',
+      image_id: 'img',
+      flavor_id: null,
+      master_flavor_id: null,
+      keypair_id: null,
+      dns_nameserver: null,
+      external_network_id: null,
+      fixed_network: null,
+      fixed_subnet: null,
+      network_driver: 'docker',
+      volume_driver: null,
+      apiserver_port: null,
+      docker_volume_size: null,
+      docker_storage_driver: null,
+      cluster_distro: 'debian',
+      http_proxy: null,
+      https_proxy: null,
+      no_proxy: null,
+      registry_enabled: false,
+      insecure_registry: null,
+      labels: {},
+      tls_disabled: false,
+      public: false,
+      hidden: false,
+      server_type: 'container',
+      master_lb_enabled: false,
+      floating_ip_enabled: true,
+      tags: null,
+      created_at: now,
+      updated_at: null,
     });
   });
   after(async () => {
@@ -78,11 +106,22 @@ describe('conductor worker', () => {
 
   async function queueCreate(deadlineMs = 60_000): Promise<string> {
     const now = new Date().toISOString();
-    const { cluster, nodegroups } = newCluster(template, { cluster_template_id: template.uuid, node_count: 1 }, caller, { zeroNodesAllowed: false, now });
+    const { cluster, nodegroups } = newCluster(
+      template,
+      { cluster_template_id: template.uuid, node_count: 1 },
+      caller,
+      { zeroNodesAllowed: false, now },
+    );
     await store.clusters.createWithOperation(
       cluster,
       nodegroups,
-      { uuid: randomUUID(), cluster_id: cluster.uuid, kind: 'cluster_create', deadline: Date.now() + deadlineMs, created_at: now },
+      {
+        uuid: randomUUID(),
+        cluster_id: cluster.uuid,
+        kind: 'cluster_create',
+        deadline: Date.now() + deadlineMs,
+        created_at: now,
+      },
       { cluster_id: cluster.uuid, phase: 'accepted', level: 'info', message: 'accepted' },
       await ca.newCa(cluster.name),
     );
@@ -93,7 +132,11 @@ describe('conductor worker', () => {
     return new Worker({ store, drivers, ca, log: silent, maxAttempts }, { concurrency: 2, leaseMs, pollMs: 20 });
   }
 
-  async function until(uuid: string, pred: (status: string | undefined) => boolean, ms = 15_000): Promise<string | undefined> {
+  async function until(
+    uuid: string,
+    pred: (status: string | undefined) => boolean,
+    ms = 15_000,
+  ): Promise<string | undefined> {
     const end = Date.now() + ms;
     for (;;) {
       const c = await store.clusters.get(uuid);
@@ -113,10 +156,13 @@ describe('conductor worker', () => {
       const c = await store.clusters.get(uuid);
       assert.equal(c?.api_address, 'tcp://127.0.0.1:1234');
       const ngs = await store.clusters.nodegroups([uuid]);
-      assert.deepEqual(ngs.map((n) => [n.name, n.status, n.node_addresses]), [
-        ['default-master', 'CREATE_COMPLETE', ['10.1.1.10']],
-        ['default-worker', 'CREATE_COMPLETE', ['10.1.1.20']],
-      ]);
+      assert.deepEqual(
+        ngs.map((n) => [n.name, n.status, n.node_addresses]),
+        [
+          ['default-master', 'CREATE_COMPLETE', ['10.1.1.10']],
+          ['default-worker', 'CREATE_COMPLETE', ['10.1.1.20']],
+        ],
+      );
       assert.deepEqual(await store.operations.active(uuid), []);
     } finally {
       await w.stop();
@@ -153,7 +199,10 @@ describe('conductor worker', () => {
     try {
       await until(uuid, (s) => s === 'CREATE_COMPLETE');
       const messages = (await store.events.list(uuid)).map((e) => e.message);
-      assert.ok(messages.some((m) => /attempt 1 failed: node engine not answering yet; retrying in 1s/.test(m)), messages.join('\n'));
+      assert.ok(
+        messages.some((m) => /attempt 1 failed: node engine not answering yet; retrying in 1s/.test(m)),
+        messages.join('\n'),
+      );
       assert.ok(messages.some((m) => /attempt 2 of cluster_create/.test(m)));
     } finally {
       await w.stop();
@@ -205,7 +254,13 @@ describe('conductor worker', () => {
       const now = new Date().toISOString();
       await store.clusters.requestDelete(
         uuid,
-        { uuid: randomUUID(), cluster_id: uuid, kind: 'cluster_delete', deadline: Date.now() + 60_000, created_at: now },
+        {
+          uuid: randomUUID(),
+          cluster_id: uuid,
+          kind: 'cluster_delete',
+          deadline: Date.now() + 60_000,
+          created_at: now,
+        },
         { cluster_id: uuid, phase: 'accepted', level: 'info', message: 'delete accepted' },
         now,
       );

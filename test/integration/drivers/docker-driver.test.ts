@@ -24,8 +24,15 @@ describe('the docker driver', () => {
   let svc: ServeProcess;
 
   before(async () => {
-    await buildNodeImage(host, { repo: 'magnetar/node', tag: 'bookworm', scriptsDir: join(REPO, 'scripts'), ifMissing: true });
-    await host.requestRaw('POST', '/images/magnetar/node:bookworm/tag', { query: { repo: 'magnetar-test/node', tag: 'docker-next' } });
+    await buildNodeImage(host, {
+      repo: 'magnetar/node',
+      tag: 'bookworm',
+      scriptsDir: join(REPO, 'scripts'),
+      ifMissing: true,
+    });
+    await host.requestRaw('POST', '/images/magnetar/node:bookworm/tag', {
+      query: { repo: 'magnetar-test/node', tag: 'docker-next' },
+    });
     dir = await mkdtemp(join(tmpdir(), 'magnetar-docker-'));
     svc = await startServe(join(dir, 'state'), { env: { MAGNETAR_LEASE_SECONDS: '3', MAGNETAR_SYNC_SECONDS: '1' } });
   });
@@ -38,7 +45,17 @@ describe('the docker driver', () => {
   });
 
   it('creates one node whose engine answers over mutual TLS, reports it HEALTHY, upgrades it in place, and deletes it without leftovers', async () => {
-    const t = await cli(svc.url, ['cluster-template-create', '--name', 'docker-one', '--coe', 'docker', '--image', 'magnetar/node:bookworm', '--server-type', 'container']);
+    const t = await cli(svc.url, [
+      'cluster-template-create',
+      '--name',
+      'docker-one',
+      '--coe',
+      'docker',
+      '--image',
+      'magnetar/node:bookworm',
+      '--server-type',
+      'container',
+    ]);
     assert.equal(t.code, 0, `${t.stdout}\n${t.stderr}`);
     const created = await cli(svc.url, ['cluster-create', 'dk', '--cluster-template', 'docker-one', '--wait']);
     assert.equal(created.code, 0, `${created.stdout}\n${created.stderr}\n${svc.output()}`);
@@ -69,10 +86,14 @@ describe('the docker driver', () => {
       noCert.close();
     }
 
-    const health = await eventually('health is reported', async () => {
-      const { body } = await getJson(`${svc.url}/v1/clusters/${uuid}`);
-      return body.health_status === 'HEALTHY' ? body : undefined;
-    }, 30_000);
+    const health = await eventually(
+      'health is reported',
+      async () => {
+        const { body } = await getJson(`${svc.url}/v1/clusters/${uuid}`);
+        return body.health_status === 'HEALTHY' ? body : undefined;
+      },
+      30_000,
+    );
     const hostname = containers[0]?.Labels['magnetar.hostname'] ?? '';
     assert.deepEqual(health.health_status_reason, { api: 'ok', [`${hostname}.Ready`]: 'True' });
 
@@ -86,14 +107,29 @@ describe('the docker driver', () => {
     const store = await openStateStore(join(dir, 'state'));
     try {
       // As the API writes an upgrade: a template on the new image, the cluster moved to it, its default groups too.
-      const base = (await store.templates.findVisible({ userId: 'admin', projectId: 'default', roles: ['admin'], isAdmin: true }, { name: 'docker-one' }))[0];
+      const base = (
+        await store.templates.findVisible(
+          { userId: 'admin', projectId: 'default', roles: ['admin'], isAdmin: true },
+          { name: 'docker-one' },
+        )
+      )[0];
       assert.ok(base);
       const { id: _id, ...rest } = base;
       const next = await store.templates.insert({ ...rest, uuid: randomUUID(), name: 'docker-next', image_id: NEXT });
-      await queueUpdate(store, uuid, { action: 'upgrade', nodegroup: 'default-worker', max_batch_size: 1, cluster_template: next.uuid }, async (tx) => {
-        await tx.updateTable('clusters').set({ cluster_template_id: next.uuid }).where('uuid', '=', uuid).execute();
-        await tx.updateTable('nodegroups').set({ image_id: NEXT, status: 'UPDATE_IN_PROGRESS' }).where('cluster_id', '=', uuid).where('is_default', '=', 1).execute();
-      });
+      await queueUpdate(
+        store,
+        uuid,
+        { action: 'upgrade', nodegroup: 'default-worker', max_batch_size: 1, cluster_template: next.uuid },
+        async (tx) => {
+          await tx.updateTable('clusters').set({ cluster_template_id: next.uuid }).where('uuid', '=', uuid).execute();
+          await tx
+            .updateTable('nodegroups')
+            .set({ image_id: NEXT, status: 'UPDATE_IN_PROGRESS' })
+            .where('cluster_id', '=', uuid)
+            .where('is_default', '=', 1)
+            .execute();
+        },
+      );
       assert.equal(await waitStatus(store, uuid, (s) => s !== 'UPDATE_IN_PROGRESS'), 'UPDATE_COMPLETE');
     } finally {
       await store.close();
@@ -106,7 +142,10 @@ describe('the docker driver', () => {
     assert.equal(after.api_address, cluster.api_address, 'the same address');
     const engine3 = await engineFromConfig(config.stdout);
     try {
-      assert.ok((await engine3.listVolumes([])).some((v) => v.Name === 'kept-across-upgrade'), 'the engine kept its data');
+      assert.ok(
+        (await engine3.listVolumes([])).some((v) => v.Name === 'kept-across-upgrade'),
+        'the engine kept its data',
+      );
     } finally {
       engine3.close();
     }

@@ -15,7 +15,16 @@ import { Engine } from '../../../src/providers/docker/engine.ts';
 import { buildNodeImage } from '../../../src/providers/docker/image-build.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { engineFromConfig, importBusybox, WORKLOAD_IMAGE } from '../../helpers/cluster-engine.ts';
-import { enginePort, eventually, nodeContainers, nodeEngine, openStateStore, queueUpdate, removeLeftovers, waitStatus } from '../../helpers/lifecycle.ts';
+import {
+  enginePort,
+  eventually,
+  nodeContainers,
+  nodeEngine,
+  openStateStore,
+  queueUpdate,
+  removeLeftovers,
+  waitStatus,
+} from '../../helpers/lifecycle.ts';
 import { cli, REPO, startServe, type ServeProcess } from '../../helpers/service-process.ts';
 
 const host = new Engine({ socketPath: '/var/run/docker.sock' });
@@ -58,31 +67,83 @@ describe('swarm upgrade to a new node image', () => {
 
   /** Copies the template row with another image (as `cluster-template-create` would, minus the image check). */
   async function templateWith(image: string): Promise<ClusterTemplate> {
-    const base = (await store.templates.findVisible({ userId: 'admin', projectId: 'default', roles: ['admin'], isAdmin: true }, { name: 'swarm-upg' }))[0] as ClusterTemplate;
+    const base = (
+      await store.templates.findVisible(
+        { userId: 'admin', projectId: 'default', roles: ['admin'], isAdmin: true },
+        { name: 'swarm-upg' },
+      )
+    )[0] as ClusterTemplate;
     const { id: _id, ...rest } = base;
-    return store.templates.insert({ ...rest, uuid: randomUUID(), name: `swarm-upg-${image.split(':')[1]}`, image_id: image });
+    return store.templates.insert({
+      ...rest,
+      uuid: randomUUID(),
+      name: `swarm-upg-${image.split(':')[1]}`,
+      image_id: image,
+    });
   }
 
   /** The upgrade as the API writes it: the cluster's template and the default groups' image, then the operation. */
   async function upgradeTo(t: ClusterTemplate, maxBatch: number): Promise<void> {
-    await queueUpdate(store, uuid, { action: 'upgrade', nodegroup: 'default-worker', max_batch_size: maxBatch, cluster_template: t.uuid }, async (tx) => {
-      await tx.updateTable('clusters').set({ cluster_template_id: t.uuid }).where('uuid', '=', uuid).execute();
-      await tx.updateTable('nodegroups').set({ image_id: t.image_id, status: 'UPDATE_IN_PROGRESS' }).where('cluster_id', '=', uuid).where('is_default', '=', 1).execute();
-    });
+    await queueUpdate(
+      store,
+      uuid,
+      { action: 'upgrade', nodegroup: 'default-worker', max_batch_size: maxBatch, cluster_template: t.uuid },
+      async (tx) => {
+        await tx.updateTable('clusters').set({ cluster_template_id: t.uuid }).where('uuid', '=', uuid).execute();
+        await tx
+          .updateTable('nodegroups')
+          .set({ image_id: t.image_id, status: 'UPDATE_IN_PROGRESS' })
+          .where('cluster_id', '=', uuid)
+          .where('is_default', '=', 1)
+          .execute();
+      },
+    );
   }
 
   before(async () => {
-    await buildNodeImage(host, { repo: 'magnetar/node', tag: 'bookworm', scriptsDir: join(REPO, 'scripts'), ifMissing: true });
-    await host.requestRaw('POST', '/images/magnetar/node:bookworm/tag', { query: { repo: 'magnetar-test/node', tag: 'next' } });
+    await buildNodeImage(host, {
+      repo: 'magnetar/node',
+      tag: 'bookworm',
+      scriptsDir: join(REPO, 'scripts'),
+      ifMissing: true,
+    });
+    await host.requestRaw('POST', '/images/magnetar/node:bookworm/tag', {
+      query: { repo: 'magnetar-test/node', tag: 'next' },
+    });
     dir = await mkdtemp(join(tmpdir(), 'magnetar-upg-'));
     state = join(dir, 'state');
     svc = await startServe(state, { env: ENV });
     store = await openStateStore(state);
-    const t = await cli(svc.url, ['cluster-template-create', '--name', 'swarm-upg', '--coe', 'swarm', '--image', 'magnetar/node:bookworm', '--server-type', 'container']);
+    const t = await cli(svc.url, [
+      'cluster-template-create',
+      '--name',
+      'swarm-upg',
+      '--coe',
+      'swarm',
+      '--image',
+      'magnetar/node:bookworm',
+      '--server-type',
+      'container',
+    ]);
     assert.equal(t.code, 0, t.stderr);
-    const c = await cli(svc.url, ['cluster-create', NAME, '--cluster-template', 'swarm-upg', '--master-count', '1', '--node-count', '3']);
+    const c = await cli(svc.url, [
+      'cluster-create',
+      NAME,
+      '--cluster-template',
+      'swarm-upg',
+      '--master-count',
+      '1',
+      '--node-count',
+      '3',
+    ]);
     assert.equal(c.code, 0, c.stderr);
-    uuid = (await store.clusters.findVisible({ userId: 'admin', projectId: 'default', roles: ['admin'], isAdmin: true }, { name: NAME }))[0]?.uuid ?? '';
+    uuid =
+      (
+        await store.clusters.findVisible(
+          { userId: 'admin', projectId: 'default', roles: ['admin'], isAdmin: true },
+          { name: NAME },
+        )
+      )[0]?.uuid ?? '';
     assert.equal(await waitStatus(store, uuid, (s) => s !== 'CREATE_IN_PROGRESS'), 'CREATE_COMPLETE');
     const config = await cli(svc.url, ['cluster-config', NAME, '--dir', join(dir, 'certs')]);
     assert.equal(config.code, 0, config.stderr);
@@ -102,7 +163,9 @@ describe('swarm upgrade to a new node image', () => {
   });
 
   it('replaces every node one at a time while the service keeps ≥ N-1 tasks running, resuming after a failure and after kill -9', async () => {
-    const before = new Map((await nodeContainers(host, uuid)).map((c) => [c.Labels['magnetar.hostname'], c.Labels['magnetar.ip']]));
+    const before = new Map(
+      (await nodeContainers(host, uuid)).map((c) => [c.Labels['magnetar.hostname'], c.Labels['magnetar.ip']]),
+    );
     assert.equal(before.size, 4);
     const mgr = await engineFromConfig(exportsText);
     let minRunning = Infinity;
@@ -140,7 +203,13 @@ describe('swarm upgrade to a new node image', () => {
         Mode: { Replicated: { Replicas: 3 } },
         EndpointSpec: { Mode: 'dnsrr' },
       });
-      await eventually('3 tasks run', async () => ((await mgr.listTasks({ service: ['web'], 'desired-state': ['running'] })).filter((t) => t.Status.State === 'running').length === 3 ? true : undefined));
+      await eventually('3 tasks run', async () =>
+        (await mgr.listTasks({ service: ['web'], 'desired-state': ['running'] })).filter(
+          (t) => t.Status.State === 'running',
+        ).length === 3
+          ? true
+          : undefined,
+      );
       minRunning = 3;
       samples = 0;
 
@@ -154,7 +223,13 @@ describe('swarm upgrade to a new node image', () => {
       const next = await templateWith(NEXT);
       const mark = (await store.events.list(uuid)).at(-1)?.id ?? 0;
       await upgradeTo(next, 1);
-      await eventually('a first node is replaced', async () => ((await store.events.list(uuid, mark)).some((e) => / replaced: /.test(e.message)) ? true : undefined), 120_000, 50);
+      await eventually(
+        'a first node is replaced',
+        async () =>
+          (await store.events.list(uuid, mark)).some((e) => / replaced: /.test(e.message)) ? true : undefined,
+        120_000,
+        50,
+      );
       await svc.kill9();
       svc = await startServe(state, { port: svc.port, env: ENV });
       assert.equal(await waitStatus(store, uuid, (s) => s !== 'UPDATE_IN_PROGRESS', 300_000), 'UPDATE_COMPLETE');
@@ -165,18 +240,36 @@ describe('swarm upgrade to a new node image', () => {
         [...before.keys()].sort().map((hn) => [hn, NEXT]),
         'every node runs the new image under its old name',
       );
-      for (const c of after) assert.equal(c.Labels['magnetar.ip'], before.get(c.Labels['magnetar.hostname']), 'addresses are kept');
+      for (const c of after)
+        assert.equal(c.Labels['magnetar.ip'], before.get(c.Labels['magnetar.hostname']), 'addresses are kept');
       const events = (await store.events.list(uuid, mark)).map((e) => e.message);
       const order = events.filter((e) => / replaced: /.test(e)).map((e) => /node (\S+) replaced/.exec(e)?.[1]);
       assert.equal(order.at(-1), `${NAME}-master-0`, `workers first, then the master: ${order.join(', ')}`);
-      assert.ok(events.some((e) => /resuming/.test(e)), 'the timeline shows the resumed attempt');
+      assert.ok(
+        events.some((e) => /resuming/.test(e)),
+        'the timeline shows the resumed attempt',
+      );
 
-      const m2 = await engineFromConfig(exportsText.replace(/DOCKER_HOST=.*/, `DOCKER_HOST=${(await store.clusters.get(uuid))?.api_address ?? ''}`));
+      const m2 = await engineFromConfig(
+        exportsText.replace(/DOCKER_HOST=.*/, `DOCKER_HOST=${(await store.clusters.get(uuid))?.api_address ?? ''}`),
+      );
       try {
         const nodes = await m2.listNodes();
         assert.equal(nodes.length, 4, 'no stale swarm entries');
-        assert.ok(nodes.every((n) => n.Status.State === 'ready' && n.Spec.Availability === 'active'), JSON.stringify(nodes.map((n) => [n.Description.Hostname, n.Status.State, n.Spec.Availability])));
-        await eventually('the service is whole again', async () => ((await m2.listTasks({ service: ['web'], 'desired-state': ['running'] })).filter((t) => t.Status.State === 'running').length === 3 ? true : undefined), 60_000);
+        assert.ok(
+          nodes.every((n) => n.Status.State === 'ready' && n.Spec.Availability === 'active'),
+          JSON.stringify(nodes.map((n) => [n.Description.Hostname, n.Status.State, n.Spec.Availability])),
+        );
+        await eventually(
+          'the service is whole again',
+          async () =>
+            (await m2.listTasks({ service: ['web'], 'desired-state': ['running'] })).filter(
+              (t) => t.Status.State === 'running',
+            ).length === 3
+              ? true
+              : undefined,
+          60_000,
+        );
       } finally {
         m2.close();
       }

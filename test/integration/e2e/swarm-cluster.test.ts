@@ -27,10 +27,25 @@ describe('a swarm cluster through the CLI', () => {
   let svc: ServeProcess;
 
   before(async () => {
-    await buildNodeImage(host, { repo: 'magnetar/node', tag: 'bookworm', scriptsDir: join(REPO, 'scripts'), ifMissing: true });
+    await buildNodeImage(host, {
+      repo: 'magnetar/node',
+      tag: 'bookworm',
+      scriptsDir: join(REPO, 'scripts'),
+      ifMissing: true,
+    });
     dir = await mkdtemp(join(tmpdir(), 'magnetar-e2e-'));
     svc = await startServe(join(dir, 'state'), { env: { MAGNETAR_LEASE_SECONDS: '3' } });
-    const t = await cli(svc.url, ['cluster-template-create', '--name', 'swarm-e2e', '--coe', 'swarm', '--image', 'magnetar/node:bookworm', '--server-type', 'container']);
+    const t = await cli(svc.url, [
+      'cluster-template-create',
+      '--name',
+      'swarm-e2e',
+      '--coe',
+      'swarm',
+      '--image',
+      'magnetar/node:bookworm',
+      '--server-type',
+      'container',
+    ]);
     assert.equal(t.code, 0, t.stderr);
   });
 
@@ -41,7 +56,17 @@ describe('a swarm cluster through the CLI', () => {
   });
 
   it('creates 1 master + 2 workers, runs a 3-replica service across them, refuses a client without a cert, and deletes everything', async () => {
-    const created = await cli(svc.url, ['cluster-create', 'e2e-one', '--cluster-template', 'swarm-e2e', '--master-count', '1', '--node-count', '2', '--wait']);
+    const created = await cli(svc.url, [
+      'cluster-create',
+      'e2e-one',
+      '--cluster-template',
+      'swarm-e2e',
+      '--master-count',
+      '1',
+      '--node-count',
+      '2',
+      '--wait',
+    ]);
     assert.equal(created.code, 0, `${created.stdout}\n${created.stderr}\n${svc.output()}`);
     assert.match(created.stdout, /CREATE_COMPLETE/);
     assert.match(created.stdout, /joined as worker/);
@@ -58,14 +83,19 @@ describe('a swarm cluster through the CLI', () => {
     try {
       const nodes = await engine.listNodes();
       assert.equal(nodes.length, 3);
-      assert.ok(nodes.every((n) => n.Status.State === 'ready'), JSON.stringify(nodes.map((n) => n.Status)));
+      assert.ok(
+        nodes.every((n) => n.Status.State === 'ready'),
+        JSON.stringify(nodes.map((n) => n.Status)),
+      );
 
       // No registry: load the workload image into every node (through the host engine's view of the node ports).
       const machines = await host.listContainers([`${CLUSTER_LABEL}=${uuid}`]);
       assert.equal(machines.length, 3);
       for (const m of machines) {
         const port = m.Ports.find((p) => p.PrivatePort === 2376)?.PublicPort;
-        const nodeEngine = await engineFromConfig(config.stdout.replace(/DOCKER_HOST=.*/, `DOCKER_HOST=tcp://127.0.0.1:${port}`));
+        const nodeEngine = await engineFromConfig(
+          config.stdout.replace(/DOCKER_HOST=.*/, `DOCKER_HOST=tcp://127.0.0.1:${port}`),
+        );
         try {
           await importBusybox(nodeEngine);
         } finally {
@@ -126,17 +156,41 @@ describe('a swarm cluster through the CLI', () => {
     const done = await waitCluster(svc.url, uuid, (s) => s !== 'CREATE_IN_PROGRESS');
     assert.equal(done.body.status, 'CREATE_COMPLETE', JSON.stringify(done.body));
     const events = (await getJson(`${svc.url}/v1/clusters/${uuid}/events`)).body.events as { message: string }[];
-    assert.ok(events.some((e) => /attempt 2/.test(e.message)), 'the timeline shows the resumed attempt');
-    assert.equal((await host.listContainers([`${CLUSTER_LABEL}=${uuid}`])).length, 3, 'exactly three nodes, no duplicates');
+    assert.ok(
+      events.some((e) => /attempt 2/.test(e.message)),
+      'the timeline shows the resumed attempt',
+    );
+    assert.equal(
+      (await host.listContainers([`${CLUSTER_LABEL}=${uuid}`])).length,
+      3,
+      'exactly three nodes, no duplicates',
+    );
 
     assert.equal((await cli(svc.url, ['cluster-delete', uuid, '--wait'])).code, 0);
     assert.equal(await leftovers(uuid), 0);
   });
 
   it('serves a TLS-disabled cluster without client certificates', async () => {
-    const t = await cli(svc.url, ['cluster-template-create', '--name', 'swarm-notls', '--coe', 'swarm', '--image', 'magnetar/node:bookworm', '--tls-disabled']);
+    const t = await cli(svc.url, [
+      'cluster-template-create',
+      '--name',
+      'swarm-notls',
+      '--coe',
+      'swarm',
+      '--image',
+      'magnetar/node:bookworm',
+      '--tls-disabled',
+    ]);
     assert.equal(t.code, 0, t.stderr);
-    const created = await cli(svc.url, ['cluster-create', 'e2e-notls', '--cluster-template', 'swarm-notls', '--node-count', '1', '--wait']);
+    const created = await cli(svc.url, [
+      'cluster-create',
+      'e2e-notls',
+      '--cluster-template',
+      'swarm-notls',
+      '--node-count',
+      '1',
+      '--wait',
+    ]);
     assert.equal(created.code, 0, `${created.stdout}\n${created.stderr}`);
     const config = await cli(svc.url, ['cluster-config', 'e2e-notls', '--dir', join(dir, 'notls')]);
     assert.equal(config.code, 0, config.stderr);

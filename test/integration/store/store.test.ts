@@ -19,7 +19,17 @@ import type { PageRequest } from '../../../src/store/page.ts';
 import { Store } from '../../../src/store/store.ts';
 
 const PG_URL = 'postgresql://magnetar:magnetar@127.0.0.1:5432/magnetar_test';
-const TABLES = ['cluster_templates', 'clusters', 'nodegroups', 'operations', 'cluster_events', 'certificates', 'quotas', 'services', 'outbox'] as const;
+const TABLES = [
+  'cluster_templates',
+  'clusters',
+  'nodegroups',
+  'operations',
+  'cluster_events',
+  'certificates',
+  'quotas',
+  'services',
+  'outbox',
+] as const;
 const CA = { cert_pem: '-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n', key_sealed: 'v1:iv:tag:ct' };
 
 const caller = (projectId: string, isAdmin = false): Caller => ({

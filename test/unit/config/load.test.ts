@@ -48,12 +48,21 @@ void describe('loadConfig', () => {
       log: { level: 'info' },
       quotas: { maxClustersPerProject: 20 },
       services: { heartbeatMs: 10_000, host: hostname() },
-      notify: { driver: 'messagingv2', transportUrl: null, topics: ['notifications'], exchange: 'magnum', host: hostname(), pollMs: 500 },
+      notify: {
+        driver: 'messagingv2',
+        transportUrl: null,
+        topics: ['notifications'],
+        exchange: 'magnum',
+        host: hostname(),
+        pollMs: 500,
+      },
     });
   });
 
   test('reads the quota default and the heartbeat settings from the environment', () => {
-    const c = loadConfig({ env: { MAGNETAR_MAX_CLUSTERS_PER_PROJECT: '3', MAGNETAR_HEARTBEAT_SECONDS: '2', MAGNETAR_SERVICE_HOST: 'api-1' } });
+    const c = loadConfig({
+      env: { MAGNETAR_MAX_CLUSTERS_PER_PROJECT: '3', MAGNETAR_HEARTBEAT_SECONDS: '2', MAGNETAR_SERVICE_HOST: 'api-1' },
+    });
     assert.equal(c.quotas.maxClustersPerProject, 3);
     assert.deepEqual(c.services, { heartbeatMs: 2000, host: 'api-1' });
   });

@@ -36,7 +36,10 @@ describe('flavors', () => {
   });
 
   test('parses the compact form and JSON, and refuses entries without sizes', () => {
-    assert.deepEqual(parseFlavorTable('small=1024:1, half=256:0.5'), { small: { memoryMb: 1024, vcpus: 1 }, half: { memoryMb: 256, vcpus: 0.5 } });
+    assert.deepEqual(parseFlavorTable('small=1024:1, half=256:0.5'), {
+      small: { memoryMb: 1024, vcpus: 1 },
+      half: { memoryMb: 256, vcpus: 0.5 },
+    });
     assert.deepEqual(parseFlavorTable('{"x": {"memory_mb": 64, "vcpus": 2}}'), { x: { memoryMb: 64, vcpus: 2 } });
     assert.throws(() => parseFlavorTable('small=1024'), /name=memory_mb:vcpus/);
     assert.throws(() => parseFlavorTable({ x: { memory_mb: 64 } }), /flavor 'x' needs/);
@@ -47,6 +50,9 @@ describe('flavors', () => {
     writeFileSync(file, 'flavors:\n  c1.big:\n    memory_mb: 3072\n    vcpus: 2\n');
     assert.deepEqual(loadConfig({ file, env: {} }).flavors, { 'c1.big': { memoryMb: 3072, vcpus: 2 } });
     assert.deepEqual(loadConfig({ env: { MAGNETAR_FLAVORS: 'a=128:1' } }).flavors, { a: { memoryMb: 128, vcpus: 1 } });
-    assert.throws(() => loadConfig({ env: { MAGNETAR_FLAVORS: 'a=big' } }), (e: unknown) => e instanceof ConfigError && /flavors/.test(e.message));
+    assert.throws(
+      () => loadConfig({ env: { MAGNETAR_FLAVORS: 'a=big' } }),
+      (e: unknown) => e instanceof ConfigError && /flavors/.test(e.message),
+    );
   });
 });
