@@ -16,6 +16,7 @@ import {
 } from '../../core/template-rules.ts';
 import type { Caller, ClusterTemplate } from '../../core/types.ts';
 import { coerceBody } from '../body-coercion.ts';
+import { checkFlavors } from '../flavors.ts';
 import { ResponseCache } from '../response-cache.ts';
 import type { ApiDeps } from '../deps.ts';
 import { hostUrl } from '../links.ts';
@@ -262,6 +263,7 @@ async function buildTemplate(
   const os = await deps.images.osDistro(imageId);
   if (os === undefined) throw invalid(`Image ${imageId} could not be found.`);
   if (os === null) throw invalid(`Image ${imageId} doesn't contain os_distro field.`);
+  checkFlavors(deps.config.flavors, s('flavor_id'), s('master_flavor_id'));
   const driver = deps.drivers.get(serverType, s('cluster_distro') ?? os, coe);
   if (!s('network_driver')) networkDriver = driver.defaultNetworkDriver;
   const masterLb = bool('master_lb_enabled', false);

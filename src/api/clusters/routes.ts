@@ -6,6 +6,7 @@ import { invalid, MagnumError, notFound } from '../../core/errors.ts';
 import { checkClusterQuota } from '../../core/quota-rules.ts';
 import type { Caller, Cluster, ClusterTemplate } from '../../core/types.ts';
 import { coerceBody } from '../body-coercion.ts';
+import { checkFlavors } from '../flavors.ts';
 import { findTemplate } from '../cluster-templates/routes.ts';
 import { identityOf } from '../../notify/outbox.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -63,6 +64,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
       );
       const now = new Date().toISOString();
       const { cluster, nodegroups } = newCluster(template, req.body, req.caller, { zeroNodesAllowed, now });
+      checkFlavors(deps.config.flavors, cluster.flavor_id, cluster.master_flavor_id);
       driver.validateTemplate({ ...template, labels: cluster.labels, master_lb_enabled: cluster.master_lb_enabled });
       const os = await deps.images.osDistro(template.image_id);
       if (os === undefined) throw invalid(`Image ${template.image_id} could not be found.`);

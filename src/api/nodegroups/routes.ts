@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { conflict, MagnumError, notFound } from '../../core/errors.ts';
 import { applyPatch, parsePatch } from '../../core/json-patch.ts';
+import { checkFlavors } from '../flavors.ts';
 import { checkNodeCounts, newNodegroup, type NodegroupCreateBody } from '../../core/nodegroup-rules.ts';
 import { isInProgress } from '../../core/status.ts';
 import type { Caller, Cluster, Nodegroup } from '../../core/types.ts';
@@ -114,6 +115,7 @@ export function nodegroupRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const template = await deps.store.templates.getByUuid(c.cluster_template_id);
       const now = new Date().toISOString();
       const ng = newNodegroup(c, template?.image_id ?? '', req.body, now);
+      checkFlavors(deps.config.flavors, ng.flavor_id);
       checkNodeCounts(ng);
       if (ng.role === 'master')
         throw new MagnumError('CreateMasterNodeGroup', 'Creating master nodegroups is currently not supported.');
