@@ -1,5 +1,5 @@
 /** @module Cluster template repository. Visibility: own project, plus public templates; admins see all. */
-import { sql, type CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import type { Caller, ClusterTemplate } from '../core/types.ts';
 import { applyPage, type PageRequest } from './page.ts';
 import { fromTemplate, toTemplate } from './rows.ts';
@@ -15,18 +15,15 @@ export class TemplateRepository {
   }
 
   async insert(t: Omit<ClusterTemplate, 'id'>): Promise<ClusterTemplate> {
-    return this.#db.transaction().execute(async (tx) => {
-      const row = await tx
-        .insertInto('cluster_templates')
-        .values(fromTemplate(t))
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await bump(tx);
-      return toTemplate(row);
-    });
+    const row = await this.#db
+      .insertInto('cluster_templates')
+      .values(fromTemplate(t))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toTemplate(row);
   }
 
-  /** The revision of the template table: it changes with every insert, update and delete (in the same transaction). */
+  /** The revision of the template table: triggers change it with every insert, update and delete (migration 0003). */
   async revision(): Promise<number> {
     const { rows } = await this.#db.executeQuery(this.#revision);
     return Number(rows[0]?.value ?? 0);
@@ -62,16 +59,13 @@ export class TemplateRepository {
   }
 
   async update(id: number, t: Omit<ClusterTemplate, 'id'>): Promise<ClusterTemplate> {
-    return this.#db.transaction().execute(async (tx) => {
-      const row = await tx
-        .updateTable('cluster_templates')
-        .set(fromTemplate(t))
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await bump(tx);
-      return toTemplate(row);
-    });
+    const row = await this.#db
+      .updateTable('cluster_templates')
+      .set(fromTemplate(t))
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toTemplate(row);
   }
 
   /** Deletes the template unless a cluster references it; returns false when referenced (checked in the same transaction). */
@@ -85,7 +79,6 @@ export class TemplateRepository {
         .executeTakeFirst();
       if (used) return false;
       await tx.deleteFrom('cluster_templates').where('id', '=', t.id).execute();
-      await bump(tx);
       return true;
     });
   }
@@ -99,12 +92,4 @@ export class TemplateRepository {
       .executeTakeFirst();
     return used !== undefined;
   }
-}
-
-async function bump(tx: Transaction<Database>): Promise<void> {
-  await tx
-    .updateTable('revisions')
-    .set({ value: sql`value + 1` })
-    .where('name', '=', 'cluster_templates')
-    .execute();
 }

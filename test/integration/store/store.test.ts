@@ -275,6 +275,21 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
         assert.equal(await store.templates.deleteUnlessReferenced(t), true);
         assert.equal(await store.templates.getByUuid(t.uuid), undefined);
       });
+
+      test('the template revision moves with every insert, update and delete, and not with reads', async () => {
+        const r0 = await store.templates.revision();
+        const t = await store.templates.insert(templateRecord('pr'));
+        const r1 = await store.templates.revision();
+        assert.ok(r1 > r0, 'insert');
+        const { id: _id, ...rest } = t;
+        await store.templates.update(t.id, { ...rest, name: 'again' });
+        const r2 = await store.templates.revision();
+        assert.ok(r2 > r1, 'update');
+        await store.templates.list(caller('pr'), { limit: 10, sortKey: 'id', sortDir: 'asc' });
+        assert.equal(await store.templates.revision(), r2, 'reads leave it');
+        assert.equal(await store.templates.deleteUnlessReferenced(t), true);
+        assert.ok((await store.templates.revision()) > r2, 'delete');
+      });
     });
 
     void describe('clusters', () => {
