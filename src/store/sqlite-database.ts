@@ -18,7 +18,12 @@ export function openSqlite(path: string): SqliteDatabase & { raw: DatabaseSync }
   return {
     raw: db,
     close: () => db.close(),
-    prepare(sqlText: string): SqliteStatement {
+    prepare(text: string): SqliteStatement {
+      // Kysely opens transactions with a plain (deferred) BEGIN. A deferred transaction that reads and then writes
+      // fails at once with SQLITE_BUSY when another process committed in between (the busy timeout does not apply
+      // to that lock upgrade). Every Kysely transaction here writes, so take the write lock up front: writers then
+      // queue behind each other for up to busy_timeout instead of failing.
+      const sqlText = /^\s*begin\s*;?\s*$/i.test(text) ? 'begin immediate' : text;
       let stmt = cache.get(sqlText);
       if (!stmt) {
         stmt = db.prepare(sqlText);

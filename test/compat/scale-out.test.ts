@@ -57,6 +57,7 @@ interface OpRow {
 class OperationWatch {
   readonly seen = new Map<string, { kind: string; cluster: string; attempt: number; owners: Set<string> }>();
   #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
   #db: FreshDatabase;
   constructor(db: FreshDatabase) {
     this.#db = db;
@@ -64,7 +65,8 @@ class OperationWatch {
   start(): void {
     const tick = async (): Promise<void> => {
       await this.sample().catch(() => undefined);
-      this.#timer = setTimeout(() => void tick(), 50);
+      // A sample in flight when stop() ran must not re-arm the timer (that kept the test process alive forever).
+      if (!this.#stopped) this.#timer = setTimeout(() => void tick(), 50);
     };
     void tick();
   }
@@ -79,6 +81,7 @@ class OperationWatch {
     return rows;
   }
   stop(): void {
+    this.#stopped = true;
     clearTimeout(this.#timer);
   }
 }
