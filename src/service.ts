@@ -103,6 +103,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
   let api: FastifyInstance | undefined;
   let url: string | undefined;
   if (opts.api ?? true) {
+    await store.watchRevisions();
     api = await buildApi(
       { store, drivers, images, ca, config, wake: () => worker?.wake(), notifier },
       log.child({ part: 'api' }),

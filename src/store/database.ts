@@ -13,6 +13,8 @@ export type Engine = 'sqlite' | 'postgres';
 export interface Db {
   readonly kysely: Kysely<Database>;
   readonly engine: Engine;
+  /** The URL it was opened with (PostgreSQL: for extra connections such as LISTEN). */
+  readonly url?: string;
   close(): Promise<void>;
 }
 
@@ -52,5 +54,5 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   }
   if (opts.migrate ?? true) await migrateToLatest(kysely);
-  return { kysely, engine, close: () => kysely.destroy() };
+  return { kysely, engine, url, close: () => kysely.destroy() };
 }

@@ -10,6 +10,7 @@ import { OutboxRepository } from './outbox.ts';
 import { QuotaRepository } from './quotas.ts';
 import { ServiceRepository } from './services.ts';
 import { TemplateRepository } from './templates.ts';
+import { RevisionWatcher } from './revision-watcher.ts';
 import { UsageRepository } from './usage.ts';
 
 export class Store {
@@ -41,7 +42,22 @@ export class Store {
     this.usage = new UsageRepository(db.kysely);
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  #watcher: RevisionWatcher | undefined;
+
+  /**
+   * For API processes on PostgreSQL: follow template writes by LISTEN/NOTIFY so cached lists need no query per
+   * request. A no-op on SQLite, where reading the revision row costs microseconds.
+   */
+  async watchRevisions(): Promise<void> {
+    if (this.db.engine !== 'postgres' || this.#watcher || !this.db.url) return;
+    const w = new RevisionWatcher(this.db.url);
+    await w.start();
+    this.#watcher = w;
+    this.templates.useWatcher(w);
+  }
+
+  async close(): Promise<void> {
+    await this.#watcher?.close();
+    await this.db.close();
   }
 }

@@ -4,6 +4,7 @@ import type { Caller, ClusterTemplate } from '../core/types.ts';
 import { applyPage, type PageRequest } from './page.ts';
 import { fromTemplate, toTemplate } from './rows.ts';
 import type { Database } from './schema.ts';
+import type { RevisionWatcher } from './revision-watcher.ts';
 
 export class TemplateRepository {
   readonly #db: Kysely<Database>;
@@ -20,13 +21,26 @@ export class TemplateRepository {
       .values(fromTemplate(t))
       .returningAll()
       .executeTakeFirstOrThrow();
+    this.#watcher?.bump();
     return toTemplate(row);
   }
 
-  /** The revision of the template table: triggers change it with every insert, update and delete (migration 0003). */
-  async revision(): Promise<number> {
+  #watcher: RevisionWatcher | undefined;
+
+  /** Lets list reads use LISTEN/NOTIFY (PostgreSQL) instead of reading the revision row. */
+  useWatcher(w: RevisionWatcher): void {
+    this.#watcher = w;
+  }
+
+  /**
+   * A token that changes with every insert, update and delete of a template (triggers, migration 0003): the
+   * watcher's generation while it listens, else the revision row read now.
+   */
+  async revision(): Promise<string> {
+    const watched = this.#watcher?.current();
+    if (watched !== undefined) return watched;
     const { rows } = await this.#db.executeQuery(this.#revision);
-    return Number(rows[0]?.value ?? 0);
+    return `r${Number(rows[0]?.value ?? 0)}`;
   }
 
   /** Single-object lookups see own-project templates and any public one (hidden or not); admins see all. */
@@ -65,12 +79,13 @@ export class TemplateRepository {
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    this.#watcher?.bump();
     return toTemplate(row);
   }
 
   /** Deletes the template unless a cluster references it; returns false when referenced (checked in the same transaction). */
   async deleteUnlessReferenced(t: ClusterTemplate): Promise<boolean> {
-    return this.#db.transaction().execute(async (tx) => {
+    const deleted = await this.#db.transaction().execute(async (tx) => {
       const used = await tx
         .selectFrom('clusters')
         .select('id')
@@ -81,6 +96,8 @@ export class TemplateRepository {
       await tx.deleteFrom('cluster_templates').where('id', '=', t.id).execute();
       return true;
     });
+    if (deleted) this.#watcher?.bump();
+    return deleted;
   }
 
   async isReferenced(uuid: string): Promise<boolean> {

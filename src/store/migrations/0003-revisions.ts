@@ -1,6 +1,7 @@
 /**
  * @module A revision counter per table that API processes cache rendered lists against. Triggers bump it in the same
- * statement as every insert, update and delete, so no writer can forget it and a write stays one round trip.
+ * statement as every insert, update and delete, so no writer can forget it and a write stays one round trip. On
+ * PostgreSQL the trigger also notifies `magnetar_revisions` at commit (see store/revision-watcher.ts).
  */
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 
@@ -18,7 +19,11 @@ export async function up(db: AnyDb): Promise<void> {
     .execute();
   if (isPg) {
     await sql`CREATE FUNCTION magnetar_bump_revision() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN UPDATE revisions SET value = value + 1 WHERE name = TG_TABLE_NAME; RETURN NULL; END $$`.execute(db);
+      BEGIN
+        UPDATE revisions SET value = value + 1 WHERE name = TG_TABLE_NAME;
+        PERFORM pg_notify('magnetar_revisions', TG_TABLE_NAME);
+        RETURN NULL;
+      END $$`.execute(db);
   }
   for (const table of TABLES) {
     await db.insertInto('revisions').values({ name: table, value: 0 }).execute();

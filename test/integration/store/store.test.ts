@@ -277,19 +277,42 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
       });
 
       test('the template revision moves with every insert, update and delete, and not with reads', async () => {
-        const r0 = await store.templates.revision();
+        const rev = async (): Promise<number> => Number((await store.templates.revision()).slice(1));
+        const r0 = await rev();
         const t = await store.templates.insert(templateRecord('pr'));
-        const r1 = await store.templates.revision();
+        const r1 = await rev();
         assert.ok(r1 > r0, 'insert');
         const { id: _id, ...rest } = t;
         await store.templates.update(t.id, { ...rest, name: 'again' });
-        const r2 = await store.templates.revision();
+        const r2 = await rev();
         assert.ok(r2 > r1, 'update');
         await store.templates.list(caller('pr'), { limit: 10, sortKey: 'id', sortDir: 'asc' });
-        assert.equal(await store.templates.revision(), r2, 'reads leave it');
+        assert.equal(await rev(), r2, 'reads leave it');
         assert.equal(await store.templates.deleteUnlessReferenced(t), true);
-        assert.ok((await store.templates.revision()) > r2, 'delete');
+        assert.ok((await rev()) > r2, 'delete');
       });
+
+      if (engine === 'postgres') {
+        test('an API process watching revisions sees another process write through LISTEN/NOTIFY, and its own at once', async () => {
+          const watching = new Store(await openDb({ url: url() }));
+          try {
+            await watching.watchRevisions();
+            const t0 = await watching.templates.revision();
+            assert.match(t0, /^g\d+$/, 'served from the watcher, not the revision row');
+            await store.templates.insert(templateRecord('pw'));
+            let t1 = t0;
+            for (let i = 0; i < 100 && t1 === t0; i++) {
+              await new Promise((r) => setTimeout(r, 10));
+              t1 = await watching.templates.revision();
+            }
+            assert.notEqual(t1, t0, 'a write by another process moves the token');
+            await watching.templates.insert(templateRecord('pw'));
+            assert.notEqual(await watching.templates.revision(), t1, 'its own write moves it before any notification');
+          } finally {
+            await watching.close();
+          }
+        });
+      }
     });
 
     void describe('clusters', () => {
