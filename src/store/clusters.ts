@@ -1,5 +1,5 @@
 /** @module Cluster and nodegroup repository, including the one-transaction writes that start an operation. */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Caller, Cluster, Nodegroup, Operation } from '../core/types.ts';
 import { applyPage, type PageRequest } from './page.ts';
 import { fromCluster, fromNodegroup, toCluster, toNodegroup } from './rows.ts';
@@ -234,23 +234,7 @@ export class ClusterRepository {
         .where('cluster_id', '=', uuid)
         .where('status', '=', 'DELETE_IN_PROGRESS')
         .execute();
-      await tx
-        .updateTable('nodegroups')
-        .set((eb) => ({
-          status: eb
-            .case()
-            .when('status', '=', 'CREATE_IN_PROGRESS')
-            .then('CREATE_COMPLETE')
-            .when('status', '=', 'UPDATE_IN_PROGRESS')
-            .then('UPDATE_COMPLETE')
-            .else(eb.ref('status'))
-            .end(),
-          status_reason: null,
-          updated_at: now,
-        }))
-        .where('cluster_id', '=', uuid)
-        .where('status', 'like', '%_IN_PROGRESS')
-        .execute();
+      await settleNodegroups(tx, uuid, 'COMPLETE', null, now);
       for (const [name, addresses] of Object.entries(outputs.addresses)) {
         await tx
           .updateTable('nodegroups')
@@ -285,25 +269,7 @@ export class ClusterRepository {
         .set({ status, status_reason: reason, updated_at: now })
         .where('uuid', '=', uuid)
         .execute();
-      await tx
-        .updateTable('nodegroups')
-        .set((eb) => ({
-          status: eb
-            .case()
-            .when('status', '=', 'CREATE_IN_PROGRESS')
-            .then('CREATE_FAILED')
-            .when('status', '=', 'UPDATE_IN_PROGRESS')
-            .then('UPDATE_FAILED')
-            .when('status', '=', 'DELETE_IN_PROGRESS')
-            .then('DELETE_FAILED')
-            .else(eb.ref('status'))
-            .end(),
-          status_reason: reason,
-          updated_at: now,
-        }))
-        .where('cluster_id', '=', uuid)
-        .where('status', 'like', '%_IN_PROGRESS')
-        .execute();
+      await settleNodegroups(tx, uuid, 'FAILED', reason, now);
       await tx
         .updateTable('operations')
         .set({ state: 'failed', owner: null, lease_until: null, error: reason, updated_at: now })
@@ -327,4 +293,20 @@ export class ClusterRepository {
       await tx.deleteFrom('clusters').where('uuid', '=', uuid).execute();
     });
   }
+}
+
+/** Ends every in-progress node group of the cluster with the operation: `X_IN_PROGRESS` becomes `X_COMPLETE` or `X_FAILED`. */
+async function settleNodegroups(
+  tx: Transaction<Database>,
+  uuid: string,
+  outcome: 'COMPLETE' | 'FAILED',
+  reason: string | null,
+  now: string,
+): Promise<void> {
+  await tx
+    .updateTable('nodegroups')
+    .set({ status: sql<string>`replace(status, 'IN_PROGRESS', ${outcome})`, status_reason: reason, updated_at: now })
+    .where('cluster_id', '=', uuid)
+    .where('status', 'like', '%_IN_PROGRESS')
+    .execute();
 }
