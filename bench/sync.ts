@@ -31,6 +31,7 @@ import { LocalMachines } from '../src/providers/docker/machines.ts';
 import { openDb } from '../src/store/database.ts';
 import { fromCluster, fromNodegroup } from '../src/store/rows.ts';
 import { Store } from '../src/store/store.ts';
+import { templateRecord } from '../test/helpers/builders.ts';
 
 const SCRIPTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'scripts');
 const NODE_IMAGE = 'magnetar/node:bookworm';
@@ -84,42 +85,15 @@ async function main(): Promise<void> {
   let realUuid: string | undefined;
   try {
     const now = new Date().toISOString();
-    const template: ClusterTemplate = await store.templates.insert({
-      uuid: randomUUID(),
-      name: 'bench-sync',
-      project_id: 'bench',
-      user_id: 'bench',
-      coe: 'swarm',
-      image_id: NODE_IMAGE,
-      flavor_id: null,
-      master_flavor_id: null,
-      keypair_id: null,
-      dns_nameserver: null,
-      external_network_id: null,
-      fixed_network: null,
-      fixed_subnet: null,
-      network_driver: 'docker',
-      volume_driver: null,
-      apiserver_port: null,
-      docker_volume_size: null,
-      docker_storage_driver: null,
-      cluster_distro: 'debian',
-      http_proxy: null,
-      https_proxy: null,
-      no_proxy: null,
-      registry_enabled: false,
-      insecure_registry: null,
-      labels: {},
-      tls_disabled: false,
-      public: false,
-      hidden: false,
-      server_type: 'container',
-      master_lb_enabled: false,
-      floating_ip_enabled: false,
-      tags: null,
-      created_at: now,
-      updated_at: null,
-    });
+    const template: ClusterTemplate = await store.templates.insert(
+      templateRecord({
+        name: 'bench-sync',
+        project_id: 'bench',
+        user_id: 'bench',
+        image_id: NODE_IMAGE,
+        created_at: now,
+      }),
+    );
 
     // One real cluster, made by the real driver through the conductor.
     const real = newCluster(

@@ -17,6 +17,7 @@ import { DriverError, type ClusterOutputs, type Driver, type DriverContext } fro
 import { DriverRegistry } from '../../../src/drivers/registry.ts';
 import { openDb } from '../../../src/store/database.ts';
 import { Store } from '../../../src/store/store.ts';
+import { templateRecord } from '../../helpers/builders.ts';
 
 const caller: Caller = { userId: 'u', projectId: 'p', roles: ['admin'], isAdmin: true };
 const silent = { info: () => {}, warn: () => {}, debug: () => {} };
@@ -62,42 +63,9 @@ describe('conductor worker', () => {
     store = new Store(await openDb({ url: join(dir, 'db.sqlite') }));
     ca = new ClusterCa(store.certificates, new KeySealer(randomBytes(32)));
     const now = new Date().toISOString();
-    template = await store.templates.insert({
-      uuid: randomUUID(),
-      name: 't',
-      project_id: 'p',
-      user_id: 'u',
-      coe: 'swarm',
-      image_id: 'img',
-      flavor_id: null,
-      master_flavor_id: null,
-      keypair_id: null,
-      dns_nameserver: null,
-      external_network_id: null,
-      fixed_network: null,
-      fixed_subnet: null,
-      network_driver: 'docker',
-      volume_driver: null,
-      apiserver_port: null,
-      docker_volume_size: null,
-      docker_storage_driver: null,
-      cluster_distro: 'debian',
-      http_proxy: null,
-      https_proxy: null,
-      no_proxy: null,
-      registry_enabled: false,
-      insecure_registry: null,
-      labels: {},
-      tls_disabled: false,
-      public: false,
-      hidden: false,
-      server_type: 'container',
-      master_lb_enabled: false,
-      floating_ip_enabled: true,
-      tags: null,
-      created_at: now,
-      updated_at: null,
-    });
+    template = await store.templates.insert(
+      templateRecord({ name: 't', project_id: 'p', user_id: 'u', image_id: 'img', created_at: now }),
+    );
   });
   after(async () => {
     await store.close();

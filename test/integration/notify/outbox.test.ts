@@ -17,50 +17,14 @@ import { ClusterNotifier, identityOf, parseStored } from '../../../src/notify/ou
 import { OutboxPublisher } from '../../../src/notify/publisher.ts';
 import { openDb } from '../../../src/store/database.ts';
 import { Store } from '../../../src/store/store.ts';
+import { templateRecord } from '../../helpers/builders.ts';
 import { freshDatabase, type FreshDatabase } from '../../helpers/postgres.ts';
 
 const CA = { cert_pem: '-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n', key_sealed: 'v1:iv:tag:ct' };
 const CALLER = { userId: 'u-1', projectId: 'p-1', roles: ['member'], isAdmin: false };
 const notifier = new ClusterNotifier({ driver: 'messagingv2', host: 'h1' });
 
-function template(): Omit<ClusterTemplate, 'id'> {
-  return {
-    uuid: randomUUID(),
-    name: `t-${randomUUID().slice(0, 8)}`,
-    project_id: 'p-1',
-    user_id: 'u-1',
-    coe: 'swarm',
-    image_id: 'magnetar/node:bookworm',
-    flavor_id: null,
-    master_flavor_id: null,
-    keypair_id: null,
-    dns_nameserver: null,
-    external_network_id: null,
-    fixed_network: null,
-    fixed_subnet: null,
-    network_driver: 'docker',
-    volume_driver: null,
-    apiserver_port: null,
-    docker_volume_size: null,
-    docker_storage_driver: null,
-    cluster_distro: 'debian',
-    http_proxy: null,
-    https_proxy: null,
-    no_proxy: null,
-    registry_enabled: false,
-    insecure_registry: null,
-    labels: {},
-    tls_disabled: false,
-    public: false,
-    hidden: false,
-    server_type: 'container',
-    master_lb_enabled: false,
-    floating_ip_enabled: false,
-    tags: null,
-    created_at: new Date().toISOString(),
-    updated_at: null,
-  };
-}
+const template = (): Omit<ClusterTemplate, 'id'> => templateRecord();
 
 function cases(engine: string, url: () => string): void {
   describe(`the outbox on ${engine}`, { timeout: 60_000 }, () => {

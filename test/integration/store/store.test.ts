@@ -17,6 +17,7 @@ import { openDb, type Db } from '../../../src/store/database.ts';
 import { migrateToLatest } from '../../../src/store/migrate.ts';
 import type { PageRequest } from '../../../src/store/page.ts';
 import { Store } from '../../../src/store/store.ts';
+import { templateRecord as buildTemplate } from '../../helpers/builders.ts';
 
 const PG_URL = 'postgresql://magnetar:magnetar@127.0.0.1:5432/magnetar_test';
 const TABLES = [
@@ -40,46 +41,19 @@ const caller = (projectId: string, isAdmin = false): Caller => ({
 });
 
 let seq = 0;
-/** A template record owned by `projectId`. */
+/** A template record owned by `projectId`, with a distinct name and creation time per call. */
 function templateRecord(projectId: string, over: Partial<ClusterTemplate> = {}): Omit<ClusterTemplate, 'id'> {
   seq += 1;
-  return {
-    uuid: randomUUID(),
+  return buildTemplate({
     name: `tmpl-${seq}`,
     project_id: projectId,
     user_id: `user-${projectId}`,
     coe: 'swarm-mode',
-    image_id: 'magnetar/node:bookworm',
-    flavor_id: null,
-    master_flavor_id: null,
-    keypair_id: null,
-    dns_nameserver: null,
-    external_network_id: null,
-    fixed_network: null,
-    fixed_subnet: null,
-    network_driver: 'docker',
-    volume_driver: null,
-    apiserver_port: null,
-    docker_volume_size: null,
-    docker_storage_driver: null,
-    cluster_distro: 'debian',
-    http_proxy: null,
-    https_proxy: null,
-    no_proxy: null,
-    registry_enabled: false,
-    insecure_registry: null,
     labels: { k: 'v' },
-    tls_disabled: false,
-    public: false,
-    hidden: false,
-    server_type: 'container',
-    master_lb_enabled: false,
     floating_ip_enabled: true,
-    tags: null,
     created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(),
-    updated_at: null,
     ...over,
-  };
+  });
 }
 
 /** The store cases, run once per engine. */
