@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateKeyAndCsr } from '../../src/certs/x509.ts';
@@ -14,9 +13,15 @@ import { Engine } from '../../src/providers/docker/engine.ts';
 import { buildNodeImage } from '../../src/providers/docker/image-build.ts';
 import { CLUSTER_LABEL } from '../../src/providers/docker/machines.ts';
 import { engineFromConfig } from '../helpers/cluster-engine.ts';
-import { freshDatabase, type FreshDatabase } from '../helpers/postgres.ts';
-import { magnum, parseProperties, parseTable, pemBlocks } from '../helpers/real-clients.ts';
-import { getJson, REPO, startServe, waitCluster, type ServeProcess } from '../helpers/service-process.ts';
+import {
+  magnum,
+  parseProperties,
+  parseTable,
+  pemBlocks,
+  startClientTarget,
+  type ClientTarget,
+} from '../helpers/real-clients.ts';
+import { getJson, REPO, waitCluster } from '../helpers/service-process.ts';
 
 const host = new Engine({ socketPath: '/var/run/docker.sock' });
 
@@ -34,31 +39,18 @@ async function ok(url: string, args: string[], cwd?: string): Promise<string> {
 
 for (const database of ['SQLite', 'PostgreSQL'] as const) {
   describe(`python-magnumclient against magnetar serve on ${database}`, () => {
+    let target: ClientTarget;
     let dir: string;
-    let pg: FreshDatabase | undefined;
-    let svc: ServeProcess;
     let url: string;
     let clusterUuid: string;
     let templateUuid: string;
 
     before(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'magnetar-magnumclient-'));
-      pg = database === 'PostgreSQL' ? await freshDatabase('magnetar_magnumclient') : undefined;
-      svc = await startServe(join(dir, 'state'), {
-        ...(pg ? { databaseUrl: pg.url } : {}),
-        env: { MAGNETAR_HEARTBEAT_SECONDS: '1' },
-      });
-      url = svc.url;
+      target = await startClientTarget(database, 'magnetar_magnumclient');
+      ({ url, dir } = target);
     });
 
-    after(async () => {
-      const left = ((await getJson(`${url}/v1/clusters`)).body.clusters ?? []) as { uuid: string }[];
-      await Promise.all(left.map((c) => fetch(`${url}/v1/clusters/${c.uuid}`, { method: 'DELETE' })));
-      await Promise.all(left.map((c) => waitCluster(url, c.uuid, (_s, code) => code === 404).catch(() => undefined)));
-      await svc?.stop();
-      await pg?.drop();
-      await rm(dir, { recursive: true, force: true });
-    });
+    after(() => target?.close());
 
     it('creates, lists, shows, updates and deletes cluster templates', async () => {
       const created = parseProperties(

@@ -4,7 +4,12 @@
  * parses their prettytable output.
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freshDatabase } from './postgres.ts';
+import { getJson, startServe, waitCluster } from './service-process.ts';
 
 /** What a client run printed. */
 export interface ClientRun {
@@ -109,4 +114,34 @@ export function parseProperties(out: string): Record<string, string> {
 /** The PEM blocks in `out`. */
 export function pemBlocks(out: string): string[] {
   return [...out.matchAll(/-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----\n?/g)].map((m) => m[0]);
+}
+
+/** A `magnetar serve` for a client suite, on SQLite or on a fresh PostgreSQL database, with its own temp dir. */
+export interface ClientTarget {
+  url: string;
+  dir: string;
+  /** Deletes the clusters a failed test left, stops the service, drops the database and removes the dir. */
+  close(): Promise<void>;
+}
+
+export async function startClientTarget(database: 'SQLite' | 'PostgreSQL', name: string): Promise<ClientTarget> {
+  const dir = await mkdtemp(join(tmpdir(), `${name}-`));
+  const pg = database === 'PostgreSQL' ? await freshDatabase(name.replaceAll('-', '_')) : undefined;
+  const svc = await startServe(join(dir, 'state'), {
+    ...(pg ? { databaseUrl: pg.url } : {}),
+    env: { MAGNETAR_HEARTBEAT_SECONDS: '1' },
+  });
+  const url = svc.url;
+  return {
+    url,
+    dir,
+    async close() {
+      const left = ((await getJson(`${url}/v1/clusters`)).body.clusters ?? []) as { uuid: string }[];
+      await Promise.all(left.map((c) => fetch(`${url}/v1/clusters/${c.uuid}`, { method: 'DELETE' })));
+      await Promise.all(left.map((c) => waitCluster(url, c.uuid, (_s, code) => code === 404).catch(() => undefined)));
+      await svc.stop();
+      await pg?.drop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
