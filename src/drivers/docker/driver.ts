@@ -20,10 +20,10 @@ import {
 } from '../contract.ts';
 import { planNodes, type PlannedNode } from '../local-common/node-plan.ts';
 import {
-  addressesOf,
   createNode,
   ensureClusterNetwork,
   ensureMachines,
+  localOutputs,
   NodeEngines,
   nodeTls,
   phase,
@@ -103,12 +103,7 @@ export class DockerDriver implements Driver {
           'engines',
           `engine of ${node.hostname} answers over ${cluster.tlsDisabled ? 'plain TCP' : 'mutual TLS'}`,
         );
-      return {
-        apiAddress: `tcp://127.0.0.1:${machine.hostPort}`,
-        coeVersion: version.Version,
-        containerVersion: version.Version,
-        addresses: addressesOf(plan.nodes, subnet),
-      };
+      return localOutputs(machine, version.Version, plan.nodes, subnet);
     } finally {
       engines.closeAll();
     }

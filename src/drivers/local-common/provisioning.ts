@@ -8,6 +8,7 @@ import { hostResolvers, type LocalMachines, type Machine } from '../../providers
 import { hostAddress } from '../../providers/docker/subnets.ts';
 import {
   DriverError,
+  type ClusterOutputs,
   type ClusterPki,
   type ClusterSpec,
   type DriverContext,
@@ -191,11 +192,21 @@ export async function removeClusterResources(m: LocalMachines, ctx: DriverContex
   }
 }
 
-/** Node addresses per node group, from the plan. */
-export function addressesOf(nodes: readonly PlannedNode[], subnet: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const p of nodes) (out[p.nodegroup] ??= []).push(hostAddress(subnet, p.host));
-  return out;
+/** What a finished run reports: the API node's pinned loopback port, its engine version, addresses per node group. */
+export function localOutputs(
+  api: Machine,
+  engineVersion: string,
+  nodes: readonly PlannedNode[],
+  subnet: string,
+): ClusterOutputs {
+  const addresses: Record<string, string[]> = {};
+  for (const p of nodes) (addresses[p.nodegroup] ??= []).push(hostAddress(subnet, p.host));
+  return {
+    apiAddress: `tcp://127.0.0.1:${api.hostPort}`,
+    coeVersion: engineVersion,
+    containerVersion: engineVersion,
+    addresses,
+  };
 }
 
 /** A machine as the provider-neutral health check sees it. */

@@ -30,10 +30,10 @@ import {
   type PlannedNode,
 } from '../local-common/node-plan.ts';
 import {
-  addressesOf,
   createNode,
   ensureClusterNetwork,
   ensureMachines,
+  localOutputs,
   NodeEngines,
   nodeTls,
   phase,
@@ -186,12 +186,7 @@ export class SwarmDriver implements Driver {
       const version = await phase('ready', () => (manager as Manager).engine.version());
       const first = plan.nodes.find((p) => p.role === 'master') as PlannedNode;
       const leader = machines.get(first.name) as Machine;
-      return {
-        apiAddress: `tcp://127.0.0.1:${leader.hostPort}`,
-        coeVersion: version.Version,
-        containerVersion: version.Version,
-        addresses: addressesOf(plan.nodes, subnet),
-      };
+      return localOutputs(leader, version.Version, plan.nodes, subnet);
     } finally {
       engines.closeAll();
     }
