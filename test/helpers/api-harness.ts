@@ -18,7 +18,8 @@ import type { Capability } from '../../src/drivers/contract.ts';
 import { DriverRegistry } from '../../src/drivers/registry.ts';
 import { SwarmDriver } from '../../src/drivers/swarm/driver.ts';
 import { Engine } from '../../src/providers/docker/engine.ts';
-import { buildNodeImage, imageOsDistro } from '../../src/providers/docker/image-build.ts';
+import { buildNodeImage } from '../../src/providers/docker/image-build.ts';
+import { dockerImageCatalog } from '../../src/providers/docker/image-catalog.ts';
 import { LocalMachines } from '../../src/providers/docker/machines.ts';
 import { openDb } from '../../src/store/database.ts';
 import { Store } from '../../src/store/store.ts';
@@ -157,7 +158,7 @@ export async function startApiHarness(opts: HarnessOptions = {}): Promise<ApiHar
   const app = await buildApi({
     store,
     drivers,
-    images: { osDistro: (id) => imageOsDistro(engine, id) },
+    images: dockerImageCatalog(engine, 0),
     ca,
     config,
     wake: () => {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, invalid, MagnumError, notFound } from '../../core/errors.ts';
 import { applyPatch, parsePatch } from '../../core/json-patch.ts';
+import { checkKubeImage, checkNodeImage } from '../../core/kube-versions.ts';
 import { normalizeLabels } from '../../core/labels.ts';
 import { canonicalUuid, generateName } from '../../core/names.ts';
 import {
@@ -263,6 +264,8 @@ async function buildTemplate(
   const os = await deps.images.osDistro(imageId);
   if (os === undefined) throw invalid(`Image ${imageId} could not be found.`);
   if (os === null) throw invalid(`Image ${imageId} doesn't contain os_distro field.`);
+  await checkNodeImage(deps.images, imageId);
+  if (coe === 'kubernetes') await checkKubeImage(deps.images, labels);
   checkFlavors(deps.config.flavors, s('flavor_id'), s('master_flavor_id'));
   const driver = deps.drivers.get(serverType, s('cluster_distro') ?? os, coe);
   if (!s('network_driver')) networkDriver = driver.defaultNetworkDriver;

@@ -4,6 +4,8 @@ import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { NODE_IMAGE_LABEL } from '../../core/kube-versions.ts';
+import { BuildProgress } from '../../images/progress.ts';
 import type { Engine } from './engine.ts';
 
 /** Written into the rootfs directory after a successful build; holds the suite. */
@@ -12,8 +14,8 @@ export const ROOTFS_MARKER = '.magnetar-rootfs-ok';
 /** Default rootfs directory. */
 export const DEFAULT_ROOTFS_DIR = '/var/tmp/magnetar-rootfs';
 
-/** Label set on node images. */
-export const NODE_IMAGE_LABEL = 'magnetar.node-image';
+/** Label set on node images (its value: the COE family, `docker` here). */
+export { NODE_IMAGE_LABEL };
 
 /** Options of {@link buildNodeImage}. */
 export interface BuildNodeImageOptions {
@@ -31,6 +33,10 @@ export interface BuildNodeImageOptions {
   log?: (line: string) => void;
   /** Do nothing if the image already exists. */
   ifMissing?: boolean;
+  /** Where raw tool output (debootstrap, dpkg) goes; without it, raw lines go to `log` too. */
+  logFile?: string;
+  /** Receives the step lines as text (e.g. `process.stderr.write`); default: line by line to `log`. */
+  write?: (text: string) => void;
 }
 
 /** The Dockerfile changes applied on import. */
@@ -40,7 +46,7 @@ export function nodeImageChanges(): string[] {
     'ENV container=docker',
     'EXPOSE 2376',
     'LABEL os_distro=debian',
-    `LABEL ${NODE_IMAGE_LABEL}=1`,
+    `LABEL ${NODE_IMAGE_LABEL}=docker`,
   ];
 }
 
@@ -90,7 +96,7 @@ function waitExit(child: ReturnType<typeof spawn>, what: string): Promise<void> 
  * Holds `<dir>.lock` (a directory holding the owner's pid) while `fn` runs, so that two builders (two test files, two
  * conductors) never debootstrap into the same directory at once. A lock whose owner is gone is taken over.
  */
-async function withBuildLock<T>(dir: string, log: (line: string) => void, fn: () => Promise<T>): Promise<T> {
+export async function withBuildLock<T>(dir: string, log: (line: string) => void, fn: () => Promise<T>): Promise<T> {
   const lock = `${dir}.lock`;
   const deadline = Date.now() + 30 * 60_000;
   let announced = false;
@@ -152,44 +158,68 @@ export async function buildNodeImage(
       log(`image ${image} exists`);
       return { image, seconds: elapsed(), imported: false };
     }
-    if (await rootfsReady(dir, suite)) {
-      log(`rootfs: reusing ${dir}`);
-    } else {
-      log(`rootfs: building ${dir} (${suite})`);
-      await rm(join(dir, ROOTFS_MARKER), { force: true });
-      const script = join(opts.scriptsDir, 'build-node-rootfs.sh');
-      const child = spawn('bash', [script, dir, suite], { stdio: ['ignore', 'pipe', 'pipe'] });
-      forwardLines(child.stdout, log);
-      forwardLines(child.stderr, log);
-      await waitExit(child, `${script} ${dir} ${suite}`);
-      log(`rootfs: built in ${elapsed().toFixed(1)} s`);
-    }
-    await writeFile(join(dir, ROOTFS_MARKER), `${suite}\n`);
-
-    log(`import: ${dir} -> ${image}`);
-    const tar = spawn('tar', ['-C', dir, '--numeric-owner', '--exclude', `./${ROOTFS_MARKER}`, '-c', '.'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const progress = new BuildProgress({
+      total: 2,
+      logFile: opts.logFile ?? null,
+      write: opts.write ?? ((text) => text.split('\n').forEach((l) => l && log(l))),
     });
-    const tarDone = waitExit(tar, `tar -C ${dir} -c .`);
-    void tarDone.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
-    forwardLines(tar.stderr, (line) => log(`tar: ${line}`));
-    let id: string;
     try {
-      id = await engine.importImage(tar.stdout, opts.repo, opts.tag, nodeImageChanges());
-    } catch (err) {
-      tar.kill();
-      await tarDone.catch(() => {});
-      throw err;
+      const reuse = await rootfsReady(dir, suite);
+      progress.say(
+        `${image}: 2 steps, Debian ${suite} root filesystem (debootstrap${reuse ? ', already built' : ', about 3-5 min'}) ` +
+          `and import (under 1 min)${opts.logFile ? `; raw output: ${opts.logFile}` : ''}`,
+      );
+      await progress.step(`debian rootfs ${dir} (debootstrap)`, async (ctx) => {
+        if (reuse) {
+          ctx.raw(`rootfs: reusing ${dir}`);
+          ctx.cached();
+          return;
+        }
+        await rm(join(dir, ROOTFS_MARKER), { force: true });
+        const script = join(opts.scriptsDir, 'build-node-rootfs.sh');
+        const child = spawn('bash', [script, dir, suite], { stdio: ['ignore', 'pipe', 'pipe'] });
+        forwardLines(child.stdout, ctx.raw);
+        forwardLines(child.stderr, ctx.raw);
+        await waitExit(child, `${script} ${dir} ${suite}`);
+        await writeFile(join(dir, ROOTFS_MARKER), `${suite}\n`);
+      });
+      const id = await progress.step(`import ${image}`, (ctx) => importRootfs(engine, dir, opts, ctx.raw));
+      progress.say(`${image} (${id}) ready after ${elapsed().toFixed(1)} s`);
+    } finally {
+      await progress.close();
     }
-    try {
-      await tarDone;
-    } catch (err) {
-      await engine.removeImage(id); // an archive cut short must not stay as the node image
-      throw err;
-    }
-    log(`image ${image} (${id}) ready after ${elapsed().toFixed(1)} s`);
     return { image, seconds: elapsed(), imported: true };
   });
+}
+
+/** Streams `tar -C <dir> -c .` into {@link Engine.importImage}; an archive cut short never stays as the image. */
+async function importRootfs(
+  engine: Engine,
+  dir: string,
+  opts: BuildNodeImageOptions,
+  raw: (line: string) => void,
+): Promise<string> {
+  const tar = spawn('tar', ['-C', dir, '--numeric-owner', '--exclude', `./${ROOTFS_MARKER}`, '-c', '.'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const tarDone = waitExit(tar, `tar -C ${dir} -c .`);
+  void tarDone.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
+  forwardLines(tar.stderr, (line) => raw(`tar: ${line}`));
+  let id: string;
+  try {
+    id = await engine.importImage(tar.stdout, opts.repo, opts.tag, nodeImageChanges());
+  } catch (err) {
+    tar.kill();
+    await tarDone.catch(() => {});
+    throw err;
+  }
+  try {
+    await tarDone;
+  } catch (err) {
+    await engine.removeImage(id); // an archive cut short must not stay as the node image
+    throw err;
+  }
+  return id;
 }
 
 /** The image's `os_distro` label: undefined if the image does not exist, null if it has no such label. */
