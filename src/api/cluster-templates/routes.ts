@@ -265,10 +265,10 @@ async function buildTemplate(
   if (os === undefined) throw invalid(`Image ${imageId} could not be found.`);
   if (os === null) throw invalid(`Image ${imageId} doesn't contain os_distro field.`);
   await checkNodeImage(deps.images, imageId);
-  if (coe === 'kubernetes') await checkKubeImage(deps.images, labels);
   checkFlavors(deps.config.flavors, s('flavor_id'), s('master_flavor_id'));
   const driver = deps.drivers.get(serverType, s('cluster_distro') ?? os, coe);
   if (!s('network_driver')) networkDriver = driver.defaultNetworkDriver;
+  if (coe === 'kubernetes') await checkKubeImage(deps.images, labels);
   const masterLb = bool('master_lb_enabled', false);
   driver.validateTemplate({
     coe,
