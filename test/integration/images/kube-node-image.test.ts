@@ -120,7 +120,7 @@ for (const tag of supportedKubeTags()) {
           'test -x /usr/local/sbin/magnetar-node-init; test -x /usr/local/sbin/magnetar-supervise; ' +
           'containerd --version; runc --version | head -n1; ctr --version; test -x /usr/lib/cni/bridge; ' +
           'test -x /usr/lib/cni/host-local; test -x /usr/lib/cni/loopback; iptables --version; ' +
-          'conntrack --version; ipset --version; ebtables --version; ip -V; socat -V | head -n2 | tail -n1; ' +
+          'conntrack --version; command -v ipset; ebtables --version; ip -V; socat -V | head -n2 | tail -n1; ' +
           'openssl version; curl --version | head -n1; ps --version; echo ALL-PRESENT',
       );
       assert.equal(r.code, 0, r.out);
