@@ -50,6 +50,11 @@ export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOpt
   const seconds = (): number => (performance.now() - started) / 1000;
   const say = (text: string): void => opts.write(`[image] ${text}\n`);
 
+  // Checked before the lock too, so that --if-missing answers at once while another kube tag is being built.
+  if (opts.ifMissing && (await engine.inspectImage(image))) {
+    say(`${image} exists`);
+    return { image, built: false, seconds: seconds(), logFile: null };
+  }
   return withBuildLock(join(cacheDir, 'kube-build'), say, async () => {
     if (opts.ifMissing && (await engine.inspectImage(image))) {
       say(`${image} exists`);

@@ -2,8 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MagnumError } from '../../../src/core/errors.ts';
+import type { ImageCatalog } from '../../../src/core/ports.ts';
 import {
+  checkKubeImage,
   checkKubeTag,
+  checkNodeImage,
   DEFAULT_KUBE_TAG,
   kubeImageBuildCommand,
   kubeNodeImage,
@@ -36,5 +39,41 @@ describe('kube versions', () => {
     assert.equal(kubeNodeImage('v1.36.3'), 'magnetar/k8s-node:v1.36.3');
     assert.equal(kubeImageBuildCommand('v1.37.2'), 'magnetar image build --coe kubernetes');
     assert.equal(kubeImageBuildCommand('v1.36.3'), 'magnetar image build --coe kubernetes --kube-tag v1.36.3');
+  });
+
+  /** An in-memory catalog (images → labels) standing in for the engine in this unit test of the rules. */
+  const catalog = (images: Record<string, Record<string, string>>): ImageCatalog => ({
+    labels: async (id) => images[id],
+    osDistro: async (id) => (images[id] ? (images[id].os_distro ?? null) : undefined),
+  });
+  const is400 = (message: string) => (e: unknown) =>
+    e instanceof MagnumError && e.status === 400 && e.message === message;
+
+  it('refuses a supported kube_tag whose image is missing or is not that version, with the build command', async () => {
+    await assert.rejects(
+      checkKubeImage(catalog({}), { kube_tag: 'v1.36.3' }),
+      is400(
+        'Label kube_tag=v1.36.3: the node image magnetar/k8s-node:v1.36.3 is not built; ' +
+          'build it with "magnetar image build --coe kubernetes --kube-tag v1.36.3".',
+      ),
+    );
+    const wrong = catalog({ 'magnetar/k8s-node:v1.37.2': { 'magnetar.kube_version': 'v1.36.3' } });
+    await assert.rejects(
+      checkKubeImage(wrong, {}),
+      is400(
+        'Label kube_tag=v1.37.2: the node image magnetar/k8s-node:v1.37.2 is not a Kubernetes v1.37.2 node image; ' +
+          'build it with "magnetar image build --coe kubernetes".',
+      ),
+    );
+    const built = catalog({ 'magnetar/k8s-node:v1.37.2': { 'magnetar.kube_version': 'v1.37.2' } });
+    assert.equal(await checkKubeImage(built, {}), 'magnetar/k8s-node:v1.37.2');
+  });
+
+  it('tells a node image (any magnetar.node-image family) from a plain one', async () => {
+    const images = catalog({ node: { 'magnetar.node-image': 'docker' }, plain: { os_distro: 'debian' } });
+    assert.equal(await checkNodeImage(images, 'node'), 'docker');
+    await assert.rejects(checkNodeImage(images, 'plain'), (e: unknown) =>
+      (e as Error).message.startsWith('Image plain is not a Magnetar node image'),
+    );
   });
 });
