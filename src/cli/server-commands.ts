@@ -204,6 +204,12 @@ export function registerServerCommands(program: Command): void {
         logFile: BuildProgress.logPath(buildCacheDir(o.cacheDir), `node-${tag}`),
       });
       process.stdout.write(`${r.image} ${r.imported ? `built in ${r.seconds.toFixed(1)}s` : 'already present'}\n`);
+    } catch (err) {
+      // A build failure is the user's to act on: its message (with the log path) without a stack trace.
+      process.stderr.write(`ERROR: ${(err as Error).message}\n`);
+      if (process.env.MAGNETAR_DEBUG && (err as Error).stack) process.stderr.write(`${(err as Error).stack}\n`);
+      engine.close();
+      process.exit(1);
     } finally {
       engine.close();
     }
