@@ -5,7 +5,7 @@ import { action } from '../context.ts';
 import type { CliContext } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { parseNonNegativeInteger } from './common.ts';
-import { followCluster, formatEvent } from './clusters.ts';
+import { followCluster, formatEvent } from './cluster-wait.ts';
 
 /** Registers `cluster-events` on `program`. */
 export function registerClusterEventsCommand(program: Command, ctx: CliContext): void {
