@@ -74,6 +74,38 @@ void describe('cluster-events', () => {
     );
   });
 
+  void it('--format json and value give the events’ fields; --format conflicts with --follow', async () => {
+    handler = (req) => {
+      if (req.path === '/v1/clusters/c1') return { status: 200, body: CLUSTER };
+      if (req.path === `/v1/clusters/${CL_UUID}/events`) {
+        const failed = { ...ev(2, 'failed', 'nodes not Ready', 'error'), cause: 'timeout' };
+        return { status: 200, body: { events: [ev(1, 'accepted', 'create accepted'), failed] } };
+      }
+      return magnumError(404, 'Not found.');
+    };
+    const json = await runCli(server.url, ['cluster-events', 'c1', '--format', 'json', '--after', '1']);
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout), [
+      {
+        id: 2,
+        time: '2024-03-01T10:00:02+00:00',
+        level: 'error',
+        phase: 'failed',
+        message: 'nodes not Ready',
+        cause: 'timeout',
+      },
+    ]);
+    const value = await runCli(server.url, ['cluster-events', 'c1', '-f', 'value']);
+    assert.equal(
+      value.stdout,
+      '1 2024-03-01T10:00:01+00:00 info accepted create accepted None\n' +
+        '2 2024-03-01T10:00:02+00:00 error failed nodes not Ready timeout\n',
+    );
+    const both = await runCli(server.url, ['cluster-events', 'c1', '-f', 'json', '--follow']);
+    assert.equal(both.code, 1);
+    assert.match(both.stderr, /cannot be used with option '--follow'/);
+  });
+
   void it('with --follow streams events until the end event and exits 1 on a *_FAILED status', async () => {
     handler = (req) => {
       if (req.path === '/v1/clusters/c1') return { status: 200, body: CLUSTER };
