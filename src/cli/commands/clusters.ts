@@ -202,7 +202,10 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
     .command('cluster-delete')
     .description('Delete specified cluster.')
     .argument('<cluster...>', 'ID or name of the (cluster)s to delete.')
-    .option('--wait', 'Wait until each cluster is gone (exit 0) or DELETE_FAILED (exit 1).')
+    .option(
+      '--wait',
+      "Print each cluster's teardown timeline until it is gone (exit 0) or DELETE_FAILED with its reason (exit 1).",
+    )
     .action(
       action(ctx, async (idents: string[], opts: { wait?: boolean }) => {
         const client = ctx.client();

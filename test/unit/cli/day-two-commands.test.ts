@@ -449,6 +449,63 @@ void describe('day-two commands', () => {
     });
   });
 
+  void describe('openstackclient’s extra create flags', () => {
+    void it('cluster-template-create --tags joins the repeated tags once each; --hidden and --visible conflict', async () => {
+      handler = (req) => ({ status: 201, body: { ...(req.body as object), uuid: 'ct', links: [] } });
+      const run = await runCli(server.url, [
+        'cluster-template-create',
+        't',
+        '--coe',
+        'swarm',
+        '--image',
+        'i',
+        '--tags',
+        'a',
+        '--tags',
+        'b,a',
+        '--visible',
+      ]);
+      assert.equal(run.code, 0, run.stderr);
+      const body = sent('POST', '/v1/clustertemplates')[0] as Record<string, unknown>;
+      assert.equal(body['tags'], 'a,b');
+      assert.equal(body['hidden'], false);
+      const both = await runCli(server.url, [
+        'cluster-template-create',
+        '--coe',
+        'swarm',
+        '--image',
+        'i',
+        '--hidden',
+        '--visible',
+      ]);
+      assert.equal(both.code, 1);
+      assert.match(both.stderr, /--hidden and --visible are mutually exclusive/);
+    });
+
+    void it('cluster-create --master-lb-disabled sends master_lb_enabled false', async () => {
+      handler = (req) => {
+        if (req.path === '/v1/clustertemplates/t')
+          return { status: 200, body: { uuid: 'ct', name: 't', coe: 'swarm', tls_disabled: false } };
+        if (req.method === 'POST') return { status: 202, body: { uuid: CL_UUID } };
+        return magnumError(404, 'Not found.');
+      };
+      const run = await runCli(server.url, ['cluster-create', 'c', '--cluster-template', 't', '--master-lb-disabled']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(sent('POST', '/v1/clusters'), [
+        { cluster_template_id: 'ct', name: 'c', master_lb_enabled: false },
+      ]);
+      const both = await runCli(server.url, [
+        'cluster-create',
+        '--cluster-template',
+        't',
+        '--master-lb-enabled',
+        '--master-lb-disabled',
+      ]);
+      assert.equal(both.code, 1);
+      assert.match(both.stderr, /--master-lb-enabled and --master-lb-disabled are mutually exclusive/);
+    });
+  });
+
   void describe('cluster-template-update', () => {
     void it('sends the patch and prints the updated template', async () => {
       handler = (req) =>
