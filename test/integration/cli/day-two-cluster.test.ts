@@ -11,11 +11,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Engine } from '../../../src/providers/docker/engine.ts';
 import { buildNodeImage } from '../../../src/providers/docker/image-build.ts';
-import { CLUSTER_LABEL } from '../../../src/providers/docker/machines.ts';
 import { parseProperties, parseTable, pemBlocks } from '../../helpers/real-clients.ts';
 import { cli, getJson, REPO, startServe, waitCluster, type ServeProcess } from '../../helpers/service-process.ts';
 
 const host = new Engine({ socketPath: '/var/run/docker.sock' });
+
+/** The label every node container carries with its cluster's UUID. */
+const CLUSTER_LABEL = 'magnetar.cluster';
 
 /** Names of the cluster's node containers, sorted. */
 async function nodeNames(uuid: string): Promise<string[]> {
