@@ -11,7 +11,8 @@ import { registerClusterTemplateCommands } from './commands/cluster-templates.ts
 import { registerClusterCommands } from './commands/clusters.ts';
 import { registerNodegroupCommands } from './commands/nodegroups.ts';
 import { registerQuotaCommands } from './commands/quotas.ts';
-import { registerServiceCommands } from './commands/services.ts';
+import { registerServiceListCommand } from './commands/services.ts';
+import { registerStatsListCommand } from './commands/stats.ts';
 import type { CliContext, CliEnvironment } from './context.ts';
 import { CliError } from './errors.ts';
 import { registerServerCommands } from './server-commands.ts';
@@ -66,7 +67,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerNodegroupCommands(program, ctx);
   registerCertificateCommands(program, ctx);
   registerQuotaCommands(program, ctx);
-  registerServiceCommands(program, ctx);
+  registerServiceListCommand(program, ctx);
+  registerStatsListCommand(program, ctx);
   registerServerCommands(program);
   return program;
 }

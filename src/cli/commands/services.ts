@@ -1,11 +1,11 @@
-/** @module cli/commands/services — `service-list` (the API and conductor processes) and `stats-list`. */
+/** @module cli/commands/services — `service-list`: the API and conductor processes and their heartbeats. */
 
 import type { Command } from 'commander';
 import { action } from '../context.ts';
 import type { CliContext } from '../context.ts';
-import { formatOption, renderList, renderObject } from '../output-format.ts';
+import { formatOption, renderList } from '../output-format.ts';
 import type { OutputFormat } from '../output-format.ts';
-import { formatListTable, formatPropertyTable } from '../table.ts';
+import { formatListTable } from '../table.ts';
 
 /** Columns of `service-list`. */
 export const SERVICE_LIST_COLUMNS: readonly string[] = [
@@ -29,8 +29,8 @@ export function sortById<T extends Record<string, unknown>>(items: readonly T[])
   });
 }
 
-/** Registers `service-list` and `stats-list` on `program`. */
-export function registerServiceCommands(program: Command, ctx: CliContext): void {
+/** Registers `service-list` on `program`. */
+export function registerServiceListCommand(program: Command, ctx: CliContext): void {
   program
     .command('service-list')
     .description('Print a list of magnum services.')
@@ -41,19 +41,6 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
         const columns = SERVICE_LIST_COLUMNS.map((field) => ({ header: field, field }));
         const out = renderList(opts.format, services, columns, () => formatListTable(services, columns));
         if (out !== null) ctx.print(out);
-      }),
-    );
-
-  program
-    .command('stats-list')
-    .description('Show stats for the given project_id.')
-    .argument('[project_id]', 'Project ID (as openstackclient takes it).')
-    .option('--project-id <project-id>', 'Project ID.')
-    .addOption(formatOption())
-    .action(
-      action(ctx, async (positional: string | undefined, opts: { projectId?: string; format: OutputFormat }) => {
-        const stats = await ctx.client().getStats(opts.projectId ?? positional);
-        ctx.print(renderObject(opts.format, stats, (o) => formatPropertyTable(o)));
       }),
     );
 }
