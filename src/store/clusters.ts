@@ -9,6 +9,9 @@ import { insertEvent, type NewEvent } from './events.ts';
 import { insertOperation, type NewOperation } from './operations.ts';
 import { insertOutbox, type OutboxBuilder } from './outbox.ts';
 
+/** How long a deleted cluster's event timeline is kept for followers. */
+const EVENTS_KEPT_AFTER_DELETE_MS = 3_600_000;
+
 /** Outputs a finished create (or later update) writes onto the cluster and its nodegroups. */
 export interface ClusterOutputsRecord {
   api_address: string | null;
@@ -287,10 +290,30 @@ export class ClusterRepository {
   async purge(uuid: string, notification?: OutboxBuilder): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
       await writeNotification(tx, uuid, notification);
-      for (const table of ['nodegroups', 'certificates', 'cluster_events', 'operations'] as const) {
+      for (const table of ['nodegroups', 'certificates', 'operations'] as const) {
         await tx.deleteFrom(table).where('cluster_id', '=', uuid).execute();
       }
       await tx.deleteFrom('clusters').where('uuid', '=', uuid).execute();
+      // The timeline outlives its cluster for a while, so that a follower (`cluster-delete --wait`, the SSE stream)
+      // still reads the teardown and the final event; timelines of clusters gone for over an hour are dropped here.
+      const now = new Date();
+      await insertEvent(tx, {
+        cluster_id: uuid,
+        at: now.toISOString(),
+        phase: 'deleted',
+        level: 'info',
+        message: 'cluster deleted',
+      });
+      const cutoff = new Date(now.getTime() - EVENTS_KEPT_AFTER_DELETE_MS).toISOString();
+      await tx
+        .deleteFrom('cluster_events')
+        .where('at', '<', cutoff)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(selectFrom('clusters').select('uuid').whereRef('clusters.uuid', '=', 'cluster_events.cluster_id')),
+          ),
+        )
+        .execute();
     });
   }
 }

@@ -219,20 +219,12 @@ describe('magnetar day-two commands on a real swarm cluster', () => {
     assert.match(gone.stderr, /^ERROR: Cluster day2 could not be found\. \(HTTP 404\)/);
   });
 
-  it(
-    'cluster-delete --wait shows the teardown step (removed containers, volumes, networks)',
-    {
-      todo:
-        'the conductor writes the teardown event and purges the cluster (events included) in the same moment, so ' +
-        'the stream rarely delivers it; needs the store to keep a deleted cluster’s timeline for open streams',
-    },
-    () => {
-      assert.ok(
-        timeline(deleteOutput).some(
-          ([phase, message]) => phase === 'teardown' && /^removed \d+ containers/.test(message),
-        ),
-        deleteOutput,
-      );
-    },
-  );
+  it('cluster-delete --wait shows the teardown step (removed containers, volumes, networks)', () => {
+    assert.ok(
+      timeline(deleteOutput).some(
+        ([phase, message]) => phase === 'teardown' && /^removed \d+ containers/.test(message),
+      ),
+      deleteOutput,
+    );
+  });
 });
