@@ -1,6 +1,8 @@
 /** @module Opens the store: SQLite through node:sqlite (embedded default) or PostgreSQL through pg (scale-out). */
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { StartupError } from '../config/startup-error.ts';
@@ -79,7 +81,7 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
 }
 
 /**
- * Checks an existing SQLite file (an empty one is refused), or creates a new one with mode 0600 before SQLite opens
+ * Checks an existing SQLite file (an empty one is refused), or creates a new one with mode 0600 before the store opens
  * it, so that its WAL and shared-memory files, which SQLite creates with the database file's mode, are 0600 too.
  */
 function prepareSqliteFile(path: string): void {
@@ -91,8 +93,28 @@ function prepareSqliteFile(path: string): void {
     );
   }
   checkSqliteFile(path);
-  if (existsSync(path)) tightenFile(path);
-  else closeSync(openSync(path, 'a', 0o600));
+  if (existsSync(path)) {
+    tightenFile(path);
+    return;
+  }
+  // Initialised under a temporary name and linked into place: a process starting at the same moment never sees an
+  // empty file at `path` (which it would refuse), and the first link wins.
+  const fresh = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
+  try {
+    closeSync(openSync(fresh, 'wx', 0o600));
+    const db = new DatabaseSync(fresh);
+    db.exec('PRAGMA journal_mode = WAL');
+    db.close();
+    linkSync(fresh, path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new StartupError(
+        `database ${path} cannot be created (${(e as Error).message}); fix database.url or --state-dir`,
+      );
+    }
+  } finally {
+    rmSync(fresh, { force: true });
+  }
 }
 
 /** The URL without its password, for messages. */

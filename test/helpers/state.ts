@@ -24,7 +24,7 @@ export async function createSealedState(url: string, name = 'sealed'): Promise<s
     body: JSON.stringify({ name, cluster_template_id: `${name}-t`, node_count: 1 }),
   });
   assert.equal(c.status, 202, await c.clone().text());
-  return (await c.json()).uuid as string;
+  return ((await c.json()) as { uuid: string }).uuid;
 }
 
 /** ca-sign: proves the service opens the cluster's sealed CA key; resolves with the HTTP status and body. */
