@@ -164,7 +164,7 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
 
   app.decorate('routeTable', () => routes.map(({ method, url }) => ({ method, url })));
   await registerOpenApi(app);
-  rootRoutes(app);
+  rootRoutes(app, deps.store);
   openApiRoute(app);
   templateRoutes(app, deps);
   clusterRoutes(app, deps);

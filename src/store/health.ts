@@ -10,6 +10,9 @@ import type { Cluster } from '../core/types.ts';
 import { toCluster } from './rows.ts';
 import type { Database } from './schema.ts';
 
+/** The `operations` row {@link HealthRepository.probeWrite} updates. */
+const WRITE_PROBE = 'probe:store-write';
+
 /** Statuses whose clusters the health sync checks (Magnum's S_COMPLETE set). */
 const CHECKED = [...COMPLETE_STATUSES];
 
@@ -59,6 +62,40 @@ export class HealthRepository {
       .onConflict((oc) => oc.column('uuid').doNothing())
       .execute();
     return (await take()) === 1;
+  }
+
+  /**
+   * Commits one small write (the `updated_at` of the row `probe:store-write`, state `lease` like the leases, so it
+   * is never work): proof for `/healthcheck` that the store accepts writes. Throws what the database throws.
+   */
+  async probeWrite(now = Date.now()): Promise<void> {
+    const at = new Date(now).toISOString();
+    const r = await this.#db
+      .updateTable('operations')
+      .set({ updated_at: at })
+      .where('uuid', '=', WRITE_PROBE)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) > 0) return;
+    await this.#db
+      .insertInto('operations')
+      .values({
+        uuid: WRITE_PROBE,
+        cluster_id: '',
+        kind: 'probe',
+        state: 'lease',
+        owner: null,
+        lease_until: 0,
+        not_before: 0,
+        deadline: 0,
+        attempt: 0,
+        phase: null,
+        error: null,
+        payload: '{}',
+        created_at: at,
+        updated_at: at,
+      })
+      .onConflict((oc) => oc.column('uuid').doUpdateSet({ updated_at: at }))
+      .execute();
   }
 
   /** Gives the lease up (only its holder can). */

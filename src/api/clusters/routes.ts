@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { newCluster, type ClusterCreateBody } from '../../core/cluster-rules.ts';
 import { invalid, MagnumError, notFound } from '../../core/errors.ts';
+import { localProviderRefusal } from '../../core/provider-access.ts';
 import { checkClusterQuota } from '../../core/quota-rules.ts';
 import type { Caller, Cluster, ClusterTemplate } from '../../core/types.ts';
 import { coerceBody } from '../body-coercion.ts';
@@ -57,6 +58,8 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }
       const driver = deps.drivers.get(template.server_type, template.cluster_distro, template.coe);
       policy('cluster:create', req);
+      const refusal = localProviderRefusal(deps.config.providers.local.allowedProjects, req.caller, driver.name);
+      if (refusal) throw refusal;
       const quota = await deps.store.quotas.get(req.caller.projectId, 'Cluster');
       checkClusterQuota(
         await deps.store.usage.clusterCount(req.caller.projectId),
