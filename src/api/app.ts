@@ -10,6 +10,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { MagnumError } from '../core/errors.ts';
+import { boundIntegers } from '../core/int-bounds.ts';
 import { callerFromHeaders } from './caller.ts';
 import { certificateRoutes } from './certificates/routes.ts';
 import { clusterActionRoutes } from './clusters/actions.ts';
@@ -74,6 +75,12 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
   app.decorateRequest('caller', null as never);
   app.decorateRequest('apiVersion', null as never);
   app.addHook('onRoute', (r) => {
+    // Integers are bounded to the column range here (before @fastify/swagger collects the route), so the OpenAPI
+    // document states the same bounds the validators enforce.
+    if (r.schema) {
+      for (const part of ['body', 'querystring', 'params', 'headers'] as const)
+        if (r.schema[part]) r.schema[part] = boundIntegers(r.schema[part]);
+    }
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     const re = new RegExp(`^${r.url.replace(/:[^/]+/g, '[^/]+').replace(/\/$/, '')}/?$`);
     for (const m of methods) routes.push({ method: m, url: r.url, re });

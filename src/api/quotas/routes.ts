@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { conflict, forbidden, invalid, invalidField, notFound } from '../../core/errors.ts';
+import { checkDbInt } from '../../core/int-bounds.ts';
 import type { Quota } from '../../core/types.ts';
 import { coerceBody } from '../body-coercion.ts';
 import { boolQuery } from '../clusters/update.ts';
@@ -55,6 +56,7 @@ export function quotaRoutes(app: FastifyInstance, deps: ApiDeps): void {
           `unable to convert to int. Error: invalid literal for int() with base 10: '${markerText}'`,
         );
       }
+      checkDbInt('marker', Number(markerText));
       marker = await deps.store.quotas.markerOf(Number(markerText), page.sortKey);
       if (!marker) throw notFound('QuotaNotFound', `Quota could not be found: id ${markerText}.`);
     }
