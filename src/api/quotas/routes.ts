@@ -10,7 +10,7 @@ import { coerceBody } from '../body-coercion.ts';
 import { boolQuery } from '../clusters/update.ts';
 import type { ApiDeps } from '../deps.ts';
 import { hostUrl, isoTime } from '../links.ts';
-import { parsePage } from '../pagination.ts';
+import { logUnreadable, parsePage } from '../pagination.ts';
 import { authorize } from '../policy.ts';
 import { noQuery } from '../schemas.ts';
 import { QUOTA_POLICIES } from './policy.ts';
@@ -60,10 +60,11 @@ export function quotaRoutes(app: FastifyInstance, deps: ApiDeps): void {
       marker = await deps.store.quotas.markerOf(Number(markerText), page.sortKey);
       if (!marker) throw notFound('QuotaNotFound', `Quota could not be found: id ${markerText}.`);
     }
-    const items = await deps.store.quotas.list(req.caller.isAdmin && all ? undefined : req.caller.projectId, {
-      ...page,
-      marker,
-    });
+    const items = await deps.store.quotas.list(
+      req.caller.isAdmin && all ? undefined : req.caller.projectId,
+      { ...page, marker },
+      logUnreadable(req),
+    );
     const last = items[items.length - 1];
     const next =
       last && items.length >= page.limit
