@@ -1,7 +1,8 @@
 /** @module Cluster and nodegroup repository, including the one-transaction writes that start an operation. */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Caller, Cluster, Nodegroup, Operation } from '../core/types.ts';
-import { applyPage, type PageRequest } from './page.ts';
+import { applyPage, readPage, type OnUnreadable, type PageRequest } from './page.ts';
+import { decodeEach } from './row-decode.ts';
 import { fromCluster, fromNodegroup, toCluster, toNodegroup } from './rows.ts';
 import type { Database } from './schema.ts';
 import type { StoredCert } from './certificates.ts';
@@ -77,10 +78,10 @@ export class ClusterRepository {
     return row && toCluster(row);
   }
 
-  async list(caller: Caller, page: PageRequest): Promise<Cluster[]> {
+  async list(caller: Caller, page: PageRequest, onUnreadable?: OnUnreadable): Promise<Cluster[]> {
     let q = this.#db.selectFrom('clusters').selectAll();
     if (!caller.isAdmin) q = q.where('project_id', '=', caller.projectId);
-    return (await applyPage(q, 'clusters', page).execute()).map(toCluster);
+    return readPage((p) => applyPage(q, 'clusters', p).execute(), page, toCluster, onUnreadable);
   }
 
   async markerOf(uuid: string, sortKey: string): Promise<{ id: number; value: unknown } | undefined> {
@@ -88,7 +89,8 @@ export class ClusterRepository {
     return row && { id: Number(row.id), value: (row as Record<string, unknown>)[sortKey] };
   }
 
-  async nodegroups(clusterUuids: readonly string[]): Promise<Nodegroup[]> {
+  /** The node groups of the clusters; an unreadable row throws, or with `onUnreadable` is skipped and reported. */
+  async nodegroups(clusterUuids: readonly string[], onUnreadable?: OnUnreadable): Promise<Nodegroup[]> {
     if (clusterUuids.length === 0) return [];
     const rows = await this.#db
       .selectFrom('nodegroups')
@@ -96,7 +98,10 @@ export class ClusterRepository {
       .where('cluster_id', 'in', clusterUuids)
       .orderBy('id')
       .execute();
-    return rows.map(toNodegroup);
+    if (!onUnreadable) return rows.map(toNodegroup);
+    const { items, unreadable } = decodeEach(rows, toNodegroup);
+    unreadable.forEach(onUnreadable);
+    return items;
   }
 
   /**

@@ -32,11 +32,18 @@ export interface OpenDbOptions {
   poolSize?: number;
 }
 
-/** Epoch-millisecond and bigserial columns fit in a double: read int8 as a number, not a string. */
+/**
+ * Epoch-millisecond and bigserial columns fit in a double: int8 is read as a number, not a string — when it holds
+ * exactly. A value beyond 2^53 stays the string pg gives, so the row decoders name the row as unreadable instead of
+ * working with a rounded value (row-decode.ts).
+ */
 const int8AsNumber = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === 20
-      ? (v: string) => Number(v)
+      ? (v: string): number | string => {
+          const n = Number(v);
+          return Number.isSafeInteger(n) ? n : v;
+        }
       : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
 

@@ -7,6 +7,7 @@
 import type { Kysely } from 'kysely';
 import { COMPLETE_STATUSES } from '../core/status.ts';
 import type { Cluster } from '../core/types.ts';
+import { decodeEach, type UnreadableRowError } from './row-decode.ts';
 import { toCluster } from './rows.ts';
 import type { Database } from './schema.ts';
 
@@ -108,15 +109,37 @@ export class HealthRepository {
       .execute();
   }
 
-  /** Every cluster in a *_COMPLETE state (one query). */
-  async clustersToCheck(): Promise<Cluster[]> {
+  /** Every cluster in a *_COMPLETE state (one query), and an error for each of those whose row cannot be read. */
+  async clustersToCheck(): Promise<{ clusters: Cluster[]; unreadable: UnreadableRowError[] }> {
     const rows = await this.#db
       .selectFrom('clusters')
       .selectAll()
       .where('status', 'in', CHECKED)
       .orderBy('id')
       .execute();
-    return rows.map(toCluster);
+    const { items, unreadable } = decodeEach(rows, toCluster);
+    return { clusters: items, unreadable };
+  }
+
+  /**
+   * Records on a *_COMPLETE cluster that its rows cannot be read: `status_reason` = `reason`, `health_status`
+   * UNKNOWN with the reason under `store` — plain column writes. False when it was already recorded (or the cluster
+   * left the *_COMPLETE states).
+   */
+  async markUnreadable(uuid: string, reason: string, now = new Date().toISOString()): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('clusters')
+      .set({
+        status_reason: reason,
+        health_status: 'UNKNOWN',
+        health_status_reason: JSON.stringify({ store: reason }),
+        updated_at: now,
+      })
+      .where('uuid', '=', uuid)
+      .where('status', 'in', CHECKED)
+      .where((eb) => eb.or([eb('status_reason', 'is', null), eb('status_reason', '<>', reason)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   /** Writes a cluster's health, unless an operation started meanwhile (status no longer *_COMPLETE). */

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { Logger } from 'pino';
 import { buildApi } from '../../src/api/app.ts';
 import { ClusterCa } from '../../src/certs/cluster-ca.ts';
 import { KeySealer } from '../../src/certs/key-sealing.ts';
@@ -102,6 +103,8 @@ export interface HarnessOptions {
   capabilities?: Set<Capability>;
   /** Extra configuration values by key. */
   config?: Record<string, unknown>;
+  /** The API's logger (default: none). */
+  logger?: Logger;
 }
 
 /** The API under test and what the tests reach through. */
@@ -154,16 +157,19 @@ export async function startApiHarness(opts: HarnessOptions = {}): Promise<ApiHar
   Object.defineProperty(driver, 'capabilities', { value: capabilities });
   drivers.register(driver);
   let wakes = 0;
-  const app = await buildApi({
-    store,
-    drivers,
-    images: { osDistro: (id) => imageOsDistro(engine, id) },
-    ca,
-    config,
-    wake: () => {
-      wakes += 1;
+  const app = await buildApi(
+    {
+      store,
+      drivers,
+      images: { osDistro: (id) => imageOsDistro(engine, id) },
+      ca,
+      config,
+      wake: () => {
+        wakes += 1;
+      },
     },
-  });
+    opts.logger,
+  );
 
   const send: ApiHarness['send'] = (method, url, body, headers = {}) =>
     app.inject({ method, url, headers, ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }) });

@@ -4,7 +4,8 @@ import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { Engine } from './engine.ts';
+import { invalidImageReference } from '../../core/image-reference.ts';
+import { EngineError, type Engine } from './engine.ts';
 
 /** Written into the rootfs directory after a successful build; holds the suite. */
 export const ROOTFS_MARKER = '.magnetar-rootfs-ok';
@@ -192,9 +193,21 @@ export async function buildNodeImage(
   });
 }
 
-/** The image's `os_distro` label: undefined if the image does not exist, null if it has no such label. */
+/**
+ * The image's `os_distro` label: undefined if the image does not exist, null if it has no such label. A name the
+ * engine cannot parse (its 400) is the API's 400 naming `image_id`, with the engine's reason.
+ */
 export async function imageOsDistro(engine: Engine, image: string): Promise<string | null | undefined> {
-  const inspected = await engine.inspectImage(image);
+  let inspected;
+  try {
+    inspected = await engine.inspectImage(image);
+  } catch (e) {
+    if (e instanceof EngineError && e.status === 400) {
+      const reason = /invalid reference format.*$/.exec(e.message)?.[0] ?? e.message;
+      throw invalidImageReference('image_id', image, reason);
+    }
+    throw e;
+  }
   if (!inspected) return undefined;
   return inspected.Config?.Labels?.os_distro ?? null;
 }
