@@ -14,8 +14,9 @@ import type { ClusterCa } from '../certs/cluster-ca.ts';
 import type { FlavorTable } from '../core/flavors.ts';
 import { parseBool } from '../core/labels.ts';
 import type { Cluster, ClusterTemplate, Nodegroup } from '../core/types.ts';
-import type { DriverLogger, HealthReport, NodeInventory, ObservedNode } from '../drivers/contract.ts';
+import type { DriverLogger, HealthReport } from '../drivers/contract.ts';
 import type { DriverRegistry } from '../drivers/registry.ts';
+import type { Machine, Provider } from '../providers/contract.ts';
 import type { ClusterNotifier } from '../notify/outbox.ts';
 import { UnreadableRowError } from '../store/row-decode.ts';
 import type { Store } from '../store/store.ts';
@@ -28,8 +29,8 @@ export interface HealthSyncDeps {
   store: Store;
   drivers: DriverRegistry;
   ca: ClusterCa;
-  /** One per provider; the local Docker provider's lists every cluster's nodes in one host call. */
-  inventory: NodeInventory;
+  /** The provider's bulk observation (the local Docker provider lists every cluster's machines in one host call). */
+  inventory: Pick<Provider, 'observeMachines'>;
   log: DriverLogger;
   /** Identifies this conductor in the lease. */
   owner: string;
@@ -153,7 +154,7 @@ export class HealthSync {
     }
     const queue = clusters.filter((c) => !bad.has(c.uuid));
     if (queue.length === 0) return summary;
-    const observed = await inventory.observeAll(this.#ctrl.signal);
+    const observed = await inventory.observeMachines(this.#ctrl.signal);
 
     let renewedAt = Date.now();
     let lost = false;
@@ -204,7 +205,7 @@ export class HealthSync {
     c: Cluster,
     t: ClusterTemplate | undefined,
     ngs: Nodegroup[],
-    nodes: ObservedNode[],
+    nodes: Machine[],
   ): Promise<HealthReport | undefined> {
     if (!t) return undefined;
     const driver = this.#deps.drivers.find(t.server_type, t.cluster_distro, t.coe);

@@ -210,7 +210,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
           store,
           drivers,
           ca,
-          inventory: { observeAll: async () => new Map() },
+          inventory: { observeMachines: async () => new Map() },
           log,
           owner: 'health-test',
         },
