@@ -70,6 +70,9 @@ function splitImage(ref: string): [string, string] {
   return i > ref.lastIndexOf('/') ? [ref.slice(0, i), ref.slice(i + 1)] : [ref, 'latest'];
 }
 
+/** How long a graceful stop may take before the process exits regardless. */
+const STOP_DEADLINE_MS = 20_000;
+
 /**
  * Runs the API and/or the conductor until SIGINT or SIGTERM, then stops gracefully: the API stops accepting and
  * finishes its requests, the conductor stops claiming and hands back what it cannot finish in time.
@@ -89,6 +92,12 @@ async function runService(o: ServerFlags, parts: { api: boolean; conductor?: boo
   await new Promise<void>((resolve) => {
     const stop = (sig: string): void => {
       say(`${sig}: stopping`);
+      // A stop that cannot finish (e.g. a database connection that never answers again) must not keep the process:
+      // what was not handed back is taken over when its lease expires, as after a kill.
+      setTimeout(() => {
+        say(`stop did not finish within ${STOP_DEADLINE_MS / 1000} s: exiting anyway`);
+        process.exit(1);
+      }, STOP_DEADLINE_MS).unref();
       svc.stop().then(resolve, (e: unknown) => {
         say(`stop failed: ${(e as Error).message}`);
         resolve();
