@@ -219,10 +219,10 @@ describe('magnetar day-two commands on a real swarm cluster', () => {
     assert.match(gone.stderr, /^ERROR: Cluster day2 could not be found\. \(HTTP 404\)/);
   });
 
-  it('cluster-delete --wait shows the teardown step (removed containers, volumes, networks)', () => {
+  it('cluster-delete --wait shows the teardown step (removed machines, volumes, networks)', () => {
     assert.ok(
       timeline(deleteOutput).some(
-        ([phase, message]) => phase === 'teardown' && /^removed \d+ containers/.test(message),
+        ([phase, message]) => phase === 'teardown' && /^removed \d+ machines/.test(message),
       ),
       deleteOutput,
     );
