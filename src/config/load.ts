@@ -23,6 +23,8 @@ export interface Config {
   /** Flavor name → node size (`flavors`); the API refuses names it does not hold. See core/flavors.ts. */
   flavors: FlavorTable;
   drivers: { disabled: string[] };
+  /** Who may create clusters on the local Docker provider (`providers.local.allowed_projects`; empty = everyone). */
+  providers: { local: { allowedProjects: string[] } };
   docker: { socket: string; nodeImage: string };
   log: { level: string };
   quotas: { maxClustersPerProject: number };
@@ -96,6 +98,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     },
     flavors: get('flavors'),
     drivers: { disabled: get('drivers.disabled') },
+    providers: { local: { allowedProjects: get('providers.local.allowed_projects') } },
     docker: { socket: get('docker.socket'), nodeImage: get('docker.node_image') },
     log: { level: get('log.level') },
     quotas: { maxClustersPerProject: get('quotas.max_clusters_per_project') },

@@ -1,7 +1,7 @@
 /** @module Node group reads (list with paging and role filter, lookups by id / uuid / name) and the min/max update. */
 import type { Kysely } from 'kysely';
 import type { Nodegroup } from '../core/types.ts';
-import { applyPage, type PageRequest } from './page.ts';
+import { applyPage, readPage, type OnUnreadable, type PageRequest } from './page.ts';
 import { toNodegroup } from './rows.ts';
 import type { Database } from './schema.ts';
 
@@ -15,10 +15,10 @@ export class NodegroupRepository {
   }
 
   /** A page of the cluster's node groups, optionally only those of one role. */
-  async list(clusterUuid: string, page: PageRequest, role?: string): Promise<Nodegroup[]> {
+  async list(clusterUuid: string, page: PageRequest, role?: string, onUnreadable?: OnUnreadable): Promise<Nodegroup[]> {
     let q = this.#db.selectFrom('nodegroups').selectAll().where('cluster_id', '=', clusterUuid);
     if (role !== undefined) q = q.where('role', '=', role);
-    return (await applyPage(q, 'nodegroups', page).execute()).map(toNodegroup);
+    return readPage((p) => applyPage(q, 'nodegroups', p).execute(), page, toNodegroup, onUnreadable);
   }
 
   /** Matching node groups of the cluster (at most two, enough to tell "ambiguous"). */

@@ -1,7 +1,7 @@
 /** @module Cluster template repository. Visibility: own project, plus public templates; admins see all. */
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { Caller, ClusterTemplate } from '../core/types.ts';
-import { applyPage, type PageRequest } from './page.ts';
+import { applyPage, readPage, type OnUnreadable, type PageRequest } from './page.ts';
 import { fromTemplate, toTemplate } from './rows.ts';
 import type { Database } from './schema.ts';
 import type { RevisionWatcher } from './revision-watcher.ts';
@@ -57,14 +57,14 @@ export class TemplateRepository {
   }
 
   /** Lists own-project templates plus public, non-hidden ones; admins see every template. */
-  async list(caller: Caller, page: PageRequest): Promise<ClusterTemplate[]> {
+  async list(caller: Caller, page: PageRequest, onUnreadable?: OnUnreadable): Promise<ClusterTemplate[]> {
     let q = this.#db.selectFrom('cluster_templates').selectAll();
     if (!caller.isAdmin) {
       q = q.where((eb) =>
         eb.or([eb('project_id', '=', caller.projectId), eb.and([eb('public', '=', 1), eb('hidden', '=', 0)])]),
       );
     }
-    return (await applyPage(q, 'cluster_templates', page).execute()).map(toTemplate);
+    return readPage((p) => applyPage(q, 'cluster_templates', p).execute(), page, toTemplate, onUnreadable);
   }
 
   async markerOf(uuid: string, sortKey: string): Promise<{ id: number; value: unknown } | undefined> {

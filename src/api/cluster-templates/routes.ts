@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, invalid, MagnumError, notFound } from '../../core/errors.ts';
+import { checkImageReference } from '../../core/image-reference.ts';
 import { applyPatch, parsePatch } from '../../core/json-patch.ts';
 import { checkKubeImage, checkNodeImage } from '../../core/kube-versions.ts';
 import { normalizeLabels } from '../../core/labels.ts';
@@ -21,7 +22,7 @@ import { checkFlavors } from '../flavors.ts';
 import { ResponseCache } from '../response-cache.ts';
 import type { ApiDeps } from '../deps.ts';
 import { hostUrl } from '../links.ts';
-import { nextLink, parsePage, type PageQuery } from '../pagination.ts';
+import { logUnreadable, nextLink, parsePage, type PageQuery } from '../pagination.ts';
 import { authorize } from '../policy.ts';
 import { resolveOne } from '../resolve.ts';
 import { identParams, noQuery, patchBody } from '../schemas.ts';
@@ -101,7 +102,7 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
         if (!marker)
           throw notFound('ClusterTemplateNotFound', `ClusterTemplate ${page.markerUuid} could not be found.`);
       }
-      const items = await deps.store.templates.list(req.caller, { ...page, marker });
+      const items = await deps.store.templates.list(req.caller, { ...page, marker }, logUnreadable(req));
       const next = nextLink(base, path.slice(4), page, items);
       const body = JSON.stringify({
         clustertemplates: items.map((t) => templateView(t, base)),
@@ -261,6 +262,7 @@ async function buildTemplate(
   checkFixedSubnet(s('fixed_subnet'));
   const labels = normalizeLabels(b.labels);
   const imageId = s('image_id') as string;
+  checkImageReference('image_id', imageId);
   const os = await deps.images.osDistro(imageId);
   if (os === undefined) throw invalid(`Image ${imageId} could not be found.`);
   if (os === null) throw invalid(`Image ${imageId} doesn't contain os_distro field.`);

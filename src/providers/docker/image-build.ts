@@ -4,9 +4,12 @@ import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { invalidImageReference } from '../../core/image-reference.ts';
 import { NODE_IMAGE_LABEL } from '../../core/kube-versions.ts';
 import { BuildProgress } from '../../images/progress.ts';
-import type { Engine } from './engine.ts';
+import { EngineError, type Engine } from './engine.ts';
+import type { ImageInspect } from './engine-types.ts';
+import { INPUTS_LABEL, installNodeScripts, nodeImageInputs } from './image-inputs.ts';
 
 /** Written into the rootfs directory after a successful build; holds the suite. */
 export const ROOTFS_MARKER = '.magnetar-rootfs-ok';
@@ -31,7 +34,7 @@ export interface BuildNodeImageOptions {
   scriptsDir: string;
   /** Receives progress lines. */
   log?: (line: string) => void;
-  /** Do nothing if the image already exists. */
+  /** Do nothing if the image already exists and was built from the current inputs (its `magnetar.inputs` label). */
   ifMissing?: boolean;
   /** Where raw tool output (debootstrap, dpkg) goes; without it, raw lines go to `log` too. */
   logFile?: string;
@@ -42,7 +45,7 @@ export interface BuildNodeImageOptions {
 /** The Dockerfile changes applied on import. */
 export function nodeImageChanges(): string[] {
   return [
-    'ENTRYPOINT ["/usr/local/bin/magnetar-node-init"]',
+    'ENTRYPOINT ["/usr/local/sbin/magnetar-node-init"]',
     'ENV container=docker',
     'EXPOSE 2376',
     'LABEL os_distro=debian',
@@ -154,7 +157,9 @@ export async function buildNodeImage(
   const elapsed = (): number => (performance.now() - started) / 1000;
 
   return withBuildLock(dir, log, async () => {
-    if (opts.ifMissing && (await engine.inspectImage(image))) {
+    const inputs = await nodeImageInputs(opts.scriptsDir, nodeImageChanges());
+    const existing = opts.ifMissing ? await engine.inspectImage(image) : null;
+    if (existing && existing.Config?.Labels?.[INPUTS_LABEL] === inputs) {
       log(`image ${image} exists`);
       return { image, seconds: elapsed(), imported: false };
     }
@@ -165,6 +170,7 @@ export async function buildNodeImage(
     });
     try {
       const reuse = await rootfsReady(dir, suite);
+      if (existing) progress.say(`${image} is stale (its inputs changed); building it again`);
       progress.say(
         `${image}: 2 steps, Debian ${suite} root filesystem (debootstrap${reuse ? ', already built' : ', about 3-5 min'}) ` +
           `and import (under 1 min)${opts.logFile ? `; raw output: ${opts.logFile}` : ''}`,
@@ -173,17 +179,19 @@ export async function buildNodeImage(
         if (reuse) {
           ctx.raw(`rootfs: reusing ${dir}`);
           ctx.cached();
-          return;
+        } else {
+          await rm(join(dir, ROOTFS_MARKER), { force: true });
+          const script = join(opts.scriptsDir, 'build-node-rootfs.sh');
+          const child = spawn('bash', [script, dir, suite], { stdio: ['ignore', 'pipe', 'pipe'] });
+          forwardLines(child.stdout, ctx.raw);
+          forwardLines(child.stderr, ctx.raw);
+          await waitExit(child, `${script} ${dir} ${suite}`);
         }
-        await rm(join(dir, ROOTFS_MARKER), { force: true });
-        const script = join(opts.scriptsDir, 'build-node-rootfs.sh');
-        const child = spawn('bash', [script, dir, suite], { stdio: ['ignore', 'pipe', 'pipe'] });
-        forwardLines(child.stdout, ctx.raw);
-        forwardLines(child.stderr, ctx.raw);
-        await waitExit(child, `${script} ${dir} ${suite}`);
         await writeFile(join(dir, ROOTFS_MARKER), `${suite}\n`);
+        await installNodeScripts(opts.scriptsDir, dir);
       });
-      const id = await progress.step(`import ${image}`, (ctx) => importRootfs(engine, dir, opts, ctx.raw));
+      const changes = [...nodeImageChanges(), `LABEL ${INPUTS_LABEL}=${inputs}`];
+      const id = await progress.step(`import ${image}`, (ctx) => importRootfs(engine, dir, opts, changes, ctx.raw));
       progress.say(`${image} (${id}) ready after ${elapsed().toFixed(1)} s`);
     } finally {
       await progress.close();
@@ -197,6 +205,7 @@ async function importRootfs(
   engine: Engine,
   dir: string,
   opts: BuildNodeImageOptions,
+  changes: readonly string[],
   raw: (line: string) => void,
 ): Promise<string> {
   const tar = spawn('tar', ['-C', dir, '--numeric-owner', '--exclude', `./${ROOTFS_MARKER}`, '-c', '.'], {
@@ -207,7 +216,7 @@ async function importRootfs(
   forwardLines(tar.stderr, (line) => raw(`tar: ${line}`));
   let id: string;
   try {
-    id = await engine.importImage(tar.stdout, opts.repo, opts.tag, nodeImageChanges());
+    id = await engine.importImage(tar.stdout, opts.repo, opts.tag, changes);
   } catch (err) {
     tar.kill();
     await tarDone.catch(() => {});
@@ -222,9 +231,25 @@ async function importRootfs(
   return id;
 }
 
+/**
+ * The image's details, or null if it does not exist. A name the engine cannot parse (its 400) is the API's 400 naming
+ * `image_id`, with the engine's reason.
+ */
+export async function inspectImageId(engine: Engine, image: string): Promise<ImageInspect | null> {
+  try {
+    return await engine.inspectImage(image);
+  } catch (e) {
+    if (e instanceof EngineError && e.status === 400) {
+      const reason = /invalid reference format.*$/.exec(e.message)?.[0] ?? e.message;
+      throw invalidImageReference('image_id', image, reason);
+    }
+    throw e;
+  }
+}
+
 /** The image's `os_distro` label: undefined if the image does not exist, null if it has no such label. */
 export async function imageOsDistro(engine: Engine, image: string): Promise<string | null | undefined> {
-  const inspected = await engine.inspectImage(image);
+  const inspected = await inspectImageId(engine, image);
   if (!inspected) return undefined;
   return inspected.Config?.Labels?.os_distro ?? null;
 }

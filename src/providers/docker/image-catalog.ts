@@ -2,17 +2,18 @@
  * @module The local provider's image catalog (Glance's role): does an image exist, and what are its labels
  * (`os_distro`, `magnetar.node-image`, `magnetar.kube_version`, …). Answers for existing images are kept for a few
  * seconds, so a burst of template creates asks the engine once; a missing image is always asked again, so an image
- * built a moment ago is found at once.
+ * built a moment ago is found at once. A name the engine cannot parse is a 400 naming `image_id`.
  */
 import type { ImageCatalog } from '../../core/ports.ts';
 import type { Engine } from './engine.ts';
+import { inspectImageId } from './image-build.ts';
 
 export function dockerImageCatalog(engine: Engine, ttlMs = 5_000, now: () => number = Date.now): ImageCatalog {
   const known = new Map<string, { labels: Readonly<Record<string, string>>; until: number }>();
   const labels = async (imageId: string): Promise<Readonly<Record<string, string>> | undefined> => {
     const hit = known.get(imageId);
     if (hit && hit.until > now()) return hit.labels;
-    const inspected = await engine.inspectImage(imageId);
+    const inspected = await inspectImageId(engine, imageId);
     if (!inspected) {
       known.delete(imageId);
       return undefined;
