@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { INPUTS_LABEL } from '../core/kube-versions.ts';
 import type { Engine } from '../providers/docker/engine.ts';
 import { inputsHash } from './build-cache.ts';
+import { dropReplaced } from './kube-node-image.ts';
 import { runTool } from './run-tool.ts';
 
 export const BASE_REPO = 'magnetar/k8s-base';
@@ -104,5 +105,6 @@ export async function ensureDebianBase(
     throw err;
   }
   raw(`imported ${image} (${id})`);
+  if (existing) await dropReplaced(engine, existing.Id, raw);
   return { image, cached: false };
 }

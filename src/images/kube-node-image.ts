@@ -142,5 +142,16 @@ export async function ensureKubeNodeImage(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  if (existing) await dropReplaced(engine, existing.Id, raw);
   return { image, cached: false, hash };
+}
+
+/** Removes the image a rebuild replaced (now untagged), unless a container still uses it; that is not an error. */
+export async function dropReplaced(engine: Engine, id: string, raw: (line: string) => void): Promise<void> {
+  try {
+    await engine.requestRaw('DELETE', `/images/${id}`);
+    raw(`removed the replaced image ${id}`);
+  } catch (err) {
+    raw(`kept the replaced image ${id}: ${(err as Error).message}`);
+  }
 }
