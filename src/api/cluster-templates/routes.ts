@@ -267,12 +267,14 @@ async function buildTemplate(
   const driver = deps.drivers.get(serverType, s('cluster_distro') ?? os, coe);
   if (!s('network_driver')) networkDriver = driver.defaultNetworkDriver;
   const masterLb = bool('master_lb_enabled', false);
-  driver.validateTemplate({
+  await driver.validateTemplate({
     coe,
     network_driver: networkDriver,
     volume_driver: s('volume_driver'),
     labels,
     master_lb_enabled: masterLb,
+    image_id: imageId,
+    fixed_subnet: s('fixed_subnet'),
   });
   const now = new Date().toISOString();
   return {

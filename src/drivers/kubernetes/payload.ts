@@ -4,8 +4,8 @@
  * that starts containerd, imports the preloaded images into its `k8s.io` namespace, then starts every service through
  * magnetar-supervise. The same document boots an OpenStack VM under real cloud-init. Pure.
  */
-import { stringify } from 'yaml';
 import type { KeyPairPem } from '../../certs/x509.ts';
+import { SUPERVISE_START, type RunCommand, type WriteFile } from '../../providers/cloud-config.ts';
 import { kubeconfig } from './kubeconfig.ts';
 import {
   CONTAINERD_CONFIG,
@@ -37,17 +37,10 @@ import {
 } from './services.ts';
 import type { KubeSettings } from './settings.ts';
 
-/** One `write_files` entry (the subset of cloud-init both it and the local provider honour). */
-export interface WriteFile {
-  path: string;
-  content: string;
-  permissions: string;
-}
-
-/** The `#cloud-config` document as typed data. */
-export interface CloudConfig {
+/** A node's `#cloud-config` document as typed data (rendered with the contract's `renderUserData`). */
+export interface NodeCloudConfig {
   write_files: WriteFile[];
-  runcmd: (string | string[])[];
+  runcmd: RunCommand[];
 }
 
 /** What a node's payload is made from. */
@@ -125,27 +118,22 @@ function masterFiles(i: NodePayloadInput, m: NonNullable<NodePayloadInput['maste
 }
 
 /** The boot commands: kernel settings, containerd first, images imported, then every service. */
-export function bootCommands(master: boolean): string[] {
+export function bootCommands(master: boolean): RunCommand[] {
   return [
     'sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1 || true',
     `mkdir -p ${CNI_CONF_DIR} /run/flannel ${KUBELET_DIR}${master ? ` ${ETCD_DATA_DIR}` : ''}`,
     `${SUPERVISE} start 10-containerd`,
     'i=0; until ctr version >/dev/null 2>&1; do i=$((i+1)); [ $i -lt 600 ] || { echo "containerd did not start" >&2; exit 1; }; sleep 0.1; done',
     `for f in ${IMAGES_DIR}/*.tar; do [ -e "$f" ] || continue; ctr -n k8s.io images import "$f" >/dev/null || { echo "import of $f failed" >&2; exit 1; }; done`,
-    `${SUPERVISE} start`,
+    SUPERVISE_START,
   ];
 }
 
 /** The node's cloud-config as data. */
-export function nodeCloudConfig(i: NodePayloadInput): CloudConfig {
+export function nodeCloudConfig(i: NodePayloadInput): NodeCloudConfig {
   if (i.node.master && !i.master) throw new Error(`master ${i.node.hostname} needs its control-plane certificates`);
   return {
     write_files: [...nodeFiles(i), ...(i.node.master && i.master ? masterFiles(i, i.master) : [])],
     runcmd: bootCommands(i.node.master),
   };
-}
-
-/** Renders a cloud-config as user-data text (`#cloud-config` first, as cloud-init requires). */
-export function renderUserData(cfg: CloudConfig): string {
-  return `#cloud-config\n${stringify(cfg, { lineWidth: 0 })}`;
 }

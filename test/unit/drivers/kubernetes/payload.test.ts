@@ -21,10 +21,10 @@ import {
 } from '../../../../src/drivers/kubernetes/pki.ts';
 import {
   nodeCloudConfig,
-  renderUserData,
-  type CloudConfig,
+  type NodeCloudConfig as CloudConfig,
   type NodePayloadInput,
 } from '../../../../src/drivers/kubernetes/payload.ts';
+import { parseUserData, renderRuncmd, renderUserData } from '../../../../src/providers/cloud-config.ts';
 import { kubeSettings, type KubeSettings } from '../../../../src/drivers/kubernetes/settings.ts';
 
 const MASTER = { hostname: 'demo-master-0', ip: '10.20.0.10', master: true };
@@ -40,7 +40,7 @@ function issuerOf(ca: KeyPairPem): ClusterCaIssuer {
   };
 }
 
-const byPath = (cfg: CloudConfig): Map<string, { content: string; permissions: string }> =>
+const byPath = (cfg: CloudConfig): Map<string, { content: string; permissions?: string }> =>
   new Map(cfg.write_files.map((f) => [f.path, f]));
 
 function content(cfg: CloudConfig, path: string): string {
@@ -89,7 +89,11 @@ void describe('node payload', () => {
   void test('user-data is a #cloud-config document that parses back to the same data', () => {
     const text = renderUserData(worker);
     assert.ok(text.startsWith('#cloud-config\n'));
-    assert.deepEqual(parse(text), worker);
+    assert.deepEqual(
+      parseUserData(text).write_files?.map((f) => [f.path, f.content, f.permissions]),
+      worker.write_files.map((f) => [f.path, f.content, f.permissions]),
+    );
+    assert.deepEqual(parseUserData(text).runcmd, worker.runcmd);
   });
 
   void test('a worker runs containerd, flanneld, kubelet and kube-proxy; a master adds etcd and the control plane', () => {
@@ -222,13 +226,13 @@ void describe('node payload', () => {
   });
 
   void test('boot: containerd first, images imported into k8s.io, then every service', () => {
-    const cmds = worker.runcmd.map(String);
+    const cmds = worker.runcmd.map((c) => (typeof c === 'string' ? c : c.join(' ')));
     const at = (re: RegExp): number => cmds.findIndex((c) => re.test(c));
     assert.ok(at(/magnetar-supervise start 10-containerd$/) >= 0);
     assert.ok(at(/ctr -n k8s.io images import/) > at(/magnetar-supervise start 10-containerd$/));
     assert.ok(at(/magnetar-supervise start$/) > at(/ctr -n k8s.io images import/));
-    execFileSync('sh', ['-n'], { input: cmds.join('\n') });
-    assert.ok(master.runcmd.map(String).some((c) => c.includes('/var/lib/etcd')));
+    execFileSync('sh', ['-n'], { input: renderRuncmd(worker.runcmd) });
+    assert.ok(master.runcmd.some((c) => typeof c === 'string' && c.includes('/var/lib/etcd')));
   });
 
   void test('a master without its control-plane certificates is a programming error', async () => {

@@ -1,0 +1,147 @@
+/**
+ * @module What the Kubernetes driver asks the provider for, per planned node: the node image of the cluster's
+ * Kubernetes version, the flavor, the fixed address, the volumes (containerd's on every node, etcd's on masters), the
+ * API port of masters, and the cloud-init payload with the node's own certificates.
+ */
+import type { ClusterPki, ClusterSpec } from '../contract.ts';
+import type { PlannedNode } from '../local-common/node-plan.ts';
+import { renderUserData } from '../../providers/cloud-config.ts';
+import type { MachineSpec, Network, Provider } from '../../providers/contract.ts';
+import { nodeLabels, selfLabels } from './addons.ts';
+import { nthAddress, parseCidr } from './cidr.ts';
+import { APISERVER_PORT, CONTAINERD_DIR, ETCD_DATA_DIR } from './layout.ts';
+import { nodeCloudConfig } from './payload.ts';
+import {
+  issueMasterCerts,
+  issueNodeCerts,
+  newClusterSecret,
+  SECRET_KINDS,
+  type ClusterCaIssuer,
+  type ClusterSecrets,
+} from './pki.ts';
+import type { KubeSettings } from './settings.ts';
+import { DEFAULT_KUBE_TAG, kubeNodeImage } from './versions.ts';
+
+/** The port name the conductor reaches a master's apiserver by. */
+export const KUBE_API_PORT = 'kube-api';
+/** Image properties of Kubernetes node images (NODE-CONVENTION §4). */
+export const KUBE_VERSION_PROPERTY = 'magnetar.kube_version';
+const NODE_IMAGE_PROPERTY = 'magnetar.node-image';
+
+/** The cluster CA as the PKI module wants it. */
+export function caIssuer(pki: ClusterPki): ClusterCaIssuer {
+  return {
+    caPem: pki.caPem,
+    server: (cn, dns, ips) => pki.issueServer(cn, dns, ips),
+    client: (cn, org) => pki.issueClient(cn, org),
+  };
+}
+
+/** The cluster-wide secrets: made on the first run, the same on every later one. */
+export async function clusterSecrets(pki: ClusterPki, clusterName: string): Promise<ClusterSecrets> {
+  const [etcdCa, frontProxyCa, serviceAccount] = await Promise.all(
+    (['etcdCa', 'frontProxyCa', 'serviceAccount'] as const).map((k) =>
+      pki.secret(SECRET_KINDS[k], () => newClusterSecret(k, clusterName)),
+    ),
+  );
+  return { etcdCa, frontProxyCa, serviceAccount } as ClusterSecrets;
+}
+
+/**
+ * The node image and Kubernetes version of a node group. A `kube_tag` label picks `magnetar/k8s-node:<kube_tag>`;
+ * without one, the group's image is used when it is a Kubernetes node image (its `magnetar.kube_version` property is
+ * the version), else the default version's image. Returns null for the image when the provider does not have it.
+ */
+export async function resolveNodeImage(
+  provider: Pick<Provider, 'image'>,
+  groupImage: string,
+  kubeTagLabel: string | undefined,
+  signal?: AbortSignal,
+): Promise<{ image: string; kubeTag: string; exists: boolean }> {
+  const tag = kubeTagLabel?.trim();
+  if (tag) {
+    const image = kubeNodeImage(tag);
+    return { image, kubeTag: tag, exists: (await provider.image(image, signal)) !== null };
+  }
+  const own = await provider.image(groupImage, signal);
+  if (own && own.properties[NODE_IMAGE_PROPERTY] === 'kubernetes') {
+    return { image: groupImage, kubeTag: own.properties[KUBE_VERSION_PROPERTY] ?? DEFAULT_KUBE_TAG, exists: true };
+  }
+  const image = kubeNodeImage(DEFAULT_KUBE_TAG);
+  return { image, kubeTag: DEFAULT_KUBE_TAG, exists: (await provider.image(image, signal)) !== null };
+}
+
+/** A planned node's fixed address on the cluster network. */
+export function nodeAddress(network: Pick<Network, 'cidr'>, p: Pick<PlannedNode, 'host'>): string {
+  const net = parseCidr(network.cidr);
+  if (!net) throw new RangeError(`the cluster network ${network.cidr} is not an IPv4 CIDR`);
+  return nthAddress(net, p.host);
+}
+
+/** Everything a node's spec is built from besides the node itself. */
+export interface SpecContext {
+  cluster: ClusterSpec;
+  pki: ClusterPki;
+  settings: KubeSettings;
+  network: Network;
+  /** The apiserver as nodes reach it: `https://<first master's address>:6443`. */
+  apiServer: string;
+  resolvers: readonly string[];
+  /** Made once per run (masters only need them). */
+  secrets: () => Promise<ClusterSecrets>;
+}
+
+/** The provider spec of one planned node, with its payload (certificates issued now). */
+export async function machineSpec(
+  c: SpecContext,
+  p: PlannedNode,
+  image: string,
+  previousEndpoints?: MachineSpec['previousEndpoints'],
+): Promise<MachineSpec> {
+  const master = p.role === 'master';
+  const address = nodeAddress(c.network, p);
+  const group = c.cluster.nodegroups.find((g) => g.name === p.nodegroup);
+  const issuer = caIssuer(c.pki);
+  const node = { hostname: p.hostname, ip: address };
+  const certs = await issueNodeCerts(issuer, node);
+  const masterPart = master
+    ? await (async () => {
+        const secrets = await c.secrets();
+        return { certs: await issueMasterCerts(issuer, secrets, node, c.settings), secrets };
+      })()
+    : undefined;
+  const payload = nodeCloudConfig({
+    node: { ...node, master },
+    labels: selfLabels(nodeLabels({ name: p.nodegroup, role: group?.role ?? p.role })),
+    apiServer: c.apiServer,
+    settings: c.settings,
+    caPem: c.pki.caPem,
+    certs,
+    ...(masterPart ? { master: masterPart } : {}),
+    resolvers: c.resolvers,
+  });
+  const volumeGb = group?.dockerVolumeSize ?? null;
+  return {
+    name: p.name,
+    hostname: p.hostname,
+    clusterUuid: c.cluster.uuid,
+    role: p.role,
+    nodegroup: p.nodegroup,
+    index: p.index,
+    image,
+    flavor: group?.flavorId ? { name: group.flavorId, limits: group.flavor } : null,
+    network: { id: c.network.id, address },
+    volumes: [
+      // containerd's overlayfs snapshotter cannot stack on the node's own overlay root; a worker starts empty.
+      { name: `${p.name}-containerd`, mountPath: CONTAINERD_DIR, sizeGb: volumeGb || null, keep: false },
+      // etcd's data survives the master's machine being made again (heal, upgrade).
+      ...(master
+        ? [{ name: `${p.name}-etcd`, mountPath: ETCD_DATA_DIR, sizeGb: c.settings.etcdVolumeGb, keep: true }]
+        : []),
+    ],
+    labels: {},
+    ports: master ? [{ name: KUBE_API_PORT, port: APISERVER_PORT }] : [],
+    userData: renderUserData(payload),
+    ...(previousEndpoints ? { previousEndpoints } : {}),
+  };
+}
