@@ -15,13 +15,12 @@ import { Worker } from './conductor/worker.ts';
 import type { ImageCatalog } from './core/ports.ts';
 import { DriverRegistry } from './drivers/registry.ts';
 import { DockerDriver } from './drivers/docker/driver.ts';
-import { localInventory } from './drivers/local-common/provisioning.ts';
 import { SwarmDriver } from './drivers/swarm/driver.ts';
-import { Engine } from './providers/docker/engine.ts';
+import { Engine } from './docker-api/engine.ts';
 import { dockerImageCatalog } from './providers/docker/image-catalog.ts';
+import { DockerProvider } from './providers/docker/provider.ts';
 import { ClusterNotifier } from './notify/outbox.ts';
 import { OutboxPublisher } from './notify/publisher.ts';
-import { LocalMachines } from './providers/docker/machines.ts';
 import { openDb } from './store/database.ts';
 import { Store } from './store/store.ts';
 
@@ -57,9 +56,10 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
   const host = new Engine({ socketPath: config.docker.socket });
   const images: ImageCatalog = dockerImageCatalog(host);
   const drivers = new DriverRegistry();
-  const machines = new LocalMachines(host, config.docker.nodeImage);
-  drivers.register(new SwarmDriver({ machines, serveVm: true }), config.drivers.disabled);
-  drivers.register(new DockerDriver({ machines, serveVm: true }), config.drivers.disabled);
+  // Where nodes come from (the provider) is wired into what runs on them (the drivers) here, and only here.
+  const provider = new DockerProvider(host, { probeImage: config.docker.nodeImage });
+  drivers.register(new SwarmDriver({ provider, serveVm: true }), config.drivers.disabled);
+  drivers.register(new DockerDriver({ provider, serveVm: true }), config.drivers.disabled);
 
   const notifier = new ClusterNotifier({ driver: config.notify.driver, host: config.notify.host });
   let worker: Worker | undefined;
@@ -88,7 +88,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
           store,
           drivers,
           ca,
-          inventory: localInventory(machines),
+          inventory: provider,
           log: log.child({ part: 'health-sync' }),
           owner: w.owner,
           wake: () => w.wake(),

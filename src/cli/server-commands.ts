@@ -143,7 +143,7 @@ export function registerServerCommands(program: Command): void {
       .command('build')
       .description('build the node image from Debian packages (debootstrap + import), labelled os_distro=debian')
       .option('--name <repo:tag>', 'image name (default: docker.node_image, magnetar/node:bookworm)')
-      .option('--if-missing', 'do nothing when the image exists'),
+      .option('--if-missing', 'do nothing when the image exists and is built from the current inputs'),
   ).action(async (o: ServerFlags & { name?: string; ifMissing?: boolean }) => {
     const config = configFrom(o);
     execFileSync('bash', [join(SCRIPTS, 'ensure-system.sh'), 'docker'], { stdio: ['ignore', 'inherit', 'inherit'] });

@@ -14,8 +14,9 @@ import type { ClusterCa } from '../certs/cluster-ca.ts';
 import type { FlavorTable } from '../core/flavors.ts';
 import { parseBool } from '../core/labels.ts';
 import type { Cluster, ClusterTemplate, Nodegroup } from '../core/types.ts';
-import type { DriverLogger, HealthReport, NodeInventory, ObservedNode } from '../drivers/contract.ts';
+import type { DriverLogger, HealthReport } from '../drivers/contract.ts';
 import type { DriverRegistry } from '../drivers/registry.ts';
+import type { Machine, Provider } from '../providers/contract.ts';
 import type { ClusterNotifier } from '../notify/outbox.ts';
 import type { Store } from '../store/store.ts';
 import { clusterSpec } from './cluster-spec.ts';
@@ -27,8 +28,8 @@ export interface HealthSyncDeps {
   store: Store;
   drivers: DriverRegistry;
   ca: ClusterCa;
-  /** One per provider; the local Docker provider's lists every cluster's nodes in one host call. */
-  inventory: NodeInventory;
+  /** The provider's bulk observation (the local Docker provider lists every cluster's machines in one host call). */
+  inventory: Pick<Provider, 'observeMachines'>;
   log: DriverLogger;
   /** Identifies this conductor in the lease. */
   owner: string;
@@ -117,7 +118,7 @@ export class HealthSync {
     const templates = new Map<string, ClusterTemplate | undefined>();
     for (const id of new Set(clusters.map((c) => c.cluster_template_id)))
       templates.set(id, await store.templates.getByUuid(id));
-    const observed = await inventory.observeAll(this.#ctrl.signal);
+    const observed = await inventory.observeMachines(this.#ctrl.signal);
 
     const queue = [...clusters];
     let renewedAt = Date.now();
@@ -152,7 +153,7 @@ export class HealthSync {
     c: Cluster,
     t: ClusterTemplate | undefined,
     ngs: Nodegroup[],
-    nodes: ObservedNode[],
+    nodes: Machine[],
   ): Promise<HealthReport | undefined> {
     if (!t) return undefined;
     const driver = this.#deps.drivers.find(t.server_type, t.cluster_distro, t.coe);

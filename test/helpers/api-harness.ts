@@ -19,7 +19,7 @@ import { DriverRegistry } from '../../src/drivers/registry.ts';
 import { SwarmDriver } from '../../src/drivers/swarm/driver.ts';
 import { Engine } from '../../src/providers/docker/engine.ts';
 import { buildNodeImage, imageOsDistro } from '../../src/providers/docker/image-build.ts';
-import { LocalMachines } from '../../src/providers/docker/machines.ts';
+import { DockerProvider } from '../../src/providers/docker/provider.ts';
 import { openDb } from '../../src/store/database.ts';
 import { Store } from '../../src/store/store.ts';
 
@@ -149,7 +149,7 @@ export async function startApiHarness(opts: HarnessOptions = {}): Promise<ApiHar
   const store = new Store(await openDb({ url: dbPath }));
   const ca = new ClusterCa(store.certificates, new KeySealer(randomBytes(32)));
   const drivers = new DriverRegistry();
-  const driver = new SwarmDriver({ machines: new LocalMachines(engine, IMAGE), serveVm: true });
+  const driver = new SwarmDriver({ provider: new DockerProvider(engine, { probeImage: IMAGE }), serveVm: true });
   const capabilities = opts.capabilities ?? new Set(driver.capabilities);
   Object.defineProperty(driver, 'capabilities', { value: capabilities });
   drivers.register(driver);
