@@ -17,6 +17,8 @@ import {
   type Driver,
   type DriverContext,
   type DriverKey,
+  type HealthContext,
+  type HealthReport,
   type TemplateView,
 } from '../contract.ts';
 import {
@@ -31,6 +33,7 @@ import { addons, DEFAULT_ADDON_IMAGES, nodeLabels, type AddonImages } from './ad
 import { overlaps, parseCidr } from './cidr.ts';
 import { applyAll, staleNodes, waitApiReady, waitDeployment, waitNodesReady } from './cluster-ops.ts';
 import { drain, evictable, uncordon } from './drain.ts';
+import { kubeHealth, type ApiAnswer } from './health.ts';
 import { KubeApi, KubeApiError, KubeUnreachableError, type KubeNode } from './kube-api.ts';
 import { APISERVER_PORT } from './layout.ts';
 import {
@@ -44,6 +47,7 @@ import {
 import { kubeSettings, type KubeSettings } from './settings.ts';
 import { missingImageMessage } from './versions.ts';
 
+const HEALTH_CALL_MS = 5_000;
 /** Driver-state key: hostnames this driver cordoned and must make schedulable again if it was interrupted. */
 const CORDONED = 'cordoned';
 
@@ -256,12 +260,48 @@ export class KubernetesDriver implements Driver {
     }
   }
 
+  /**
+   * Health from the shared machine observation plus ONE ask of the first running master's apiserver (readyz and the
+   * node list, together); none when no master runs.
+   */
+  async checkHealth(ctx: HealthContext): Promise<HealthReport> {
+    const { cluster, nodes } = ctx;
+    const wanted = cluster.nodegroups.reduce((n, g) => n + g.nodeCount, 0);
+    const master = nodes
+      .filter((m) => m.role === 'master' && m.state === 'running' && this.#p.endpoint(m, KUBE_API_PORT))
+      .sort((a, b) => a.index - b.index)[0];
+    let answer: ApiAnswer | undefined;
+    if (master) {
+      const api = await this.#api(ctx, master, HEALTH_CALL_MS);
+      try {
+        const [ready, list] = await Promise.all([
+          api.readyz(ctx.signal, HEALTH_CALL_MS),
+          api.listNodes(ctx.signal, HEALTH_CALL_MS),
+        ]);
+        answer = { ok: true, ready: ready.ok, detail: ready.detail, nodes: list };
+      } catch (e) {
+        if ((e as Error).name === 'AbortError') throw e;
+        answer = { ok: false, error: (e as Error).message };
+      } finally {
+        api.close();
+      }
+    }
+    return kubeHealth(cluster.name, nodes, wanted, answer);
+  }
+
   /** The conductor's client of the apiserver published by a master machine. */
-  async #api(ctx: Pick<DriverContext, 'pki'>, master: Machine): Promise<KubeApi> {
+  async #api(
+    ctx: { pki: Pick<DriverContext['pki'], 'caPem' | 'conductorClient'> },
+    master: Machine,
+    timeoutMs?: number,
+  ): Promise<KubeApi> {
     const ep = this.#p.endpoint(master, KUBE_API_PORT);
     if (!ep) throw new DriverError('apiserver', `${master.hostname} publishes no ${KUBE_API_PORT} port`);
     const client = await ctx.pki.conductorClient();
-    return new KubeApi({ ...ep, caPem: ctx.pki.caPem, certPem: client.certPem, keyPem: client.keyPem });
+    return new KubeApi(
+      { ...ep, caPem: ctx.pki.caPem, certPem: client.certPem, keyPem: client.keyPem },
+      timeoutMs ? { timeoutMs } : {},
+    );
   }
 
   /** The node image per node group; a missing image fails the run with how to build it. */
