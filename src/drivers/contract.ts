@@ -156,8 +156,6 @@ export interface TemplateView {
   volume_driver: string | null;
   labels: Labels;
   master_lb_enabled: boolean;
-  /** The template's image (a driver may check that what it implies exists). */
-  image_id?: string;
   /** The node network the cluster asks for (template or cluster `fixed_subnet`). */
   fixed_subnet?: string | null;
   /** Given at cluster create: the number of masters asked for. */

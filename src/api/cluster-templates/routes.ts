@@ -273,7 +273,6 @@ async function buildTemplate(
     volume_driver: s('volume_driver'),
     labels,
     master_lb_enabled: masterLb,
-    image_id: imageId,
     fixed_subnet: s('fixed_subnet'),
   });
   const now = new Date().toISOString();

@@ -114,10 +114,8 @@ export class KubernetesDriver implements Driver {
           `(several masters with etcd members behind a load balancer).`,
       );
     }
-    if (t.image_id !== undefined) {
-      const img = await resolveNodeImage(this.#p, t.image_id, t.labels.kube_tag);
-      if (!img.exists) throw invalid(missingImageMessage(img.kubeTag));
-    }
+    const img = await resolveNodeImage(this.#p, t.labels.kube_tag);
+    if (!img.exists) throw invalid(missingImageMessage(img.kubeTag));
   }
 
   async ensureCluster(ctx: DriverContext): Promise<ClusterOutputs> {
@@ -304,15 +302,11 @@ export class KubernetesDriver implements Driver {
     );
   }
 
-  /** The node image per node group; a missing image fails the run with how to build it. */
+  /** The node image per node group (the cluster's Kubernetes version); a missing image fails with how to build it. */
   async #groupImages(cluster: ClusterSpec, signal: AbortSignal): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    for (const g of cluster.nodegroups) {
-      const img = await resolveNodeImage(this.#p, g.imageId, cluster.labels.kube_tag, signal);
-      if (!img.exists) throw new DriverError('image', missingImageMessage(img.kubeTag));
-      out.set(g.name, img.image);
-    }
-    return out;
+    const img = await resolveNodeImage(this.#p, cluster.labels.kube_tag, signal);
+    if (!img.exists) throw new DriverError('image', missingImageMessage(img.kubeTag));
+    return new Map(cluster.nodegroups.map((g) => [g.name, img.image]));
   }
 
   /** Pods a drain would move per node hostname, and Node UIDs by hostname (nodes_to_remove may name them). */

@@ -24,9 +24,6 @@ import { DEFAULT_KUBE_TAG, kubeNodeImage } from './versions.ts';
 
 /** The port name the conductor reaches a master's apiserver by. */
 export const KUBE_API_PORT = 'kube-api';
-/** Image properties of Kubernetes node images (NODE-CONVENTION §4). */
-export const KUBE_VERSION_PROPERTY = 'magnetar.kube_version';
-const NODE_IMAGE_PROPERTY = 'magnetar.node-image';
 
 /** The cluster CA as the PKI module wants it. */
 export function caIssuer(pki: ClusterPki): ClusterCaIssuer {
@@ -48,27 +45,17 @@ export async function clusterSecrets(pki: ClusterPki, clusterName: string): Prom
 }
 
 /**
- * The node image and Kubernetes version of a node group. A `kube_tag` label picks `magnetar/k8s-node:<kube_tag>`;
- * without one, the group's image is used when it is a Kubernetes node image (its `magnetar.kube_version` property is
- * the version), else the default version's image. Returns null for the image when the provider does not have it.
+ * The node image of the cluster's Kubernetes version: `magnetar/k8s-node:<kube_tag>` (the default version when the
+ * label is absent). The template's own image only names the OS (`os_distro`), as a Glance image does for Magnum.
  */
 export async function resolveNodeImage(
   provider: Pick<Provider, 'image'>,
-  groupImage: string,
   kubeTagLabel: string | undefined,
   signal?: AbortSignal,
 ): Promise<{ image: string; kubeTag: string; exists: boolean }> {
-  const tag = kubeTagLabel?.trim();
-  if (tag) {
-    const image = kubeNodeImage(tag);
-    return { image, kubeTag: tag, exists: (await provider.image(image, signal)) !== null };
-  }
-  const own = await provider.image(groupImage, signal);
-  if (own && own.properties[NODE_IMAGE_PROPERTY] === 'kubernetes') {
-    return { image: groupImage, kubeTag: own.properties[KUBE_VERSION_PROPERTY] ?? DEFAULT_KUBE_TAG, exists: true };
-  }
-  const image = kubeNodeImage(DEFAULT_KUBE_TAG);
-  return { image, kubeTag: DEFAULT_KUBE_TAG, exists: (await provider.image(image, signal)) !== null };
+  const kubeTag = kubeTagLabel?.trim() || DEFAULT_KUBE_TAG;
+  const image = kubeNodeImage(kubeTag);
+  return { image, kubeTag, exists: (await provider.image(image, signal)) !== null };
 }
 
 /** A planned node's fixed address on the cluster network. */
