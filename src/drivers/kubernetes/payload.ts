@@ -122,6 +122,8 @@ export function bootCommands(master: boolean): RunCommand[] {
   return [
     'sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1 || true',
     `mkdir -p ${CNI_CONF_DIR} /run/flannel ${KUBELET_DIR}${master ? ` ${ETCD_DATA_DIR}` : ''}`,
+    // A restarted machine keeps /run: supervisor loop files of its last life would name pids of this one.
+    'rm -f /run/magnetar/*.loop /run/magnetar/*.pid',
     `${SUPERVISE} start 10-containerd`,
     'i=0; until ctr version >/dev/null 2>&1; do i=$((i+1)); [ $i -lt 600 ] || { echo "containerd did not start" >&2; exit 1; }; sleep 0.1; done',
     `for f in ${IMAGES_DIR}/*.tar; do [ -e "$f" ] || continue; ctr -n k8s.io images import "$f" >/dev/null || { echo "import of $f failed" >&2; exit 1; }; done`,
