@@ -29,7 +29,9 @@ import {
 } from '../../helpers/lifecycle.ts';
 import { cli, startServe, type ServeProcess } from '../../helpers/service-process.ts';
 
-const NODE_IMAGE = 'magnetar/k8s-node:v1.37.2';
+/** The Kubernetes version under test (`MAGNETAR_TEST_KUBE_TAG`, default the default version). */
+const KUBE_TAG = process.env.MAGNETAR_TEST_KUBE_TAG ?? 'v1.37.2';
+const NODE_IMAGE = `magnetar/k8s-node:${KUBE_TAG}`;
 const BUSYBOX = 'magnetar.local/busybox:1';
 const NAME = 'kl';
 const h = (s: string): string => `${NAME}-${s}`;
@@ -97,14 +99,14 @@ describe('Kubernetes cluster lifecycle', { skip: SKIP, timeout: 1_800_000 }, () 
       coe: 'kubernetes',
       image_id: NODE_IMAGE,
       server_type: 'container',
-      labels: { metrics_server_enabled: 'false' },
+      labels: { kube_tag: KUBE_TAG, metrics_server_enabled: 'false' },
     });
     uuid = (
       await post(svc.url, '/v1/clusters', {
         name: NAME,
         cluster_template_id: 'k8s-life',
         node_count: 2,
-        labels: { auto_healing_enabled: 'false', metrics_server_enabled: 'false' },
+        labels: { kube_tag: KUBE_TAG, auto_healing_enabled: 'false', metrics_server_enabled: 'false' },
       })
     ).uuid as string;
     assert.equal(await waitStatus(store, uuid, (s) => s !== 'CREATE_IN_PROGRESS', 900_000), 'CREATE_COMPLETE');
@@ -243,7 +245,9 @@ describe('Kubernetes cluster lifecycle', { skip: SKIP, timeout: 1_800_000 }, () 
     const mark = await lastEventId();
     await store.db.kysely
       .updateTable('clusters')
-      .set({ labels: JSON.stringify({ auto_healing_enabled: 'true', metrics_server_enabled: 'false' }) })
+      .set({
+        labels: JSON.stringify({ kube_tag: KUBE_TAG, auto_healing_enabled: 'true', metrics_server_enabled: 'false' }),
+      })
       .where('uuid', '=', uuid)
       .execute();
     await eventually(
