@@ -156,6 +156,8 @@ export interface TemplateView {
   volume_driver: string | null;
   labels: Labels;
   master_lb_enabled: boolean;
+  /** Whether the template turns TLS off (a driver that always uses TLS refuses it). */
+  tls_disabled?: boolean;
   /** The node network the cluster asks for (template or cluster `fixed_subnet`). */
   fixed_subnet?: string | null;
   /** Given at cluster create: the number of masters asked for. */

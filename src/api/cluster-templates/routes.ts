@@ -273,6 +273,7 @@ async function buildTemplate(
     volume_driver: s('volume_driver'),
     labels,
     master_lb_enabled: masterLb,
+    tls_disabled: bool('tls_disabled', false),
     fixed_subnet: s('fixed_subnet'),
   });
   const now = new Date().toISOString();

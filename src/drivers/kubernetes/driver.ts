@@ -108,6 +108,8 @@ export class KubernetesDriver implements Driver {
     kubeSettings(t.labels, { networkDriver: t.network_driver, fixedSubnet: t.fixed_subnet ?? null });
     if (t.volume_driver)
       throw invalid(`Volume driver type ${t.volume_driver} is not supported by the ${this.name} driver.`);
+    if (t.tls_disabled)
+      throw invalid(`tls_disabled is not supported by the ${this.name} driver: the apiserver always uses TLS.`);
     if (t.master_count !== undefined && t.master_count > 1) {
       throw invalid(
         `master_count must be 1: the ${this.name} driver does not run highly available control planes yet ` +

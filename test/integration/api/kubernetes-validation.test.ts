@@ -135,6 +135,13 @@ void describe('kubernetes templates and clusters: 400s naming the label, nothing
       detail: /^Label service_cluster_ip_range=10\.254\.0\.0\/16 is not valid: overlaps the cluster's fixed_subnet/,
     },
     {
+      name: 'TLS turned off',
+      url,
+      body: { ...base, tls_disabled: true },
+      status: 400,
+      detail: /^tls_disabled is not supported by the kubernetes driver: the apiserver always uses TLS\.$/,
+    },
+    {
       name: 'a volume driver',
       url,
       body: { ...base, volume_driver: 'cinder' },
