@@ -28,7 +28,7 @@ export interface AddonImages {
 
 export const DEFAULT_ADDON_IMAGES: AddonImages = {
   coredns: 'magnetar.local/coredns:v1.15.0',
-  metricsServer: 'magnetar.local/metrics-server:v0.8.0',
+  metricsServer: 'magnetar.local/metrics-server:v0.9.0',
 };
 
 const MANAGED = { 'app.kubernetes.io/managed-by': 'magnetar' };
