@@ -34,7 +34,7 @@ import { overlaps, parseCidr } from './cidr.ts';
 import { applyAll, staleNodes, waitApiReady, waitDeployment, waitNodesReady } from './cluster-ops.ts';
 import { drain, evictable, uncordon } from './drain.ts';
 import { kubeHealth, type ApiAnswer } from './health.ts';
-import { KubeApi, KubeApiError, KubeUnreachableError, type KubeNode } from './kube-api.ts';
+import { KubeApi, KubeApiError, KubeUnreachableError, type KubeNode, type KubePod } from './kube-api.ts';
 import { APISERVER_PORT } from './layout.ts';
 import {
   clusterSecrets,
@@ -319,7 +319,7 @@ export class KubernetesDriver implements Driver {
     try {
       const [nodes, pods] = await Promise.all([
         api.get<{ items: (KubeNode & { metadata: { uid?: string } })[] }>('/api/v1/nodes', signal),
-        api.get<{ items: Parameters<typeof evictable>[0][number][] }>('/api/v1/pods', signal),
+        api.get<{ items: KubePod[] }>('/api/v1/pods', signal),
       ]);
       const count = new Map<string, number>();
       for (const p of evictable(pods.items)) {
