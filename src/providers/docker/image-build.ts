@@ -41,7 +41,7 @@ export function nodeImageChanges(): string[] {
     'ENV container=docker',
     'EXPOSE 2376',
     'LABEL os_distro=debian',
-    `LABEL ${NODE_IMAGE_LABEL}=1`,
+    `LABEL ${NODE_IMAGE_LABEL}=docker`,
   ];
 }
 

@@ -220,6 +220,7 @@ void describe('DockerProvider (the provider contract on the local Docker engine)
     const img = await provider.image(IMAGE);
     assert.equal(img?.properties.os_distro, 'debian');
     assert.match(img?.properties[INPUTS_LABEL] ?? '', /^[0-9a-f]{16}$/);
+    assert.equal(img?.properties['magnetar.node-image'], 'docker');
     assert.equal(await provider.image('magnetar/does-not-exist:1'), null);
   });
 
