@@ -19,7 +19,8 @@ import { KubernetesDriver } from '../../src/drivers/kubernetes/driver.ts';
 import { DriverRegistry } from '../../src/drivers/registry.ts';
 import { SwarmDriver } from '../../src/drivers/swarm/driver.ts';
 import { Engine } from '../../src/providers/docker/engine.ts';
-import { buildNodeImage, imageOsDistro } from '../../src/providers/docker/image-build.ts';
+import { buildNodeImage } from '../../src/providers/docker/image-build.ts';
+import { dockerImageCatalog } from '../../src/providers/docker/image-catalog.ts';
 import { DockerProvider } from '../../src/providers/docker/provider.ts';
 import { openDb } from '../../src/store/database.ts';
 import { Store } from '../../src/store/store.ts';
@@ -162,7 +163,7 @@ export async function startApiHarness(opts: HarnessOptions = {}): Promise<ApiHar
   const app = await buildApi({
     store,
     drivers,
-    images: { osDistro: (id) => imageOsDistro(engine, id) },
+    images: dockerImageCatalog(engine, 0),
     ca,
     config,
     wake: () => {

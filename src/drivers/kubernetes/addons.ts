@@ -9,6 +9,7 @@
  * CoreDNS forwards to the resolvers the driver is given: the template's `dns_nameserver`, else the host's own
  * (non-loopback) nameservers. With none, CoreDNS answers cluster names only.
  */
+import { PRELOADED_IMAGES } from '../../core/kube-versions.ts';
 import { CNI_USER } from './pki.ts';
 import type { KubeSettings } from './settings.ts';
 
@@ -27,8 +28,8 @@ export interface AddonImages {
 }
 
 export const DEFAULT_ADDON_IMAGES: AddonImages = {
-  coredns: 'magnetar.local/coredns:v1.15.0',
-  metricsServer: 'magnetar.local/metrics-server:v0.9.0',
+  coredns: PRELOADED_IMAGES.coredns,
+  metricsServer: PRELOADED_IMAGES.metricsServer,
 };
 
 const MANAGED = { 'app.kubernetes.io/managed-by': 'magnetar' };

@@ -36,16 +36,8 @@ import { drain, evictable, uncordon } from './drain.ts';
 import { kubeHealth, type ApiAnswer } from './health.ts';
 import { KubeApi, KubeApiError, KubeUnreachableError, type KubeNode, type KubePod } from './kube-api.ts';
 import { APISERVER_PORT } from './layout.ts';
-import {
-  clusterSecrets,
-  KUBE_API_PORT,
-  machineSpec,
-  nodeAddress,
-  resolveNodeImage,
-  type SpecContext,
-} from './machines.ts';
+import { clusterSecrets, KUBE_API_PORT, machineSpec, nodeAddress, kubeImage, type SpecContext } from './machines.ts';
 import { kubeSettings, type KubeSettings } from './settings.ts';
-import { missingImageMessage } from './versions.ts';
 
 const HEALTH_CALL_MS = 5_000;
 /** Driver-state key: hostnames this driver cordoned and must make schedulable again if it was interrupted. */
@@ -116,8 +108,7 @@ export class KubernetesDriver implements Driver {
           `(several masters with etcd members behind a load balancer).`,
       );
     }
-    const img = await resolveNodeImage(this.#p, t.labels.kube_tag);
-    if (!img.exists) throw invalid(missingImageMessage(img.kubeTag));
+    await kubeImage(this.#p, t.labels);
   }
 
   async ensureCluster(ctx: DriverContext): Promise<ClusterOutputs> {
@@ -306,9 +297,14 @@ export class KubernetesDriver implements Driver {
 
   /** The node image per node group (the cluster's Kubernetes version); a missing image fails with how to build it. */
   async #groupImages(cluster: ClusterSpec, signal: AbortSignal): Promise<Map<string, string>> {
-    const img = await resolveNodeImage(this.#p, cluster.labels.kube_tag, signal);
-    if (!img.exists) throw new DriverError('image', missingImageMessage(img.kubeTag));
-    return new Map(cluster.nodegroups.map((g) => [g.name, img.image]));
+    let image: string;
+    try {
+      image = await kubeImage(this.#p, cluster.labels, signal);
+    } catch (e) {
+      if (e instanceof MagnumError) throw new DriverError('image', e.message);
+      throw e;
+    }
+    return new Map(cluster.nodegroups.map((g) => [g.name, image]));
   }
 
   /** Pods a drain would move per node hostname, and Node UIDs by hostname (nodes_to_remove may name them). */

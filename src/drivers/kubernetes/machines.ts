@@ -3,6 +3,8 @@
  * Kubernetes version, the flavor, the fixed address, the volumes (containerd's on every node, etcd's on masters), the
  * API port of masters, and the cloud-init payload with the node's own certificates.
  */
+import { checkKubeImage } from '../../core/kube-versions.ts';
+import type { Labels } from '../../core/labels.ts';
 import type { ClusterPki, ClusterSpec } from '../contract.ts';
 import type { PlannedNode } from '../local-common/node-plan.ts';
 import { renderUserData } from '../../providers/cloud-config.ts';
@@ -20,7 +22,6 @@ import {
   type ClusterSecrets,
 } from './pki.ts';
 import type { KubeSettings } from './settings.ts';
-import { DEFAULT_KUBE_TAG, kubeNodeImage } from './versions.ts';
 
 /** The port name the conductor reaches a master's apiserver by. */
 export const KUBE_API_PORT = 'kube-api';
@@ -46,16 +47,18 @@ export async function clusterSecrets(pki: ClusterPki, clusterName: string): Prom
 
 /**
  * The node image of the cluster's Kubernetes version: `magnetar/k8s-node:<kube_tag>` (the default version when the
- * label is absent). The template's own image only names the OS (`os_distro`), as a Glance image does for Magnum.
+ * label is absent), checked to be built and to be that version's image (`core/kube-versions.ts`). The template's own
+ * image only names the OS (`os_distro`), as a Glance image does for Magnum.
+ * @throws MagnumError (400) naming the label and the command that builds the image.
  */
-export async function resolveNodeImage(
-  provider: Pick<Provider, 'image'>,
-  kubeTagLabel: string | undefined,
-  signal?: AbortSignal,
-): Promise<{ image: string; kubeTag: string; exists: boolean }> {
-  const kubeTag = kubeTagLabel?.trim() || DEFAULT_KUBE_TAG;
-  const image = kubeNodeImage(kubeTag);
-  return { image, kubeTag, exists: (await provider.image(image, signal)) !== null };
+export function kubeImage(provider: Pick<Provider, 'image'>, labels: Labels, signal?: AbortSignal): Promise<string> {
+  const properties = async (ref: string): Promise<Readonly<Record<string, string>> | undefined> =>
+    (await provider.image(ref, signal))?.properties;
+  const osDistro = async (ref: string): Promise<string | null | undefined> => {
+    const p = await properties(ref);
+    return p === undefined ? undefined : (p.os_distro ?? null);
+  };
+  return checkKubeImage({ labels: properties, osDistro }, labels);
 }
 
 /** A planned node's fixed address on the cluster network. */

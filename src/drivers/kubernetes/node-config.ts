@@ -6,6 +6,7 @@
  * and a resolver file for pods without Docker's 127.0.0.11. Pure.
  */
 import { stringify } from 'yaml';
+import { PRELOADED_IMAGES } from '../../core/kube-versions.ts';
 import {
   CNI_BIN_DIR,
   CNI_CONF_DIR,
@@ -18,7 +19,7 @@ import {
 import type { FlannelBackend, KubeSettings } from './settings.ts';
 
 /** The sandbox (pause) image, preloaded from the node image's tars (NODE-CONVENTION). */
-export const PAUSE_IMAGE = 'magnetar.local/pause:3.10';
+export const PAUSE_IMAGE = PRELOADED_IMAGES.pause;
 
 /** The taint control-plane nodes register with, as kubeadm sets it. */
 export const CONTROL_PLANE_TAINT = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' } as const;

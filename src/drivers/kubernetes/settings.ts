@@ -9,10 +9,10 @@
  * the 10th address of the service range.
  */
 import { invalid, type MagnumError } from '../../core/errors.ts';
+import { checkKubeTag } from '../../core/kube-versions.ts';
 import { parseBool, type Labels } from '../../core/labels.ts';
 import { contains, nthAddress, overlaps, parseCidr, parseIpv4, type Ipv4Net } from './cidr.ts';
 import { apiserverFlags, flagWords, kubeletFlags } from './flags.ts';
-import { checkKubeTag, DEFAULT_KUBE_TAG } from './versions.ts';
 
 export const DEFAULT_SERVICE_CIDR = '10.254.0.0/16';
 export const DEFAULT_PODS_CIDR = '10.100.0.0/16';
@@ -117,9 +117,7 @@ export function kubeSettings(labels: Labels, ctx: SettingsContext): KubeSettings
   if (nd !== 'flannel')
     throw invalid(`Network driver type ${nd} is not supported by the kubernetes driver, expecting flannel.`);
 
-  const kubeTag = labels.kube_tag?.trim() || DEFAULT_KUBE_TAG;
-  const tagProblem = checkKubeTag(kubeTag);
-  if (tagProblem) throw bad('kube_tag', kubeTag, tagProblem);
+  const kubeTag = checkKubeTag(labels);
 
   const backend = labels.flannel_backend ?? 'vxlan';
   if (backend !== 'vxlan' && backend !== 'host-gw') {

@@ -48,7 +48,7 @@ void describe('kubeSettings defaults (Magnum’s)', () => {
   void test('labels are honoured', () => {
     const s = kubeSettings(
       {
-        kube_tag: 'v1.36.4',
+        kube_tag: 'v1.36.3',
         flannel_backend: 'host-gw',
         pods_network_cidr: '10.244.0.0/16',
         flannel_network_subnetlen: '25',
@@ -64,7 +64,7 @@ void describe('kubeSettings defaults (Magnum’s)', () => {
       },
       FLANNEL,
     );
-    assert.equal(s.kubeTag, 'v1.36.4');
+    assert.equal(s.kubeTag, 'v1.36.3');
     assert.equal(s.flannelBackend, 'host-gw');
     assert.equal(s.podsCidr.text, '10.244.0.0/16');
     assert.equal(s.nodeCidrMask, 25);
@@ -95,12 +95,12 @@ void describe('kubeSettings refusals name the label and why', () => {
     [
       'malformed kube_tag',
       { kube_tag: 'latest' },
-      /^Label kube_tag=latest is not valid: must be a Kubernetes release tag/,
+      /^Label kube_tag=latest is not a supported Kubernetes version; supported: v1\.37\.2, v1\.36\.3\.$/,
     ],
     [
       'unsupported kube_tag',
       { kube_tag: 'v1.30.1' },
-      /^Label kube_tag=v1.30.1 is not valid: Kubernetes 1.30 is not supported; supported versions are v1.36.x, v1.37.x/,
+      /^Label kube_tag=v1\.30\.1 is not a supported Kubernetes version/,
     ],
     [
       'udp backend',
