@@ -40,6 +40,8 @@ import { clusterSecrets, KUBE_API_PORT, machineSpec, nodeAddress, kubeImage, typ
 import { kubeSettings, type KubeSettings } from './settings.ts';
 
 const HEALTH_CALL_MS = 5_000;
+/** How long a running worker may stay NotReady before auto-healing makes it again. */
+const NOT_READY_GRACE_MS = 60_000;
 /** Driver-state key: hostnames this driver cordoned and must make schedulable again if it was interrupted. */
 const CORDONED = 'cordoned';
 
@@ -184,6 +186,10 @@ export class KubernetesDriver implements Driver {
       };
       const removed = new Set(plan.remove.map((r) => r.machine.name));
       const existing = new Map(observed.filter((m) => !removed.has(m.name)).map((m) => [m.name, m]));
+      if (ctx.intent.action === 'heal' && api) {
+        for (const name of await phase('heal', () => this.#notReadyWorkers(ctx, api as KubeApi, existing)))
+          existing.delete(name);
+      }
       const { machines, booted } = await phase('nodes', () => this.#ensureMachines(ctx, specCtx, plan.nodes, existing));
       await phase('bootstrap', () => this.#waitBootstrap(ctx, booted));
 
@@ -305,6 +311,39 @@ export class KubernetesDriver implements Driver {
       throw e;
     }
     return new Map(cluster.nodegroups.map((g) => [g.name, image]));
+  }
+
+  /**
+   * Auto-healing: running worker machines whose Node has not been Ready for {@link NOT_READY_GRACE_MS} are removed, so
+   * that they are made again. Returns their machine names. Masters are not replaced (their
+   * etcd member and the API would go with them); a stopped master is started like any stopped machine.
+   */
+  async #notReadyWorkers(ctx: DriverContext, api: KubeApi, machines: ReadonlyMap<string, Machine>): Promise<string[]> {
+    let nodes: KubeNode[];
+    try {
+      nodes = await api.listNodes(ctx.signal, HEALTH_CALL_MS);
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      return []; // the API does not answer: nothing is known about the nodes
+    }
+    const byName = new Map(nodes.map((n) => [n.metadata.name, n]));
+    const out: string[] = [];
+    for (const m of machines.values()) {
+      if (m.role === 'master' || m.state !== 'running') continue;
+      const node = byName.get(m.hostname);
+      const ready = node?.status?.conditions?.find((c) => c.type === 'Ready');
+      if (!node || ready?.status === 'True') continue; // not registered yet: the Ready wait below decides
+      const since = Date.parse(ready?.lastTransitionTime ?? node.metadata.creationTimestamp ?? '');
+      if (!Number.isFinite(since) || Date.now() - since < NOT_READY_GRACE_MS) continue;
+      await this.#p.removeMachine(m, {}, ctx.signal);
+      await ctx.event(
+        'heal',
+        `node ${m.hostname} not Ready since ${new Date(since).toISOString()} (${ready?.reason ?? 'no Ready condition'}); making it again`,
+        'warning',
+      );
+      out.push(m.name);
+    }
+    return out;
   }
 
   /** Pods a drain would move per node hostname, and Node UIDs by hostname (nodes_to_remove may name them). */

@@ -40,7 +40,7 @@ export interface KubeNode {
   metadata: { name: string; labels?: Record<string, string>; creationTimestamp?: string };
   spec?: { unschedulable?: boolean; podCIDR?: string; taints?: { key: string; effect: string }[] };
   status?: {
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];
     addresses?: { type: string; address: string }[];
     nodeInfo?: { kubeletVersion?: string; containerRuntimeVersion?: string };
   };
