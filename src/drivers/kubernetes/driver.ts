@@ -40,7 +40,7 @@ import { clusterSecrets, KUBE_API_PORT, machineSpec, nodeAddress, kubeImage, typ
 import { kubeSettings, type KubeSettings } from './settings.ts';
 
 const HEALTH_CALL_MS = 5_000;
-/** How long a running worker may stay NotReady before auto-healing makes it again. */
+/** How long a worker's kubelet may report NotReady (Ready=False) before auto-healing makes the node again. */
 const NOT_READY_GRACE_MS = 60_000;
 /** Driver-state key: hostnames this driver cordoned and must make schedulable again if it was interrupted. */
 const CORDONED = 'cordoned';
@@ -314,8 +314,8 @@ export class KubernetesDriver implements Driver {
   }
 
   /**
-   * Auto-healing: running worker machines whose Node has not been Ready for {@link NOT_READY_GRACE_MS} are removed, so
-   * that they are made again. Returns their machine names. Masters are not replaced (their
+   * Auto-healing: running worker machines whose Node is Unknown (its kubelet stopped reporting) or has reported not
+   * Ready for over {@link NOT_READY_GRACE_MS} are removed, so that they are made again. Returns their machine names. Masters are not replaced (their
    * etcd member and the API would go with them); a stopped master is started like any stopped machine.
    */
   async #notReadyWorkers(ctx: DriverContext, api: KubeApi, machines: ReadonlyMap<string, Machine>): Promise<string[]> {
@@ -333,8 +333,11 @@ export class KubernetesDriver implements Driver {
       const node = byName.get(m.hostname);
       const ready = node?.status?.conditions?.find((c) => c.type === 'Ready');
       if (!node || ready?.status === 'True') continue; // not registered yet: the Ready wait below decides
+      // Unknown: the kubelet stopped reporting (the node controller already waited its grace period); False: the
+      // kubelet reports a problem, which may pass.
       const since = Date.parse(ready?.lastTransitionTime ?? node.metadata.creationTimestamp ?? '');
-      if (!Number.isFinite(since) || Date.now() - since < NOT_READY_GRACE_MS) continue;
+      const grace = ready?.status === 'False' ? NOT_READY_GRACE_MS : 0;
+      if (!Number.isFinite(since) || Date.now() - since < grace) continue;
       await this.#p.removeMachine(m, {}, ctx.signal);
       await ctx.event(
         'heal',

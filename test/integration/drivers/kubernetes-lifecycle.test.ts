@@ -264,6 +264,41 @@ describe('Kubernetes cluster lifecycle', { skip: SKIP, timeout: 1_800_000 }, () 
     assert.ok((await readyNodes()).includes(worker));
   });
 
+  it('auto-healing makes a worker whose kubelet stopped reporting again', async () => {
+    const worker = (await nodeHostnames(host, uuid)).find((n) => n !== h('master-0')) as string;
+    const mark = await lastEventId();
+    const c = (await nodeContainers(host, uuid)).find((x) => x.Labels['magnetar.hostname'] === worker);
+    const exec = await host.request<{ Id: string }>('POST', `/containers/${c?.Id}/exec`, {
+      body: { Cmd: ['/usr/local/sbin/magnetar-supervise', 'stop', '50-kubelet'] },
+    });
+    await host.requestRaw('POST', `/exec/${exec.Id}/start`, { body: { Detach: true } });
+    const sick = await eventually(
+      'the node is reported not Ready',
+      async () => {
+        const cl = await store.clusters.get(uuid);
+        return cl?.health_status_reason?.[`${worker}.Ready`] === 'Unknown' ? cl : undefined;
+      },
+      180_000,
+      1_000,
+    );
+    assert.equal(sick.health_status, 'UNHEALTHY');
+    await eventually(
+      'health HEALTHY again',
+      async () => {
+        const events = await eventsAfter(mark);
+        return (await store.clusters.get(uuid))?.health_status === 'HEALTHY' &&
+          events.some((e) => e.startsWith(`heal: node ${worker} not Ready since`))
+          ? true
+          : undefined;
+      },
+      300_000,
+      1_000,
+    );
+    const replaced = (await nodeContainers(host, uuid)).find((x) => x.Labels['magnetar.hostname'] === worker);
+    assert.notEqual(replaced?.Id, c?.Id, 'the node container was made again');
+    assert.ok((await readyNodes()).includes(worker));
+  });
+
   it('converges after kill -9 of the service during the delete, leaving nothing', async () => {
     const res = await fetch(`${svc.url}/v1/clusters/${uuid}`, { method: 'DELETE' });
     assert.equal(res.status, 204);
