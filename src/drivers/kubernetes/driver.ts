@@ -227,12 +227,8 @@ export class KubernetesDriver implements Driver {
           retryable: true,
         });
       if (fresh) await ctx.event('addons', `CoreDNS available (${dns.detail})`);
-      if (s.metricsServer) {
-        const ms = await phase('addons', () =>
-          waitDeployment(api as KubeApi, 'kube-system', 'metrics-server', this.#t.addons, ctx.signal),
-        );
-        if (!ms.available) await ctx.event('addons', `metrics-server is not available yet (${ms.detail})`, 'warning');
-      }
+      // metrics-server is not waited for: it turns ready only after its first scrape (~15 s more), and the cluster is
+      // usable without it; `kubectl top` answers once it is.
       return outputs(apiPort(this.#p, apiMachine), nodes, master.hostname, s, plan, network);
     } finally {
       api?.close();

@@ -127,9 +127,10 @@ describe('a Kubernetes cluster through the API', { skip: SKIP, timeout: 1_200_00
     assert.match(String(detail.coe_version), /^v1\.3[67]\.\d+$/);
     assert.equal(master.metadata.labels?.['node-role.kubernetes.io/control-plane'], '');
     assert.equal(master.metadata.labels?.['magnum.openstack.org/role'], 'master');
-    assert.deepEqual(
-      master.spec?.taints?.map((t) => `${t.key}:${t.effect}`),
-      ['node-role.kubernetes.io/control-plane:NoSchedule'],
+    // (node.kubernetes.io/not-ready may still be there for a moment: the node controller lifts it after Ready)
+    assert.ok(
+      master.spec?.taints?.some((t) => t.key === 'node-role.kubernetes.io/control-plane' && t.effect === 'NoSchedule'),
+      JSON.stringify(master.spec?.taints),
     );
     const worker = byName.get(`${NAME}-node-0`) as KubeNode;
     assert.equal(worker.metadata.labels?.['magnum.openstack.org/nodegroup'], 'default-worker');
@@ -248,7 +249,7 @@ describe('a Kubernetes cluster through the API', { skip: SKIP, timeout: 1_200_00
       180_000,
       2_000,
     );
-    for (const m of metrics) assert.match(m.usage.memory, /^\d+Ki$/, m.metadata.name);
+    for (const m of metrics) assert.match(m.usage.memory, /^\d+(Ki|Mi)$/, m.metadata.name);
     timings.metrics = (Date.now() - t0) / 1000;
     const health = await eventually(
       'health HEALTHY',
