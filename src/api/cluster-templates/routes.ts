@@ -272,12 +272,14 @@ async function buildTemplate(
   if (!s('network_driver')) networkDriver = driver.defaultNetworkDriver;
   if (coe === 'kubernetes') await checkKubeImage(deps.images, labels);
   const masterLb = bool('master_lb_enabled', false);
-  driver.validateTemplate({
+  await driver.validateTemplate({
     coe,
     network_driver: networkDriver,
     volume_driver: s('volume_driver'),
     labels,
     master_lb_enabled: masterLb,
+    tls_disabled: bool('tls_disabled', false),
+    fixed_subnet: s('fixed_subnet'),
   });
   const now = new Date().toISOString();
   return {

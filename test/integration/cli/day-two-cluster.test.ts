@@ -221,9 +221,7 @@ describe('magnetar day-two commands on a real swarm cluster', () => {
 
   it('cluster-delete --wait shows the teardown step (removed machines, volumes, networks)', () => {
     assert.ok(
-      timeline(deleteOutput).some(
-        ([phase, message]) => phase === 'teardown' && /^removed \d+ machines/.test(message),
-      ),
+      timeline(deleteOutput).some(([phase, message]) => phase === 'teardown' && /^removed \d+ machines/.test(message)),
       deleteOutput,
     );
   });
