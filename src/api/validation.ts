@@ -4,6 +4,13 @@ import { MagnumError, show } from '../core/errors.ts';
 import { boundIntegers } from '../core/int-bounds.ts';
 
 /**
+ * Schema keyword: Magnum's message for a value the schema refuses, by failing Ajv keyword (`{value}` is replaced by the
+ * value). Lets a query parameter's schema say exactly what the API accepts (for the OpenAPI document) while the
+ * refusal keeps Magnum's wording, e.g. `{ minimum: 'Limit must be positive' }`.
+ */
+export const MAGNUM_ERRORS = 'x-magnum-errors';
+
+/**
  * Compiles validators: bodies strictly (no type coercion, unknown fields refused), query strings with coercion.
  * Every integer without its own bounds is held to the database column range (core/int-bounds.ts).
  */
@@ -14,6 +21,7 @@ export function makeValidatorCompiler(): (opts: { schema: object; httpPart?: str
     removeAdditional: false,
     useDefaults: false,
     strict: false,
+    verbose: true,
   });
   const loose = new Ajv({
     allErrors: false,
@@ -21,6 +29,7 @@ export function makeValidatorCompiler(): (opts: { schema: object; httpPart?: str
     removeAdditional: false,
     useDefaults: true,
     strict: false,
+    verbose: true,
   });
   return ({ schema, httpPart }) => (httpPart === 'body' ? strict : loose).compile(boundIntegers(schema));
 }
@@ -54,6 +63,10 @@ export function validationError(errors: ErrorObject[], part: string, arg: string
     (o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined),
     data,
   );
+  const custom = (e.parentSchema as Record<string, Record<string, unknown> | undefined> | undefined)?.[MAGNUM_ERRORS]?.[
+    e.keyword
+  ];
+  if (typeof custom === 'string') return new MagnumError('InvalidInput', custom.replaceAll('{value}', show(value)));
   return new MagnumError(
     'InvalidInput',
     `Invalid input for field/attribute ${field}. Value: '${show(value)}'. ${reason(e)}`,

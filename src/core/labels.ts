@@ -41,6 +41,9 @@ export function labelsDiff(base: Labels, own: Labels): { overridden: Labels; add
 const TRUE = new Set(['true', 'yes', 'on', 'y', 't', '1']);
 const FALSE = new Set(['false', 'no', 'off', 'n', 'f', '0']);
 
+/** Every word parseBool understands (any case, surrounding blanks ignored), sorted. */
+export const BOOL_WORDS: readonly string[] = [...TRUE, ...FALSE].sort();
+
 /** oslo's strict bool_from_string: undefined when the text is not a boolean word. */
 export function parseBool(text: string): boolean | undefined {
   const t = text.trim().toLowerCase();

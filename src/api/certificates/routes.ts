@@ -13,6 +13,7 @@ import { hostUrl, selfLinks } from '../links.ts';
 import { authorize } from '../policy.ts';
 import { noQuery } from '../schemas.ts';
 import { CERTIFICATE_POLICIES } from './policy.ts';
+import { CERTIFICATE_RESPONSES } from './responses.ts';
 
 const clusterParams = {
   type: 'object',
@@ -48,7 +49,7 @@ const showQuery = {
 export function certificateRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { cluster: string }; Querystring: { ca_cert_type?: string } }>(
     '/v1/certificates/:cluster',
-    { schema: { params: clusterParams, querystring: showQuery } },
+    { schema: { params: clusterParams, querystring: showQuery }, config: { responses: CERTIFICATE_RESPONSES.show } },
     async (req) => {
       const c = await findCluster(deps, req.caller, req.params.cluster);
       authorize(CERTIFICATE_POLICIES, 'certificate:get', req.caller, c);
@@ -61,7 +62,7 @@ export function certificateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/certificates',
     {
       schema: { querystring: noQuery, body: signSchema },
-      config: { bodyArg: 'certificate' },
+      config: { bodyArg: 'certificate', responses: CERTIFICATE_RESPONSES.sign, errors: [404, 409] },
       preValidation: async (req) => coerceBody(req.body, signSchema),
     },
     async (req, reply) => {
@@ -105,7 +106,10 @@ export function certificateRoutes(app: FastifyInstance, deps: ApiDeps): void {
 function rotateRoute(app: FastifyInstance, deps: ApiDeps): void {
   app.patch<{ Params: { cluster: string } }>(
     '/v1/certificates/:cluster',
-    { schema: { params: clusterParams, querystring: noQuery }, config: { controllerMethod: 'patch' } },
+    {
+      schema: { params: clusterParams, querystring: noQuery },
+      config: { controllerMethod: 'patch', responses: CERTIFICATE_RESPONSES.rotate },
+    },
     async (req, reply) => {
       // As in Magnum, certificate calls do not widen an admin's scope to every project.
       const c = await findCluster(deps, { ...req.caller, isAdmin: false }, req.params.cluster);

@@ -1,6 +1,6 @@
 /** @module JSON schemas of the cluster template resource (validation and OpenAPI). */
 import { ALL_COES, SERVER_TYPES } from '../../core/template-rules.ts';
-import { PAGE_QUERY_PROPERTIES } from '../pagination.ts';
+import { pageQueryProperties } from '../pagination.ts';
 
 const str255 = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const ro = { readOnly: true } as const;
@@ -52,12 +52,6 @@ export const templateBodySchema = {
   },
 } as const;
 
-export const templateListQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { ...PAGE_QUERY_PROPERTIES },
-} as const;
-
 /** Columns a template list can be sorted by. */
 export const TEMPLATE_SORT_KEYS: ReadonlySet<string> = new Set([
   'id',
@@ -82,3 +76,9 @@ export const TEMPLATE_SORT_KEYS: ReadonlySet<string> = new Set([
   'updated_at',
   'tags',
 ]);
+
+export const templateListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: pageQueryProperties(TEMPLATE_SORT_KEYS),
+} as const;

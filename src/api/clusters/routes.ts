@@ -22,6 +22,7 @@ import { resolveOne } from '../resolve.ts';
 import { identParams, noQuery } from '../schemas.ts';
 import { eventView } from './event-view.ts';
 import { CLUSTER_POLICIES } from './policy.ts';
+import { CLUSTER_RESPONSES } from './responses.ts';
 import { CLUSTER_SORT_KEYS, clusterCreateSchema, clusterListQuery, eventsQuery } from './schema.ts';
 import { clusterDetail, clusterListItem } from './view.ts';
 
@@ -40,7 +41,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/clusters',
     {
       schema: { querystring: noQuery, body: clusterCreateSchema },
-      config: { bodyArg: 'cluster' },
+      config: { bodyArg: 'cluster', responses: CLUSTER_RESPONSES.create, errors: [404, 409] },
       preValidation: async (req) => coerceBody(req.body, clusterCreateSchema),
     },
     async (req, reply) => {
@@ -109,7 +110,8 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   for (const path of ['/v1/clusters', '/v1/clusters/detail']) {
     const detail = path.endsWith('detail');
-    app.get<{ Querystring: PageQuery }>(path, { schema: { querystring: clusterListQuery } }, async (req) => {
+    const config = { responses: detail ? CLUSTER_RESPONSES.detail : CLUSTER_RESPONSES.list, errors: [404] };
+    app.get<{ Querystring: PageQuery }>(path, { schema: { querystring: clusterListQuery }, config }, async (req) => {
       policy(detail ? 'cluster:detail' : 'cluster:get_all', req);
       if (req.caller.isAdmin) policy(detail ? 'cluster:detail_all_projects' : 'cluster:get_all_all_projects', req);
       const page = parsePage(req.query, CLUSTER_SORT_KEYS, deps.config.api.maxLimit);
@@ -139,7 +141,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get<{ Params: { ident: string } }>(
     '/v1/clusters/:ident',
-    { schema: { params: identParams, querystring: noQuery } },
+    { schema: { params: identParams, querystring: noQuery }, config: { responses: CLUSTER_RESPONSES.show } },
     async (req) => {
       const c = await findCluster(deps, req.caller, req.params.ident);
       if (req.caller.isAdmin) policy('cluster:get_one_all_projects', req);
@@ -152,7 +154,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.delete<{ Params: { ident: string } }>(
     '/v1/clusters/:ident',
-    { schema: { params: identParams, querystring: noQuery } },
+    { schema: { params: identParams, querystring: noQuery }, config: { responses: CLUSTER_RESPONSES.delete } },
     async (req, reply) => {
       const c = await findCluster(deps, req.caller, req.params.ident);
       if (req.caller.isAdmin) policy('cluster:delete_all_projects', req);
@@ -178,7 +180,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get<{ Params: { ident: string }; Querystring: { after?: number; limit?: number } }>(
     '/v1/clusters/:ident/events',
-    { schema: { params: identParams, querystring: eventsQuery } },
+    { schema: { params: identParams, querystring: eventsQuery }, config: { responses: CLUSTER_RESPONSES.events } },
     async (req) => {
       const c = await findCluster(deps, req.caller, req.params.ident);
       policy('cluster:events', req, c);

@@ -1,5 +1,6 @@
 /** @module JSON schemas of the cluster resource. */
-import { PAGE_QUERY_PROPERTIES } from '../pagination.ts';
+import { pageQueryProperties } from '../pagination.ts';
+import { boolWordQuery } from '../schemas.ts';
 
 const str255 = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const ro = { readOnly: true } as const;
@@ -51,12 +52,6 @@ export const clusterCreateSchema = {
   },
 } as const;
 
-export const clusterListQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { ...PAGE_QUERY_PROPERTIES },
-} as const;
-
 export const eventsQuery = {
   type: 'object',
   additionalProperties: false,
@@ -87,12 +82,18 @@ export const CLUSTER_SORT_KEYS: ReadonlySet<string> = new Set([
   'updated_at',
 ]);
 
+export const clusterListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: pageQueryProperties(CLUSTER_SORT_KEYS),
+} as const;
+
 /** Query of `PATCH /v1/clusters/{ident}`: `rollback` (a boolean word) from microversion 1.3. */
 export const clusterPatchQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    rollback: { type: 'string', description: 'boolean word (true/false, yes/no, 1/0, …); microversion ≥ 1.3' },
+    rollback: boolWordQuery('rollback', 'roll back on failure; microversion ≥ 1.3'),
   },
 } as const;
 

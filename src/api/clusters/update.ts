@@ -14,6 +14,7 @@ import { atLeast } from '../microversion.ts';
 import { authorize } from '../policy.ts';
 import { identParams, patchBody } from '../schemas.ts';
 import { CLUSTER_POLICIES } from './policy.ts';
+import { CLUSTER_RESPONSES } from './responses.ts';
 import { checkUpdatable, queueUpdate } from './queue-update.ts';
 import { findCluster } from './routes.ts';
 import { clusterPatchQuery } from './schema.ts';
@@ -36,7 +37,7 @@ export function clusterUpdateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/clusters/:ident',
     {
       schema: { params: identParams, querystring: clusterPatchQuery, body: patchBody },
-      config: { bodyArg: 'patch', controllerMethod: 'patch' },
+      config: { bodyArg: 'patch', controllerMethod: 'patch', responses: CLUSTER_RESPONSES.update },
       preValidation: async (req) => void parsePatch(req.body),
     },
     async (req, reply) => {

@@ -23,6 +23,7 @@ import { identParams, noQuery, patchBody } from '../schemas.ts';
 import { makeValidatorCompiler, validationError } from '../validation.ts';
 import { findNodegroup } from './find.ts';
 import { NODEGROUP_POLICIES } from './policy.ts';
+import { NODEGROUP_RESPONSES } from './responses.ts';
 import {
   NODEGROUP_SORT_KEYS,
   nodegroupBoundsSchema,
@@ -66,7 +67,10 @@ export function nodegroupRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get<{ Params: { ident: string }; Querystring: PageQuery & { role?: string } }>(
     '/v1/clusters/:ident/nodegroups',
-    { schema: { params: identParams, querystring: nodegroupListQuery }, config: gate('get_all') },
+    {
+      schema: { params: identParams, querystring: nodegroupListQuery },
+      config: { ...gate('get_all'), responses: NODEGROUP_RESPONSES.list },
+    },
     async (req) => {
       policy('nodegroup:get_all', req);
       if (req.caller.isAdmin) policy('nodegroup:get_all_all_projects', req);
@@ -85,7 +89,10 @@ export function nodegroupRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get<{ Params: Params }>(
     '/v1/clusters/:ident/nodegroups/:nodegroup',
-    { schema: { params: nodegroupParams, querystring: noQuery }, config: gate('get_one') },
+    {
+      schema: { params: nodegroupParams, querystring: noQuery },
+      config: { ...gate('get_one'), responses: NODEGROUP_RESPONSES.show },
+    },
     async (req) => {
       policy('nodegroup:get', req);
       if (req.caller.isAdmin) policy('nodegroup:get_one_all_projects', req);
@@ -99,7 +106,7 @@ export function nodegroupRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/clusters/:ident/nodegroups',
     {
       schema: { params: identParams, querystring: noQuery, body: nodegroupCreateSchema },
-      config: { ...gate('post'), bodyArg: 'nodegroup' },
+      config: { ...gate('post'), bodyArg: 'nodegroup', responses: NODEGROUP_RESPONSES.create },
       preValidation: async (req) => coerceBody(req.body, nodegroupCreateSchema),
     },
     async (req, reply) => {
@@ -145,7 +152,7 @@ export function nodegroupRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/clusters/:ident/nodegroups/:nodegroup',
     {
       schema: { params: nodegroupParams, querystring: noQuery, body: patchBody },
-      config: { ...gate('patch'), bodyArg: 'patch' },
+      config: { ...gate('patch'), bodyArg: 'patch', responses: NODEGROUP_RESPONSES.update },
       preValidation: async (req) => void parsePatch(req.body),
     },
     async (req, reply) => {
@@ -182,7 +189,10 @@ export function nodegroupRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.delete<{ Params: Params }>(
     '/v1/clusters/:ident/nodegroups/:nodegroup',
-    { schema: { params: nodegroupParams, querystring: noQuery }, config: gate('delete') },
+    {
+      schema: { params: nodegroupParams, querystring: noQuery },
+      config: { ...gate('delete'), responses: NODEGROUP_RESPONSES.delete },
+    },
     async (req, reply) => {
       const c = await findCluster(deps, own(req.caller), req.params.ident);
       policy('nodegroup:delete', req, c);

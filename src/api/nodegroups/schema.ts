@@ -1,5 +1,5 @@
 /** @module JSON schemas of the node group resource (validation and OpenAPI). */
-import { PAGE_QUERY_PROPERTIES } from '../pagination.ts';
+import { pageQueryProperties } from '../pagination.ts';
 
 const str255 = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const ro = { readOnly: true } as const;
@@ -60,12 +60,6 @@ export const nodegroupBoundsSchema = {
   },
 } as const;
 
-export const nodegroupListQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { ...PAGE_QUERY_PROPERTIES, role: { type: 'string' } },
-} as const;
-
 /** Columns a node group list can be sorted by. */
 export const NODEGROUP_SORT_KEYS: ReadonlySet<string> = new Set([
   'id',
@@ -90,3 +84,12 @@ export const NODEGROUP_SORT_KEYS: ReadonlySet<string> = new Set([
   'created_at',
   'updated_at',
 ]);
+
+export const nodegroupListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...pageQueryProperties(NODEGROUP_SORT_KEYS),
+    role: { type: 'string', description: 'only groups of this role' },
+  },
+} as const;
