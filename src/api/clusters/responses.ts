@@ -129,7 +129,20 @@ export const CLUSTER_RESPONSES = {
       description:
         'Server-sent events: `id:` the event id, `data:` an event (as in …/events); ends with `event: end` ' +
         '(`{uuid, status, status_reason, gone}`) once the cluster is in no *_IN_PROGRESS state or is gone.',
-      content: { 'text/event-stream': { schema: { type: 'string' } } },
+      content: {
+        'text/event-stream': {
+          schema: {
+            type: 'object',
+            description: 'one server-sent event',
+            properties: {
+              id: { type: 'string', description: 'the event id (resume with Last-Event-ID)' },
+              event: { type: 'string', enum: ['message', 'end', 'error'] },
+              data: { type: 'string', contentMediaType: 'application/json' },
+              retry: { type: 'integer' },
+            },
+          },
+        },
+      },
     },
   },
 } satisfies Record<string, ResponsesDoc>;
