@@ -1,12 +1,13 @@
 /**
  * @module test/integration/api/schemathesis — schemathesis (PyPI, pinned in scripts/ensure-system.sh) over every
- * operation of the OpenAPI document with all its checks, against a real `magnetar serve` (SQLite in a temporary state
- * dir, free port). The conductor is disabled, so accepted cluster creates stay rows and nothing reaches the Docker
- * engine; the test asserts that no container, network or volume carries any of those clusters' uuids afterwards.
+ * operation of the OpenAPI document with all its checks, against a real `magnetar serve` (temporary state dir, free
+ * port), once on SQLite and once on a fresh PostgreSQL database. The conductor is disabled, so accepted cluster creates
+ * stay rows and nothing reaches the Docker engine; the test asserts that no container, network or volume carries any
+ * of those clusters' uuids afterwards.
  *
  * A template (the real node image) and a cluster are created first so that generated requests reach more than 404s:
- * cluster paths are pinned to that cluster half of the time. The run is bounded (examples per operation, seed fixed)
- * and fails on any failure schemathesis reports.
+ * cluster paths and body references are pinned to them half of the time. The run is bounded (examples per operation,
+ * seed fixed) and fails on any failure schemathesis reports.
  *
  * Configuration beyond schemathesis' defaults (schemathesis.toml written next to the state dir), each for a reason:
  * - positive_data_acceptance also expects 400 on the operations whose schema-valid input can still be refused because
@@ -31,13 +32,14 @@ import { promisify } from 'node:util';
 import { Engine } from '../../../src/providers/docker/engine.ts';
 import { removeLeftovers } from '../../helpers/lifecycle.ts';
 import { IMAGE, SOCKET } from '../../helpers/api-harness.ts';
+import { freshDatabase, type FreshDatabase } from '../../helpers/postgres.ts';
 import { REPO, startServe, type ServeProcess } from '../../helpers/service-process.ts';
 
 const VENV =
   process.env.MAGNETAR_SCHEMATHESIS_VENV ??
   join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'magnetar', 'schemathesis-venv');
 /** Examples per operation and phase: enough to reach every keyword of every schema, small enough for 2 cores. */
-const MAX_EXAMPLES = 25;
+const MAX_EXAMPLES = 20;
 const SEED = 20261201;
 const HEADERS = { 'Content-Type': 'application/json', 'OpenStack-API-Version': 'container-infra latest' };
 
@@ -56,7 +58,7 @@ const REFERENCE_CHECKED = [
   ['PATCH', '^/v1/certificates/\\{cluster\\}$'],
 ] as const;
 
-function config(clusterUuid: string): string {
+function config(clusterUuid: string, templateUuid: string): string {
   const toml = (s: string): string => JSON.stringify(s);
   const lines = [
     `seed = ${SEED}`,
@@ -68,8 +70,17 @@ function config(clusterUuid: string): string {
     '[parameters]',
     '"path.ident" = { dictionary = "clusters", probability = 0.5 }',
     '"path.cluster" = { dictionary = "clusters", probability = 0.5 }',
+    // …and so are half of the references in bodies, so creates and actions get past their lookups too.
+    '"body.cluster_template_id" = { dictionary = "templates", probability = 0.5 }',
+    '"body.cluster_template" = { dictionary = "templates", probability = 0.5 }',
+    '"body.cluster_uuid" = { dictionary = "clusters", probability = 0.5 }',
+    '"body.image_id" = { dictionary = "images", probability = 0.5 }',
     '[dictionaries.clusters]',
     `values = [${toml(clusterUuid)}]`,
+    '[dictionaries.templates]',
+    `values = [${toml(templateUuid)}]`,
+    '[dictionaries.images]',
+    `values = [${toml(IMAGE)}]`,
   ];
   for (const [method, path] of REFERENCE_CHECKED) {
     lines.push(
@@ -109,74 +120,80 @@ async function post(url: string, body: unknown): Promise<Record<string, unknown>
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-void describe('schemathesis over the OpenAPI document', { timeout: 900_000 }, () => {
-  const host = new Engine({ socketPath: SOCKET });
-  let dir: string;
-  let serve: ServeProcess;
-  let clusterUuid: string;
+for (const backend of ['SQLite', 'PostgreSQL'] as const) {
+  void describe(`schemathesis over the OpenAPI document (${backend})`, { timeout: 900_000 }, () => {
+    const host = new Engine({ socketPath: SOCKET });
+    let dir: string;
+    let serve: ServeProcess;
+    let db: FreshDatabase | undefined;
 
-  before(async () => {
-    await promisify(execFile)('bash', [join(REPO, 'scripts', 'ensure-system.sh'), 'schemathesis'], {
-      env: { ...process.env, MAGNETAR_SCHEMATHESIS_VENV: VENV },
+    before(async () => {
+      await promisify(execFile)('bash', [join(REPO, 'scripts', 'ensure-system.sh'), 'schemathesis'], {
+        env: { ...process.env, MAGNETAR_SCHEMATHESIS_VENV: VENV },
+      });
+      dir = await mkdtemp(join(tmpdir(), 'magnetar-schemathesis-'));
+      if (backend === 'PostgreSQL') db = await freshDatabase('schemathesis');
+      serve = await startServe(join(dir, 'state'), {
+        env: { MAGNETAR_CONDUCTOR: 'false' },
+        ...(db ? { databaseUrl: db.url } : {}),
+      });
+      const template = await post(`${serve.url}/v1/clustertemplates`, {
+        name: 'schemathesis',
+        image_id: IMAGE,
+        coe: 'swarm',
+        server_type: 'container',
+      });
+      const cluster = await post(`${serve.url}/v1/clusters`, {
+        name: 'schemathesis',
+        cluster_template_id: template.uuid,
+        master_count: 1,
+        node_count: 1,
+      });
+      await writeFile(join(dir, 'schemathesis.toml'), config(String(cluster.uuid), String(template.uuid)));
     });
-    dir = await mkdtemp(join(tmpdir(), 'magnetar-schemathesis-'));
-    serve = await startServe(join(dir, 'state'), { env: { MAGNETAR_CONDUCTOR: 'false' } });
-    const template = await post(`${serve.url}/v1/clustertemplates`, {
-      name: 'schemathesis',
-      image_id: IMAGE,
-      coe: 'swarm',
-      server_type: 'container',
-    });
-    const cluster = await post(`${serve.url}/v1/clusters`, {
-      name: 'schemathesis',
-      cluster_template_id: template.uuid,
-      master_count: 1,
-      node_count: 1,
-    });
-    clusterUuid = String(cluster.uuid);
-    await writeFile(join(dir, 'schemathesis.toml'), config(clusterUuid));
-  });
 
-  after(async () => {
-    // Every cluster the run made (accepted creates are rows only: the conductor is off).
-    const res = await fetch(`${serve.url}/v1/clusters?limit=1000`).catch(() => undefined);
-    const clusters = res?.ok ? ((await res.json()) as { clusters: { uuid: string }[] }).clusters : [];
-    await serve?.stop();
-    const leftovers = await Promise.all(clusters.map((c) => removeLeftovers(host, c.uuid)));
-    if (dir) await rm(dir, { recursive: true, force: true });
-    assert.deepEqual(
-      leftovers.filter((n) => n > 0),
-      [],
-      'nothing was created on the Docker engine for the clusters of the run',
-    );
-  });
-
-  test('every operation, every check: no failure', async () => {
-    const args = [
-      '--config-file',
-      join(dir, 'schemathesis.toml'),
-      'run',
-      `${serve.url}/v1/openapi.json`,
-      '--url',
-      serve.url,
-      '--checks',
-      'all',
-      '--no-color',
-    ];
-    const child = spawn(join(VENV, 'bin', 'schemathesis'), args, {
-      cwd: dir,
-      env: { ...process.env, CI: 'true', NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 600_000,
+    after(async () => {
+      // Every cluster the run made (accepted creates are rows only: the conductor is off).
+      const res = await fetch(`${serve.url}/v1/clusters?limit=1000`).catch(() => undefined);
+      const clusters = res?.ok ? ((await res.json()) as { clusters: { uuid: string }[] }).clusters : [];
+      await serve?.stop();
+      await db?.drop();
+      const leftovers = await Promise.all(clusters.map((c) => removeLeftovers(host, c.uuid)));
+      if (dir) await rm(dir, { recursive: true, force: true });
+      assert.deepEqual(
+        leftovers.filter((n) => n > 0),
+        [],
+        'nothing was created on the Docker engine for the clusters of the run',
+      );
     });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
-    const summary = out.slice(out.indexOf('= SUMMARY ='));
-    assert.equal(code, 0, `schemathesis reported failures:\n${out.slice(-20_000)}`);
-    const doc = (await (await fetch(`${serve.url}/v1/openapi.json`)).json()) as { paths: Record<string, object> };
-    const operations = Object.values(doc.paths).reduce((n, p) => n + Object.keys(p).length, 0);
-    assert.match(summary, new RegExp(`Selected: ${operations}/${operations}\\s+Tested: ${operations}\\b`), summary);
+
+    test('every operation, every check: no failure', async () => {
+      const args = [
+        '--config-file',
+        join(dir, 'schemathesis.toml'),
+        'run',
+        `${serve.url}/v1/openapi.json`,
+        '--url',
+        serve.url,
+        '--checks',
+        'all',
+        '--no-color',
+      ];
+      const child = spawn(join(VENV, 'bin', 'schemathesis'), args, {
+        cwd: dir,
+        env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 600_000,
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const [code] = (await once(child, 'exit')) as [number | null];
+      const summary = out.slice(out.indexOf('= SUMMARY ='));
+      assert.equal(code, 0, `schemathesis reported failures:\n${out.slice(-20_000)}`);
+      const doc = (await (await fetch(`${serve.url}/v1/openapi.json`)).json()) as { paths: Record<string, object> };
+      const operations = Object.values(doc.paths).reduce((n, p) => n + Object.keys(p).length, 0);
+      assert.match(summary, new RegExp(`Selected: ${operations}/${operations}\\s+Tested: ${operations}\\b`), summary);
+    });
   });
-});
+}
