@@ -9,7 +9,6 @@
  */
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
-import { boundIntegers } from '../core/int-bounds.ts';
 import { MAX_VERSION, MIN_VERSION, SERVICE, versionString } from './microversion.ts';
 import { errorBody, jsonResponse, notAcceptableBody, type ResponseDoc, type ResponsesDoc } from './schemas.ts';
 
@@ -106,10 +105,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     transform: ({ schema, url, route }) => {
       if (schema?.hide) return { schema, url };
       const config = route.config ?? {};
-      // The request schemas as validation compiles them (integers held to the column range), without its wording keys.
       const s: Record<string, unknown> = withoutMagnumKeywords({ ...(schema ?? {}) });
-      for (const part of ['querystring', 'body', 'params'] as const)
-        if (s[part] !== undefined) s[part] = boundIntegers(s[part]);
       const min = config.minVersion;
       const working = config.workingMinVersion ?? min;
       if (min !== undefined) s.description = `Requires OpenStack-API-Version: ${SERVICE} 1.${working} or later.`;

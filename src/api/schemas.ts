@@ -2,6 +2,7 @@
  * @module JSON schemas shared by many routes: path parameters, "no query parameters", boolean query words, a JSON PATCH
  * document; and the response documentation shared by every resource (Magnum's error body).
  */
+import { DB_INT_MAX, DB_INT_MIN } from '../core/int-bounds.ts';
 import { BOOL_WORDS } from '../core/labels.ts';
 import { MAGNUM_ERRORS } from './validation.ts';
 
@@ -69,7 +70,16 @@ export const noContent = (description: string): ResponseDoc => ({ description, t
 
 export const nullable = (type: string): { type: string[] } => ({ type: [type, 'null'] });
 export const nullableString = nullable('string');
-export const nullableInteger = nullable('integer');
+
+/** A stored integer column (SQL INTEGER, core/int-bounds.ts), `min` and up. */
+export const columnInt = (min: number = DB_INT_MIN) =>
+  ({ type: 'integer', minimum: min, maximum: DB_INT_MAX }) as const;
+/** A nullable stored integer column. */
+export const nullableColumnInt = { type: ['integer', 'null'], minimum: DB_INT_MIN, maximum: DB_INT_MAX } as const;
+/** A row id (64-bit serial, as far as JavaScript holds it exactly). */
+export const serialId = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
+/** A count or sum. */
+export const countInt = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 
 /** ISO-8601 time with an explicit offset (`2026-11-22T00:40:12.123000+00:00`). */
 export const isoTime = { type: 'string', description: 'ISO 8601 with explicit UTC offset' } as const;
@@ -111,7 +121,7 @@ export const errorObject = {
   properties: {
     request_id: { type: 'string', description: 'always empty; the id is in X-Openstack-Request-Id' },
     code: { type: 'string', enum: ['client', 'server', ''] },
-    status: { type: 'integer' },
+    status: { type: 'integer', minimum: 400, maximum: 599 },
     title: { type: 'string' },
     detail: nullableString,
     links: { type: 'array' },

@@ -1,12 +1,20 @@
 /** @module Response schema of /v1/mservices for the OpenAPI document (never serialized with). */
-import { isoTime, jsonResponse, nullableIsoTime, nullableString, type ResponsesDoc } from '../schemas.ts';
+import {
+  columnInt,
+  isoTime,
+  jsonResponse,
+  nullableIsoTime,
+  nullableString,
+  serialId,
+  type ResponsesDoc,
+} from '../schemas.ts';
 
 const properties = {
-  id: { type: 'integer' },
+  id: serialId,
   host: { type: 'string' },
   binary: { type: 'string' },
   state: { type: 'string', enum: ['up', 'down'] },
-  report_count: { type: 'integer', minimum: 0 },
+  report_count: columnInt(0),
   disabled: { type: 'boolean' },
   disabled_reason: nullableString,
   created_at: isoTime,

@@ -5,7 +5,9 @@ import {
   linkList,
   nextLinkProperty,
   noContent,
-  nullableInteger,
+  nullableColumnInt,
+  columnInt,
+  serialId,
   nullableIsoTime,
   nullableString,
   stringMap,
@@ -13,12 +15,12 @@ import {
 } from '../schemas.ts';
 
 const properties = {
-  id: { type: 'integer' },
+  id: serialId,
   uuid: { type: 'string' },
   name: { type: 'string' },
   cluster_id: { type: 'string' },
   project_id: { type: 'string' },
-  docker_volume_size: nullableInteger,
+  docker_volume_size: nullableColumnInt,
   labels: stringMap,
   labels_overridden: stringMap,
   labels_added: stringMap,
@@ -26,10 +28,10 @@ const properties = {
   flavor_id: nullableString,
   image_id: nullableString,
   node_addresses: { type: 'array', items: { type: 'string' } },
-  node_count: { type: 'integer', minimum: 0 },
+  node_count: columnInt(0),
   role: { type: 'string' },
-  max_node_count: nullableInteger,
-  min_node_count: { type: 'integer', minimum: 0 },
+  max_node_count: nullableColumnInt,
+  min_node_count: columnInt(0),
   is_default: { type: 'boolean' },
   stack_id: nullableString,
   status: { type: 'string' },
@@ -60,7 +62,7 @@ const listItemProperties = {
   status: properties.status,
   stack_id: properties.stack_id,
   max_node_count: { type: 'null', description: "Magnum's list view shows the default, not the stored value" },
-  min_node_count: { type: 'integer', const: 0, description: "Magnum's list view shows the default" },
+  min_node_count: { type: 'integer', const: 0, maximum: 0, description: "Magnum's list view shows the default" },
   merge_labels: properties.merge_labels,
 } as const;
 

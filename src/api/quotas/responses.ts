@@ -1,12 +1,21 @@
 /** @module Response schemas of /v1/quotas for the OpenAPI document (never serialized with). */
 import { QUOTA_RESOURCES } from '../../core/quota-rules.ts';
-import { isoTime, jsonResponse, nextLinkProperty, noContent, nullableIsoTime, type ResponsesDoc } from '../schemas.ts';
+import {
+  columnInt,
+  isoTime,
+  jsonResponse,
+  nextLinkProperty,
+  noContent,
+  nullableIsoTime,
+  serialId,
+  type ResponsesDoc,
+} from '../schemas.ts';
 
 const properties = {
-  id: { type: 'integer' },
+  id: serialId,
   project_id: { type: 'string' },
   resource: { type: 'string', enum: [...QUOTA_RESOURCES] },
-  hard_limit: { type: 'integer', minimum: 0 },
+  hard_limit: columnInt(0),
   created_at: isoTime,
   updated_at: nullableIsoTime,
 } as const;

@@ -1,5 +1,5 @@
 /** @module Response schema of /v1/stats for the OpenAPI document (never serialized with). */
-import { jsonResponse, type ResponsesDoc } from '../schemas.ts';
+import { countInt, jsonResponse, type ResponsesDoc } from '../schemas.ts';
 
 export const STATS_RESPONSES = {
   get: {
@@ -7,7 +7,7 @@ export const STATS_RESPONSES = {
       type: 'object',
       additionalProperties: false,
       required: ['clusters', 'nodes'],
-      properties: { clusters: { type: 'integer', minimum: 0 }, nodes: { type: 'integer', minimum: 0 } },
+      properties: { clusters: countInt, nodes: countInt },
     }),
   },
 } satisfies Record<string, ResponsesDoc>;
