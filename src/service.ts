@@ -8,7 +8,7 @@ import pino, { type Logger } from 'pino';
 import { buildApi } from './api/app.ts';
 import { ClusterCa } from './certs/cluster-ca.ts';
 import { KeySealer, loadOrCreateMasterKey } from './certs/key-sealing.ts';
-import type { Config } from './config/load.ts';
+import { checkApiExposure, type Config } from './config/load.ts';
 import { HealthSync } from './conductor/health-sync.ts';
 import { Heartbeat, type ServiceBinary } from './conductor/heartbeat.ts';
 import { Worker } from './conductor/worker.ts';
@@ -50,6 +50,7 @@ export interface StartOptions {
 }
 
 export async function startService(config: Config, opts: StartOptions = {}): Promise<Service> {
+  if (opts.api ?? true) checkApiExposure(config);
   const log = opts.logger ?? pino({ level: config.log.level, base: { svc: 'magnetar' } });
   const store = new Store(await openDb({ url: config.databaseUrl }));
   const sealer = new KeySealer(await loadOrCreateMasterKey(join(config.stateDir, 'master.key')));

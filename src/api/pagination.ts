@@ -45,14 +45,14 @@ export function parsePage(
   return { limit, sortKey, sortDir, ...(markerUuid ? { markerUuid } : {}) };
 }
 
-/** The `next` link, present only when the page is full. */
+/** The `next` link, present only when the page is full or ended at its byte budget (`api.max_page_bytes`). */
 export function nextLink(
   base: string,
   path: string,
   page: { limit: number; sortKey: string; sortDir: string },
-  items: { uuid: string }[],
+  items: { uuid: string }[] & { cut?: boolean },
 ): string | undefined {
-  if (items.length === 0 || items.length < page.limit) return undefined;
+  if (items.length === 0 || (items.length < page.limit && !items.cut)) return undefined;
   const last = items[items.length - 1] as { uuid: string };
   return `${base}/v1/${path}?sort_key=${page.sortKey}&sort_dir=${page.sortDir}&limit=${page.limit}&marker=${last.uuid}`;
 }

@@ -1,6 +1,7 @@
 /** @module JSON-schema validation (Ajv) for request parts, and Magnum-worded messages for its errors. */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { MagnumError, show } from '../core/errors.ts';
+import { MAX_LABEL_KEY } from '../core/limits.ts';
 
 /** Compiles validators: bodies strictly (no type coercion, unknown fields refused), query strings with coercion. */
 export function makeValidatorCompiler(): (opts: { schema: object; httpPart?: string }) => ValidateFunction {
@@ -58,6 +59,7 @@ export function validationError(errors: ErrorObject[], part: string, arg: string
 
 function reason(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
+  if (e.propertyName !== undefined) return `Key '${show(e.propertyName)}' should be 1 to ${MAX_LABEL_KEY} characters.`;
   switch (e.keyword) {
     case 'type':
       return `Value should be ${String(p.type)}.`;
@@ -75,6 +77,10 @@ function reason(e: ErrorObject): string {
       return `Value should match the pattern ${String(p.pattern)}.`;
     case 'minItems':
       return `Value should have at least ${String(p.limit)} items.`;
+    case 'maxItems':
+      return `Value should have at most ${String(p.limit)} items.`;
+    case 'maxProperties':
+      return `Value should have at most ${String(p.limit)} entries.`;
     default:
       return e.message ?? 'Invalid value.';
   }

@@ -3,6 +3,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Command, CommanderError } from 'commander';
 import { ApiClient } from './api-client.ts';
+import { ConfigError } from '../config/load.ts';
 import { registerClusterConfigCommand } from './commands/cluster-config.ts';
 import { registerClusterEventsCommand } from './commands/cluster-events.ts';
 import { registerClusterTemplateCommands } from './commands/cluster-templates.ts';
@@ -97,6 +98,10 @@ export async function main(argv: string[], environment: Partial<CliEnvironment> 
     await program.parseAsync(argv, { from: 'node' });
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof ConfigError) {
+      io.stderr(`magnetar: ${err.message}\n`);
+      return 2;
+    }
     throw err;
   }
   return exitCode;

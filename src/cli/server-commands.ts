@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { loadConfig, type Config } from '../config/load.ts';
+import { checkApiExposure, loadConfig, type Config } from '../config/load.ts';
 import { Engine } from '../providers/docker/engine.ts';
 import { buildNodeImage } from '../providers/docker/image-build.ts';
 import { migrateToLatest } from '../store/migrate.ts';
@@ -74,6 +74,7 @@ function splitImage(ref: string): [string, string] {
  */
 async function runService(o: ServerFlags, parts: { api: boolean; conductor?: boolean; setup: boolean }): Promise<void> {
   const config = configFrom(o);
+  if (parts.api) checkApiExposure(config);
   const say = (s: string): void => void process.stderr.write(`magnetar: ${s}\n`);
   if (parts.setup) await ensureLocalProvider(config, say);
   const { startService } = await import('../service.ts');

@@ -1,7 +1,7 @@
 /** @module Cluster template repository. Visibility: own project, plus public templates; admins see all. */
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { Caller, ClusterTemplate } from '../core/types.ts';
-import { applyPage, type PageRequest } from './page.ts';
+import { pageRows, type Page, type PageRequest } from './page.ts';
 import { fromTemplate, toTemplate } from './rows.ts';
 import type { Database } from './schema.ts';
 import type { RevisionWatcher } from './revision-watcher.ts';
@@ -57,18 +57,25 @@ export class TemplateRepository {
   }
 
   /** Lists own-project templates plus public, non-hidden ones; admins see every template. */
-  async list(caller: Caller, page: PageRequest): Promise<ClusterTemplate[]> {
+  async list(caller: Caller, page: PageRequest): Promise<Page<ClusterTemplate>> {
     let q = this.#db.selectFrom('cluster_templates').selectAll();
     if (!caller.isAdmin) {
       q = q.where((eb) =>
         eb.or([eb('project_id', '=', caller.projectId), eb.and([eb('public', '=', 1), eb('hidden', '=', 0)])]),
       );
     }
-    return (await applyPage(q, 'cluster_templates', page).execute()).map(toTemplate);
+    const { rows, cut } = await pageRows(q, 'cluster_templates', page, ['labels']);
+    return Object.assign(rows.map(toTemplate), { cut });
   }
 
-  async markerOf(uuid: string, sortKey: string): Promise<{ id: number; value: unknown } | undefined> {
-    const row = await this.#db.selectFrom('cluster_templates').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+  /**
+   * The marker row of a page, only among the templates `caller` may see (own project, any public one; admins all): a
+   * template the caller cannot see is no marker, exactly like one that does not exist.
+   */
+  async markerOf(caller: Caller, uuid: string, sortKey: string): Promise<{ id: number; value: unknown } | undefined> {
+    let q = this.#db.selectFrom('cluster_templates').selectAll().where('uuid', '=', uuid);
+    if (!caller.isAdmin) q = q.where((eb) => eb.or([eb('project_id', '=', caller.projectId), eb('public', '=', 1)]));
+    const row = await q.executeTakeFirst();
     return row && { id: Number(row.id), value: (row as Record<string, unknown>)[sortKey] };
   }
 

@@ -78,7 +78,7 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  const listCache = new ResponseCache();
+  const listCache = new ResponseCache(deps.config.api.listCacheBytes);
   for (const path of ['/v1/clustertemplates', '/v1/clustertemplates/detail']) {
     app.get<{ Querystring: PageQuery }>(path, { schema: { querystring: templateListQuery } }, async (req, reply) => {
       policy(path.endsWith('detail') ? 'clustertemplate:detail' : 'clustertemplate:get_all', req);
@@ -94,17 +94,26 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const key = `${path}|${req.caller.isAdmin ? '*' : req.caller.projectId}|${base}|${page.limit}|${page.sortKey}|${page.sortDir}|${page.markerUuid ?? ''}`;
       const cached = listCache.get(key, revision);
       if (cached !== undefined) return reply.type('application/json; charset=utf-8').send(cached);
-      let marker;
-      if (page.markerUuid) {
-        marker = await deps.store.templates.markerOf(page.markerUuid, page.sortKey);
-        if (!marker)
-          throw notFound('ClusterTemplateNotFound', `ClusterTemplate ${page.markerUuid} could not be found.`);
-      }
-      const items = await deps.store.templates.list(req.caller, { ...page, marker });
-      const next = nextLink(base, path.slice(4), page, items);
-      const body = JSON.stringify({
-        clustertemplates: items.map((t) => templateView(t, base)),
-        ...(next ? { next } : {}),
+      // Read and rendered in a fair turn (api/fair-gate.ts), so no project's lists hold up another's requests.
+      const body = await app.listGate.run(req.caller.projectId, async () => {
+        let marker;
+        if (page.markerUuid) {
+          marker = await deps.store.templates.markerOf(req.caller, page.markerUuid, page.sortKey);
+          if (!marker)
+            throw notFound('ClusterTemplateNotFound', `ClusterTemplate ${page.markerUuid} could not be found.`);
+        }
+        const items = await deps.store.templates.list(req.caller, {
+          ...page,
+          marker,
+          maxBytes: deps.config.api.maxPageBytes,
+        });
+        const next = nextLink(base, path.slice(4), page, items);
+        return Buffer.from(
+          JSON.stringify({
+            clustertemplates: items.map((t) => templateView(t, base)),
+            ...(next ? { next } : {}),
+          }),
+        );
       });
       listCache.set(key, revision, body);
       return reply.type('application/json; charset=utf-8').send(body);

@@ -96,27 +96,35 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   for (const path of ['/v1/clusters', '/v1/clusters/detail']) {
     const detail = path.endsWith('detail');
-    app.get<{ Querystring: PageQuery }>(path, { schema: { querystring: clusterListQuery } }, async (req) => {
+    app.get<{ Querystring: PageQuery }>(path, { schema: { querystring: clusterListQuery } }, async (req, reply) => {
       policy(detail ? 'cluster:detail' : 'cluster:get_all', req);
       if (req.caller.isAdmin) policy(detail ? 'cluster:detail_all_projects' : 'cluster:get_all_all_projects', req);
       const page = parsePage(req.query, CLUSTER_SORT_KEYS, deps.config.api.maxLimit);
-      let marker;
-      if (page.markerUuid) {
-        marker = await deps.store.clusters.markerOf(page.markerUuid, page.sortKey);
-        if (!marker) throw notFound('ClusterNotFound', `Cluster ${page.markerUuid} could not be found.`);
-      }
-      const items = await deps.store.clusters.list(req.caller, { ...page, marker });
-      const ngs = await deps.store.clusters.nodegroups(items.map((c) => c.uuid));
-      const base = hostUrl(req);
-      const templates = detail ? await templateLabels(deps, items) : new Map<string, Record<string, string>>();
-      const clusters = items.map((c) => {
-        const own = ngs.filter((n) => n.cluster_id === c.uuid);
-        return detail
-          ? clusterDetail(c, own, templates.get(c.cluster_template_id) ?? {}, base, false)
-          : clusterListItem(c, own, base);
+      // Read and rendered in a fair turn (api/fair-gate.ts), so no project's lists hold up another's requests.
+      const body = await app.listGate.run(req.caller.projectId, async () => {
+        let marker;
+        if (page.markerUuid) {
+          marker = await deps.store.clusters.markerOf(req.caller, page.markerUuid, page.sortKey);
+          if (!marker) throw notFound('ClusterNotFound', `Cluster ${page.markerUuid} could not be found.`);
+        }
+        const items = await deps.store.clusters.list(req.caller, {
+          ...page,
+          marker,
+          maxBytes: deps.config.api.maxPageBytes,
+        });
+        const ngs = await deps.store.clusters.nodegroups(items.map((c) => c.uuid));
+        const base = hostUrl(req);
+        const templates = detail ? await templateLabels(deps, items) : new Map<string, Record<string, string>>();
+        const clusters = items.map((c) => {
+          const own = ngs.filter((n) => n.cluster_id === c.uuid);
+          return detail
+            ? clusterDetail(c, own, templates.get(c.cluster_template_id) ?? {}, base, false)
+            : clusterListItem(c, own, base);
+        });
+        const next = nextLink(base, path.slice(4), page, items);
+        return JSON.stringify({ clusters, ...(next ? { next } : {}) });
       });
-      const next = nextLink(base, path.slice(4), page, items);
-      return { clusters, ...(next ? { next } : {}) };
+      return reply.type('application/json; charset=utf-8').send(body);
     });
   }
 

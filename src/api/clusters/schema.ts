@@ -1,4 +1,5 @@
 /** @module JSON schemas of the cluster resource. */
+import { labelsSchema, MAX_NODES_TO_REMOVE, MAX_STRING } from '../../core/limits.ts';
 import { PAGE_QUERY_PROPERTIES } from '../pagination.ts';
 
 const str255 = { type: 'string', minLength: 1, maxLength: 255 } as const;
@@ -16,7 +17,7 @@ export const clusterCreateSchema = {
     node_count: { type: 'integer', minimum: 0 },
     master_count: { type: 'integer', minimum: 1 },
     docker_volume_size: { type: 'integer', minimum: 1 },
-    labels: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    labels: labelsSchema,
     merge_labels: { type: 'boolean' },
     master_flavor_id: str255,
     flavor_id: str255,
@@ -99,7 +100,11 @@ export const resizeBodySchema = {
   required: ['node_count'],
   properties: {
     node_count: { type: 'integer', minimum: 0, description: '0 only from microversion 1.10' },
-    nodes_to_remove: { type: 'array', items: { type: 'string' } },
+    nodes_to_remove: {
+      type: 'array',
+      maxItems: MAX_NODES_TO_REMOVE,
+      items: { type: 'string', maxLength: MAX_STRING },
+    },
     nodegroup: str255,
   },
 } as const;

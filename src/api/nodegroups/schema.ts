@@ -1,4 +1,5 @@
 /** @module JSON schemas of the node group resource (validation and OpenAPI). */
+import { labelsSchema, MAX_STRING } from '../../core/limits.ts';
 import { PAGE_QUERY_PROPERTIES } from '../pagination.ts';
 
 const str255 = { type: 'string', minLength: 1, maxLength: 255 } as const;
@@ -27,7 +28,7 @@ export const nodegroupCreateSchema = {
     flavor_id: str255,
     image_id: str255,
     docker_volume_size: { type: 'integer', minimum: 1 },
-    labels: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    labels: labelsSchema,
     role: str255,
     merge_labels: { type: 'boolean' },
     // Accepted by Magnum's parser and then ignored or overwritten.
@@ -63,7 +64,7 @@ export const nodegroupBoundsSchema = {
 export const nodegroupListQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { ...PAGE_QUERY_PROPERTIES, role: { type: 'string' } },
+  properties: { ...PAGE_QUERY_PROPERTIES, role: { type: 'string', maxLength: MAX_STRING } },
 } as const;
 
 /** Columns a node group list can be sorted by. */

@@ -46,6 +46,7 @@ export function quotaRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const { marker: markerText, all_tenants, ...rest } = req.query;
     const all = boolQuery('all_tenants', all_tenants) ?? false;
     const page = parsePage(rest, QUOTA_SORT_KEYS, deps.config.api.maxLimit);
+    const listed = req.caller.isAdmin && all ? undefined : req.caller.projectId;
     let marker;
     if (markerText !== undefined) {
       if (!/^\s*[-+]?\d+\s*$/.test(markerText)) {
@@ -55,10 +56,10 @@ export function quotaRoutes(app: FastifyInstance, deps: ApiDeps): void {
           `unable to convert to int. Error: invalid literal for int() with base 10: '${markerText}'`,
         );
       }
-      marker = await deps.store.quotas.markerOf(Number(markerText), page.sortKey);
+      marker = await deps.store.quotas.markerOf(listed, Number(markerText), page.sortKey);
       if (!marker) throw notFound('QuotaNotFound', `Quota could not be found: id ${markerText}.`);
     }
-    const items = await deps.store.quotas.list(req.caller.isAdmin && all ? undefined : req.caller.projectId, {
+    const items = await deps.store.quotas.list(listed, {
       ...page,
       marker,
     });

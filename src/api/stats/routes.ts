@@ -1,4 +1,5 @@
 /** @module GET /v1/stats: how many clusters and nodes (masters included) a project — or, for admins, everyone — has. */
+import { MAX_STRING } from '../../core/limits.ts';
 import type { FastifyInstance } from 'fastify';
 import { forbidden, invalid } from '../../core/errors.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -9,8 +10,8 @@ const statsQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    project_id: { type: 'string', minLength: 1 },
-    type: { type: 'string', description: "only 'cluster' (case-insensitive)" },
+    project_id: { type: 'string', minLength: 1, maxLength: MAX_STRING },
+    type: { type: 'string', maxLength: MAX_STRING, description: "only 'cluster' (case-insensitive)" },
   },
 } as const;
 

@@ -195,7 +195,7 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
           if (items.length === 0) break;
           assert.ok(items.length <= 2);
           seen.push(...items.map((t) => t.uuid));
-          marker = await store.templates.markerOf(items[items.length - 1]?.uuid ?? '', 'id');
+          marker = await store.templates.markerOf(caller('pa'), items[items.length - 1]?.uuid ?? '', 'id');
         }
         assert.deepEqual(seen, uuids);
       });
@@ -218,15 +218,19 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
           });
           got.push(...items.map((t) => `${t.name}#${t.id}`));
           if (items.length < 4) break;
-          marker = await store.templates.markerOf(items[items.length - 1]?.uuid ?? '', 'name');
+          marker = await store.templates.markerOf(caller('pa'), items[items.length - 1]?.uuid ?? '', 'name');
           assert.ok(marker);
         }
         assert.deepEqual(got, want);
         assert.equal(got[0]?.startsWith('e#'), true);
       });
 
-      test('markerOf an unknown uuid is undefined', async () => {
-        assert.equal(await store.templates.markerOf(randomUUID(), 'id'), undefined);
+      test('markerOf an unknown uuid, or of a private template of another project, is undefined', async () => {
+        assert.equal(await store.templates.markerOf(caller('pa'), randomUUID(), 'id'), undefined);
+        const other = await store.templates.insert(templateRecord('pb'));
+        assert.equal(await store.templates.markerOf(caller('pa'), other.uuid, 'id'), undefined);
+        assert.ok(await store.templates.markerOf(caller('pb'), other.uuid, 'id'));
+        assert.ok(await store.templates.markerOf(caller('pa', true), other.uuid, 'id'));
       });
 
       test('update rewrites the row and deleteUnlessReferenced refuses while a cluster uses the template', async () => {

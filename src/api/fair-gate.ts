@@ -1,0 +1,69 @@
+/**
+ * @module Fair turns for expensive work (reading and rendering list pages): one at a time per process, handed out
+ * round-robin across projects, and at most half of the time: after a turn that took T ms the next starts no sooner
+ * than T ms later (and never in the same event-loop turn). One project sending many list requests queues behind its
+ * own; any other request waits for at most the turn in progress, and requests outside the gate (single-object reads,
+ * writes) are served between turns.
+ */
+
+export class FairGate {
+  readonly #concurrency: number;
+  #running = 0;
+  /** Waiting turns by key, in round-robin order (a key served moves to the end). */
+  readonly #queues = new Map<string, (() => void)[]>();
+
+  /** @param concurrency turns running at once. @default 1 */
+  constructor(concurrency = 1) {
+    this.#concurrency = concurrency;
+  }
+
+  /** Turns waiting now. */
+  get waiting(): number {
+    let n = 0;
+    for (const q of this.#queues.values()) n += q.length;
+    return n;
+  }
+
+  /** Runs `fn` in a turn of `key` (a project). */
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    await this.#enter(key);
+    const started = performance.now();
+    try {
+      return await fn();
+    } finally {
+      const took = performance.now() - started;
+      // The next turn starts after pending I/O is polled, and after as long a pause as this turn took.
+      const release = (): void => {
+        this.#running -= 1;
+        this.#dispatch();
+      };
+      if (took >= 1) setTimeout(release, took);
+      else setImmediate(release);
+    }
+  }
+
+  #enter(key: string): Promise<void> {
+    if (this.#running < this.#concurrency && this.#queues.size === 0) {
+      this.#running += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const q = this.#queues.get(key);
+      if (q) q.push(resolve);
+      else this.#queues.set(key, [resolve]);
+    });
+  }
+
+  #dispatch(): void {
+    while (this.#running < this.#concurrency) {
+      const first = this.#queues.entries().next();
+      if (first.done) return;
+      const [key, q] = first.value;
+      const next = q.shift() as () => void;
+      this.#queues.delete(key);
+      if (q.length > 0) this.#queues.set(key, q);
+      this.#running += 1;
+      next();
+    }
+  }
+}
