@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { loadConfig } from '../src/config/load.ts';
-import { MAX_LABEL_KEY, MAX_LABEL_VALUE, MAX_LABELS } from '../src/core/limits.ts';
+import { MAX_LABEL_KEY, MAX_LABEL_VALUE, MAX_LABELS, MAX_LABELS_BYTES } from '../src/core/limits.ts';
 import { Engine } from '../src/providers/docker/engine.ts';
 import { buildNodeImage } from '../src/providers/docker/image-build.ts';
 import { startService } from '../src/service.ts';
@@ -35,15 +35,22 @@ const SMALL = { ...VERSION, 'X-Project-Id': 'small', 'X-User-Id': 'small-user', 
 /** The target: the small GET's p99 under load at most this many times its idle p99. */
 const TARGET_RATIO = 2;
 
-/** The largest labels map the API accepts: every label at the longest key and value. */
+/**
+ * The largest labels map the API accepts: the most labels, the longest keys, values as long as the map's JSON limit
+ * leaves room for, made of characters JSON escapes (quotes, backslashes: the most expensive to render).
+ */
 function maxLabels(seed: number): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < MAX_LABELS; i++) {
-    const key = `l${seed}_${i}_`.padEnd(MAX_LABEL_KEY, 'k');
-    // Characters JSON escapes (quotes, backslashes, newlines) make rendering the most expensive.
-    out[key] = `"\\\n${seed}-${i}`.padEnd(MAX_LABEL_VALUE, 'v"\\');
-  }
-  return out;
+  const build = (valueLength: number): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (let i = 0; i < MAX_LABELS; i++) {
+      const key = `l${seed}_${i}_`.padEnd(MAX_LABEL_KEY, 'k');
+      out[key] = `"\\\n${seed}-${i}`.padEnd(Math.min(valueLength, MAX_LABEL_VALUE), 'v"\\');
+    }
+    return out;
+  };
+  let length = MAX_LABEL_VALUE;
+  while (Buffer.byteLength(JSON.stringify(build(length))) > MAX_LABELS_BYTES) length -= 8;
+  return build(length);
 }
 
 // ---- the server child -------------------------------------------------------------------------------
@@ -240,7 +247,7 @@ function report(rows: Row[], o: BenchOptions): void {
   const f = (n: number, d = 2): string => n.toFixed(d);
   const out: string[] = [];
   out.push(
-    `bench/isolation — ${o.connections} connections (${o.connections - o.smallConnections} big-project lists, ${o.smallConnections} small GET), ${o.seconds} s, ${o.templates} templates and ${o.clusters} clusters of ${MAX_LABELS} labels (keys ${MAX_LABEL_KEY}, values ${MAX_LABEL_VALUE} characters); Node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(2)} at the end; latency in ms`,
+    `bench/isolation — ${o.connections} connections (${o.connections - o.smallConnections} big-project lists, ${o.smallConnections} small GET), ${o.seconds} s, ${o.templates} templates and ${o.clusters} clusters of ${MAX_LABELS} labels (keys ${MAX_LABEL_KEY} characters, ${MAX_LABELS_BYTES} bytes of JSON); Node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(2)} at the end; latency in ms`,
   );
   for (const r of rows) {
     out.push('');

@@ -1,10 +1,14 @@
 /**
  * @module Fair turns for expensive work (reading and rendering list pages): one at a time per process, handed out
- * round-robin across projects, and at most half of the time: after a turn that took T ms the next starts no sooner
- * than T ms later (and never in the same event-loop turn). One project sending many list requests queues behind its
+ * round-robin across projects, and at most a third of the time: after a turn that cost T ms the next starts no sooner
+ * than 2T ms later (and never in the same event-loop turn). A turn that produced a large response also counts the
+ * work of sending it (1 ms per {@link BYTES_PER_MS} bytes), which happens after the turn. One project sending many list requests queues behind its
  * own; any other request waits for at most the turn in progress, and requests outside the gate (single-object reads,
  * writes) are served between turns.
  */
+
+/** Bytes of response a turn's pause counts as 1 ms of work (sending, and the kernel's copying, happen later). */
+export const BYTES_PER_MS = 256 * 1024;
 
 export class FairGate {
   readonly #concurrency: number;
@@ -24,20 +28,23 @@ export class FairGate {
     return n;
   }
 
-  /** Runs `fn` in a turn of `key` (a project). */
+  /** Runs `fn` in a turn of `key` (a project); a string or Buffer result counts as a response to send. */
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     await this.#enter(key);
     const started = performance.now();
+    let bytes = 0;
     try {
-      return await fn();
+      const out = await fn();
+      if (typeof out === 'string' || Buffer.isBuffer(out)) bytes = out.length;
+      return out;
     } finally {
-      const took = performance.now() - started;
-      // The next turn starts after pending I/O is polled, and after as long a pause as this turn took.
+      const took = performance.now() - started + bytes / BYTES_PER_MS;
+      // The next turn starts after pending I/O is polled, and after a pause twice as long as this turn's cost.
       const release = (): void => {
         this.#running -= 1;
         this.#dispatch();
       };
-      if (took >= 1) setTimeout(release, took);
+      if (took >= 0.5) setTimeout(release, 2 * took);
       else setImmediate(release);
     }
   }

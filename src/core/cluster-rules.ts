@@ -46,7 +46,7 @@ export function newCluster(
   }
   const own = b.labels === undefined ? {} : normalizeLabels(b.labels);
   const labels = Object.keys(own).length === 0 ? { ...t.labels } : b.merge_labels ? { ...t.labels, ...own } : own;
-  checkMapSize('labels', Object.keys(labels).length, LABEL_LIMITS, "after merging with the cluster template's labels");
+  checkMapSize('labels', labels, LABEL_LIMITS, "after merging with the cluster template's labels");
   const masterLb = b.master_lb_enabled ?? t.master_lb_enabled;
   if (masterCount > 1 && !masterLb) throw invalid('master_count must be 1 when master_lb_enabled is False');
   const volume = b.docker_volume_size || t.docker_volume_size;

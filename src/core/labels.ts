@@ -16,7 +16,7 @@ export function normalizeLabels(input: unknown, field = 'labels', limits: MapLim
     throw invalidField(field, input, 'Value should be a dictionary of strings.');
   }
   const entries = Object.entries(input as Record<string, unknown>);
-  if (limits) checkMapSize(field, entries.length, limits);
+  if (limits && entries.length > limits.entries) checkMapSize(field, {}, limits, '', entries.length);
   const out: Labels = {};
   for (const [key, value] of entries) {
     if (key.length === 0 || key.length > (limits?.key ?? 255))
@@ -33,16 +33,29 @@ export function normalizeLabels(input: unknown, field = 'labels', limits: MapLim
     else if (typeof value === 'boolean') out[key] = value ? 'True' : 'False';
     else throw invalidField(field, JSON.stringify(input), `Label '${key}' must be a string, number or boolean.`);
   }
+  if (limits) checkMapSize(field, out, limits);
   return out;
 }
 
-/** 400 naming `field` when a map holds more than `limits.entries` entries (`what`: e.g. "after merging …"). */
-export function checkMapSize(field: string, count: number, limits: MapLimits, what = ''): void {
-  if (count > limits.entries) {
+/**
+ * 400 naming `field` when a map holds more entries, or more bytes as JSON, than `limits` allow (`what`: e.g.
+ * "after merging …").
+ */
+export function checkMapSize(field: string, map: Labels, limits: MapLimits, what = '', count = 0): void {
+  const n = Math.max(count, Object.keys(map).length);
+  const after = what ? ` ${what}` : '';
+  if (n > limits.entries)
     throw invalidField(
       field,
-      `<${count} entries>`,
-      `Value should have at most ${limits.entries} entries${what ? ` ${what}` : ''}; got ${count}.`,
+      `<${n} entries>`,
+      `Value should have at most ${limits.entries} entries${after}; got ${n}.`,
+    );
+  const bytes = Buffer.byteLength(JSON.stringify(map));
+  if (bytes > limits.bytes) {
+    throw invalidField(
+      field,
+      `<${bytes} bytes>`,
+      `Value should have at most ${limits.bytes} bytes as JSON${after}; got ${bytes}.`,
     );
   }
 }

@@ -12,6 +12,11 @@ export const MAX_LABELS = 100;
 export const MAX_LABEL_KEY = 255;
 /** Characters of a label value. */
 export const MAX_LABEL_VALUE = 4096;
+/**
+ * Bytes of a labels map as stored (its JSON text, UTF-8): Magnum's JSON columns are TEXT, at most 65,535 bytes on
+ * MySQL. Also what keeps one object small enough to render quickly, whatever its labels.
+ */
+export const MAX_LABELS_BYTES = 65_535;
 /** Entries of `health_status_reason` (one per node plus a few; a cluster holds at most 244 nodes). */
 export const MAX_HEALTH_REASONS = 512;
 /** Operations of one JSON PATCH document. */
@@ -26,13 +31,21 @@ export interface MapLimits {
   entries: number;
   key: number;
   value: number;
+  /** Bytes of the map's JSON text. */
+  bytes: number;
 }
 
-export const LABEL_LIMITS: MapLimits = { entries: MAX_LABELS, key: MAX_LABEL_KEY, value: MAX_LABEL_VALUE };
+export const LABEL_LIMITS: MapLimits = {
+  entries: MAX_LABELS,
+  key: MAX_LABEL_KEY,
+  value: MAX_LABEL_VALUE,
+  bytes: MAX_LABELS_BYTES,
+};
 export const HEALTH_REASON_LIMITS: MapLimits = {
   entries: MAX_HEALTH_REASONS,
   key: MAX_LABEL_KEY,
   value: MAX_LABEL_VALUE,
+  bytes: MAX_LABELS_BYTES,
 };
 
 /** JSON schema of a labels object in a request body (validation and the OpenAPI document). */
@@ -41,5 +54,5 @@ export const labelsSchema = {
   maxProperties: MAX_LABELS,
   propertyNames: { minLength: 1, maxLength: MAX_LABEL_KEY },
   additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: MAX_LABEL_VALUE },
-  description: `at most ${MAX_LABELS} labels; keys 1 to ${MAX_LABEL_KEY} characters, values at most ${MAX_LABEL_VALUE}`,
+  description: `at most ${MAX_LABELS} labels; keys 1 to ${MAX_LABEL_KEY} characters, values at most ${MAX_LABEL_VALUE}; at most ${MAX_LABELS_BYTES} bytes as JSON`,
 } as const;

@@ -77,7 +77,7 @@ export function newNodegroup(
 ): Omit<Nodegroup, 'id'> {
   const own = b.labels === undefined ? undefined : normalizeLabels(b.labels);
   const labels = own === undefined ? { ...cluster.labels } : b.merge_labels ? { ...cluster.labels, ...own } : own;
-  checkMapSize('labels', Object.keys(labels).length, LABEL_LIMITS, "after merging with the cluster's labels");
+  checkMapSize('labels', labels, LABEL_LIMITS, "after merging with the cluster's labels");
   return {
     uuid: randomUUID(),
     cluster_id: cluster.uuid,

@@ -36,6 +36,15 @@ export const BOOL_TEMPLATE_FIELDS = [
  * the largest cost of listing templates (bench/api); a literal gives the record one fixed shape.
  */
 export function toTemplate(r: Selectable<ClusterTemplateTable>): ClusterTemplate {
+  return templateOf(r, json(r.labels, {}));
+}
+
+/** {@link toTemplate} with the labels left unparsed (`{}`), for a list that renders their stored text as is. */
+export function toTemplateWithoutLabels(r: Selectable<ClusterTemplateTable>): ClusterTemplate {
+  return templateOf(r, {});
+}
+
+function templateOf(r: Selectable<ClusterTemplateTable>, labels: ClusterTemplate['labels']): ClusterTemplate {
   return {
     id: Number(r.id),
     uuid: r.uuid,
@@ -62,7 +71,7 @@ export function toTemplate(r: Selectable<ClusterTemplateTable>): ClusterTemplate
     no_proxy: r.no_proxy,
     registry_enabled: bool(r.registry_enabled),
     insecure_registry: r.insecure_registry,
-    labels: json(r.labels, {}),
+    labels,
     tls_disabled: bool(r.tls_disabled),
     public: bool(r.public),
     hidden: bool(r.hidden),

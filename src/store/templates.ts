@@ -2,7 +2,7 @@
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { Caller, ClusterTemplate } from '../core/types.ts';
 import { pageRows, type Page, type PageRequest } from './page.ts';
-import { fromTemplate, toTemplate } from './rows.ts';
+import { fromTemplate, toTemplate, toTemplateWithoutLabels } from './rows.ts';
 import type { Database } from './schema.ts';
 import type { RevisionWatcher } from './revision-watcher.ts';
 
@@ -58,14 +58,31 @@ export class TemplateRepository {
 
   /** Lists own-project templates plus public, non-hidden ones; admins see every template. */
   async list(caller: Caller, page: PageRequest): Promise<Page<ClusterTemplate>> {
+    const { rows, cut } = await this.#listRows(caller, page);
+    return Object.assign(rows.map(toTemplate), { cut });
+  }
+
+  /**
+   * A page for rendering: each template with its labels left as their stored JSON text (written by JSON.stringify of
+   * the same map, so it is already the rendered form), not parsed and stringified again.
+   */
+  async listForView(
+    caller: Caller,
+    page: PageRequest,
+  ): Promise<Page<{ template: ClusterTemplate; labelsJson: string }>> {
+    const { rows, cut } = await this.#listRows(caller, page);
+    const out = rows.map((r) => ({ template: toTemplateWithoutLabels(r), labelsJson: r.labels || '{}' }));
+    return Object.assign(out, { cut });
+  }
+
+  async #listRows(caller: Caller, page: PageRequest) {
     let q = this.#db.selectFrom('cluster_templates').selectAll();
     if (!caller.isAdmin) {
       q = q.where((eb) =>
         eb.or([eb('project_id', '=', caller.projectId), eb.and([eb('public', '=', 1), eb('hidden', '=', 0)])]),
       );
     }
-    const { rows, cut } = await pageRows(q, 'cluster_templates', page, ['labels']);
-    return Object.assign(rows.map(toTemplate), { cut });
+    return pageRows(q, 'cluster_templates', page, ['labels']);
   }
 
   /**

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { newCluster, type ClusterCreateBody } from '../../core/cluster-rules.ts';
 import { invalid, MagnumError, notFound } from '../../core/errors.ts';
+import type { Labels } from '../../core/labels.ts';
 import { checkClusterQuota } from '../../core/quota-rules.ts';
 import type { Caller, Cluster, ClusterTemplate } from '../../core/types.ts';
 import { coerceBody } from '../body-coercion.ts';
@@ -114,15 +115,33 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
         });
         const ngs = await deps.store.clusters.nodegroups(items.map((c) => c.uuid));
         const base = hostUrl(req);
-        const templates = detail ? await templateLabels(deps, items) : new Map<string, Record<string, string>>();
-        const clusters = items.map((c) => {
+        // A detail item also shows its template's labels: the page ends where the rendered items pass the budget
+        // (never empty), and a template is read only for an item that is rendered.
+        const templates = new Map<string, Labels>();
+        const parts: string[] = [];
+        let bytes = 0;
+        let cut = items.cut;
+        for (const c of items) {
           const own = ngs.filter((n) => n.cluster_id === c.uuid);
-          return detail
-            ? clusterDetail(c, own, templates.get(c.cluster_template_id) ?? {}, base, false)
-            : clusterListItem(c, own, base);
-        });
-        const next = nextLink(base, path.slice(4), page, items);
-        return JSON.stringify({ clusters, ...(next ? { next } : {}) });
+          if (detail && !templates.has(c.cluster_template_id)) {
+            const t = await deps.store.templates.getByUuid(c.cluster_template_id);
+            templates.set(c.cluster_template_id, t?.labels ?? {});
+          }
+          const part = JSON.stringify(
+            detail
+              ? clusterDetail(c, own, templates.get(c.cluster_template_id) ?? {}, base, false)
+              : clusterListItem(c, own, base),
+          );
+          if (parts.length > 0 && bytes + part.length > deps.config.api.maxPageBytes) {
+            cut = true;
+            break;
+          }
+          parts.push(part);
+          bytes += part.length;
+        }
+        const shown = Object.assign(items.slice(0, parts.length), { cut });
+        const next = nextLink(base, path.slice(4), page, shown);
+        return `{"clusters":[${parts.join(',')}]${next ? `,"next":${JSON.stringify(next)}` : ''}}`;
       });
       return reply.type('application/json; charset=utf-8').send(body);
     });
@@ -177,13 +196,4 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
       return { events: events.map(eventView) };
     },
   );
-}
-
-async function templateLabels(deps: ApiDeps, clusters: Cluster[]): Promise<Map<string, Record<string, string>>> {
-  const out = new Map<string, Record<string, string>>();
-  for (const id of new Set(clusters.map((c) => c.cluster_template_id))) {
-    const t = await deps.store.templates.getByUuid(id);
-    if (t) out.set(id, t.labels);
-  }
-  return out;
 }

@@ -11,6 +11,7 @@ import {
   MAX_LABEL_KEY,
   MAX_LABEL_VALUE,
   MAX_LABELS,
+  MAX_LABELS_BYTES,
   MAX_NODES_TO_REMOVE,
   MAX_PATCH_OPS,
 } from '../../../src/core/limits.ts';
@@ -21,6 +22,13 @@ const labels = (n: number, keyLen = 8, valueLen = 8, prefix = 'k'): Record<strin
   Object.fromEntries(
     Array.from({ length: n }, (_, i) => [`${prefix}${i}`.padEnd(keyLen, 'x'), 'v'.repeat(valueLen)] as const),
   );
+
+/** The largest labels map accepted: 100 labels, 255-character keys, values filling 65535 bytes of JSON. */
+const maxLabels = (prefix = 'k'): Record<string, string> => {
+  let v = MAX_LABEL_VALUE;
+  while (Buffer.byteLength(JSON.stringify(labels(MAX_LABELS, MAX_LABEL_KEY, v, prefix))) > MAX_LABELS_BYTES) v -= 1;
+  return labels(MAX_LABELS, MAX_LABEL_KEY, v, prefix);
+};
 
 void describe('size limits', { timeout: 600_000 }, () => {
   let h: ApiHarness;
@@ -34,12 +42,14 @@ void describe('size limits', { timeout: 600_000 }, () => {
   after(async () => h?.close());
 
   test('a template at every limit is accepted and read back whole', async () => {
-    const big = labels(MAX_LABELS, MAX_LABEL_KEY, MAX_LABEL_VALUE);
-    const t = await h.createTemplate({ name: 'n'.repeat(255), labels: big, tags: 't'.repeat(255) });
-    const res = await h.send('GET', `/v1/clustertemplates/${String(t.uuid)}`);
-    assert.equal(res.statusCode, 200);
-    assert.deepEqual(res.json<{ labels: unknown }>().labels, big);
-    assert.equal((await h.send('DELETE', `/v1/clustertemplates/${String(t.uuid)}`)).statusCode, 204);
+    // 100 labels of 255-character keys, values as long as 64 KiB of JSON allows; and one value of 4096 characters.
+    for (const big of [maxLabels(), { one: 'v'.repeat(MAX_LABEL_VALUE) }]) {
+      const t = await h.createTemplate({ name: 'n'.repeat(255), labels: big, tags: 't'.repeat(255) });
+      const res = await h.send('GET', `/v1/clustertemplates/${String(t.uuid)}`);
+      assert.equal(res.statusCode, 200);
+      assert.deepEqual(res.json<{ labels: unknown }>().labels, big);
+      assert.equal((await h.send('DELETE', `/v1/clustertemplates/${String(t.uuid)}`)).statusCode, 204);
+    }
   });
 
   const tpl = (extra: Record<string, unknown>): Record<string, unknown> => ({
@@ -68,6 +78,13 @@ void describe('size limits', { timeout: 600_000 }, () => {
         url: () => '/v1/clustertemplates',
         body: () => tpl({ labels: { a: 'v'.repeat(MAX_LABEL_VALUE + 1) } }),
         detail: /^Invalid input for field\/attribute labels\. .*maximum character requirement of 4096/,
+      },
+      {
+        name: 'template: labels beyond 65535 bytes of JSON',
+        url: () => '/v1/clustertemplates',
+        body: () => tpl({ labels: labels(20, 8, MAX_LABEL_VALUE) }),
+        detail:
+          /^Invalid input for field\/attribute labels\. Value: '<82\d{3} bytes>'\. Value should have at most 65535 bytes as JSON; got 82\d{3}\.$/,
       },
       {
         name: 'template: a name too long',
@@ -198,12 +215,9 @@ void describe('list pages bounded by bytes', { timeout: 600_000 }, () => {
   let h: ApiHarness;
   const P = { 'x-project-id': 'heavy', 'x-user-id': 'u', 'x-roles': 'member' };
   before(async () => {
-    h = await startApiHarness({ config: { 'api.max_page_bytes': 1024 * 1024 } });
-    for (let i = 0; i < 5; i++)
-      await h.createTemplate(
-        { name: `big${i}`, labels: labels(MAX_LABELS, MAX_LABEL_KEY, MAX_LABEL_VALUE, `p${i}`) },
-        P,
-      );
+    // Two maximum-size templates (64 KiB of labels and 1 KiB counted for the rest, each) fit a page of 150,000 bytes.
+    h = await startApiHarness({ config: { 'api.max_page_bytes': 150_000 } });
+    for (let i = 0; i < 5; i++) await h.createTemplate({ name: `big${i}`, labels: maxLabels(`p${i}`) }, P);
     for (let i = 0; i < 3; i++) await h.createTemplate({ name: `small${i}` }, P);
   });
   after(async () => h?.close());
@@ -216,17 +230,30 @@ void describe('list pages bounded by bytes', { timeout: 600_000 }, () => {
       while (url) {
         const res = await h.send('GET', url, undefined, P);
         assert.equal(res.statusCode, 200, res.body);
-        assert.ok(res.body.length <= 1024 * 1024 + 64 * 1024, `page of ${res.body.length} bytes`);
+        assert.ok(res.body.length <= 150_000 + 16 * 1024, `page of ${res.body.length} bytes`);
         const body = res.json<{ clustertemplates: { name: string }[]; next?: string }>();
         seen.push(...body.clustertemplates.map((t) => t.name));
         pages += 1;
         url = body.next?.replace(/^http:\/\/[^/]+/, '');
         assert.ok(pages < 20);
       }
-      assert.ok(pages >= 3, `${pages} pages for 5 templates of ~435 KB`);
+      assert.equal(pages, 3, 'two, two, and one big with the small ones');
       assert.deepEqual(seen.sort(), ['big0', 'big1', 'big2', 'big3', 'big4', 'small0', 'small1', 'small2']);
     });
   }
+
+  test('a listed template is exactly the template shown (labels with characters JSON escapes)', async () => {
+    const odd = { 'q"uote': 'back\\slash "quoted"\n\u0000\u2028 é 🙂', 'x-1': '{"json": [1, 2]}' };
+    const t = await h.createTemplate({ name: 'odd', labels: odd }, P);
+    const one = await h.send('GET', `/v1/clustertemplates/${String(t.uuid)}`, undefined, P);
+    const list = await h.send('GET', '/v1/clustertemplates/detail?limit=4&sort_key=name&sort_dir=desc', undefined, P);
+    const listed = list
+      .json<{ clustertemplates: { uuid: string }[] }>()
+      .clustertemplates.find((x) => x.uuid === t.uuid);
+    assert.deepEqual(listed, one.json());
+    assert.deepEqual(one.json<{ labels: unknown }>().labels, odd);
+    assert.equal((await h.send('DELETE', `/v1/clustertemplates/${String(t.uuid)}`, undefined, P)).statusCode, 204);
+  });
 
   test('a page of small objects is not cut (no next link before the limit)', async () => {
     const res = await h.send('GET', '/v1/clusters?limit=1000', undefined, P);
