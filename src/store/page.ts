@@ -25,10 +25,13 @@ export const ROW_BYTES = 1024;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyQuery = SelectQueryBuilder<Database, any, any>;
 
+/** Bytes of rows read at once when a page is read in slices (between slices, other requests are served). */
+export const SLICE_BYTES = 128 * 1024;
+
 /**
  * Runs the page query. With a byte budget, first reads only the sizes of `sizeColumns` of the page's rows (no large
- * value is read), and then only the rows that fit: one project's huge rows cannot make a page, its read, or its
- * rendering large.
+ * value is read), and then only the rows that fit, in slices of about {@link SLICE_BYTES} with the event loop free
+ * between them: one project's huge rows cannot make a page, its read, or any one step of it large.
  */
 export async function pageRows<Q extends AnyQuery>(
   q: Q,
@@ -36,35 +39,49 @@ export async function pageRows<Q extends AnyQuery>(
   page: PageRequest,
   sizeColumns: readonly string[],
 ): Promise<{ rows: Awaited<ReturnType<Q['execute']>>; cut: boolean }> {
-  let limit = page.limit;
-  let cut = false;
-  if (page.maxBytes !== undefined && sizeColumns.length > 0) {
-    const size = sql.join(
-      sizeColumns.map((c) => sql`coalesce(octet_length(${sql.ref(`${table}.${c}`)}), 0)`),
-      sql` + `,
-    );
-    const sizes = (await applyPage(
-      q.clearSelect().select(sql<number>`${size}`.as('row_bytes')) as Q,
-      table,
-      page,
-    ).execute()) as {
-      row_bytes: number | string;
-    }[];
-    let total = 0;
-    let n = 0;
-    for (const r of sizes) {
-      const bytes = Number(r.row_bytes) + ROW_BYTES;
-      if (n > 0 && total + bytes > page.maxBytes) break;
-      total += bytes;
-      n += 1;
+  type Rows = Awaited<ReturnType<Q['execute']>>;
+  if (page.maxBytes === undefined || sizeColumns.length === 0)
+    return { rows: (await applyPage(q, table, page).execute()) as Rows, cut: false };
+  const size = sql.join(
+    sizeColumns.map((c) => sql`coalesce(octet_length(${sql.ref(`${table}.${c}`)}), 0)`),
+    sql` + `,
+  );
+  const sizes = (await applyPage(
+    q.clearSelect().select(sql<number>`${size}`.as('row_bytes')) as Q,
+    table,
+    page,
+  ).execute()) as { row_bytes: number | string }[];
+  // Rows that fit the budget (at least one), grouped into slices.
+  const slices: number[] = [];
+  let total = 0;
+  let inSlice = 0;
+  let sliceBytes = 0;
+  let n = 0;
+  for (const r of sizes) {
+    const bytes = Number(r.row_bytes) + ROW_BYTES;
+    if (n > 0 && total + bytes > page.maxBytes) break;
+    if (inSlice > 0 && sliceBytes + bytes > SLICE_BYTES) {
+      slices.push(inSlice);
+      inSlice = 0;
+      sliceBytes = 0;
     }
-    if (n < sizes.length) {
-      cut = true;
-      limit = n;
-    }
+    total += bytes;
+    sliceBytes += bytes;
+    inSlice += 1;
+    n += 1;
   }
-  const rows = (await applyPage(q, table, { ...page, limit }).execute()) as Awaited<ReturnType<Q['execute']>>;
-  return { rows, cut };
+  if (inSlice > 0) slices.push(inSlice);
+  const rows: Record<string, unknown>[] = [];
+  let marker = page.marker;
+  for (const [i, count] of slices.entries()) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const part = (await applyPage(q, table, { ...page, marker, limit: count }).execute()) as Record<string, unknown>[];
+    rows.push(...part);
+    const last = part[part.length - 1];
+    if (!last || part.length < count) break;
+    marker = { id: Number(last.id), value: last[page.sortKey] };
+  }
+  return { rows: rows as Rows, cut: n < sizes.length };
 }
 
 /** Applies order, limit and the after-marker condition to a query on `table`. */
