@@ -2,9 +2,10 @@
  * @module Fair turns for expensive work (reading and rendering list pages): one at a time per process, handed out
  * round-robin across projects, and at most a third of the time: after a turn that cost T ms the next starts no sooner
  * than 2T ms later (and never in the same event-loop turn). A turn that produced a large response also counts the
- * work of sending it (1 ms per {@link BYTES_PER_MS} bytes), which happens after the turn. One project sending many list requests queues behind its
- * own; any other request waits for at most the turn in progress, and requests outside the gate (single-object reads,
- * writes) are served between turns.
+ * work of sending it (1 ms per {@link BYTES_PER_MS} bytes), which happens after the turn. One project sending many
+ * list requests queues behind its own; any other request waits for at most the turn in progress (the store reads a
+ * large page in slices, store/page.ts), and requests outside the gate (single-object reads, writes) are served between
+ * turns.
  */
 
 /** Bytes of response a turn's pause counts as 1 ms of work (sending, and the kernel's copying, happen later). */
