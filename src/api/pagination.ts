@@ -1,5 +1,5 @@
 /** @module limit / marker / sort_key / sort_dir parsing and the `next` link. */
-import { invalid, invalidField } from '../core/errors.ts';
+import { invalid, invalidField, show } from '../core/errors.ts';
 import { isUuidLike, canonicalUuid } from '../core/names.ts';
 import type { PageRequest } from '../store/page.ts';
 
@@ -27,10 +27,10 @@ export function parsePage(
   if (q.limit !== undefined && q.limit <= 0) throw invalid('Limit must be positive');
   const limit = Math.min(q.limit ?? maxLimit, maxLimit);
   const sortKey = q.sort_key ?? 'id';
-  if (!sortable.has(sortKey)) throw invalid(`The sort_key value "${sortKey}" is an invalid field for sorting`);
+  if (!sortable.has(sortKey)) throw invalid(`The sort_key value "${show(sortKey)}" is an invalid field for sorting`);
   const sortDir = q.sort_dir ?? 'asc';
   if (sortDir !== 'asc' && sortDir !== 'desc')
-    throw invalid(`Invalid sort direction: ${sortDir}. Acceptable values are 'asc' or 'desc'`);
+    throw invalid(`Invalid sort direction: ${show(sortDir)}. Acceptable values are 'asc' or 'desc'`);
   let markerUuid: string | undefined;
   if (q.marker !== undefined) {
     if (!isUuidLike(q.marker)) {

@@ -205,6 +205,17 @@ void describe('size limits', { timeout: 600_000 }, () => {
     });
   }
 
+  test('long query values are echoed cut in the error, which stays small', async () => {
+    for (const q of [`sort_key=${'s'.repeat(8000)}`, `sort_dir=${'d'.repeat(8000)}`]) {
+      const res = await h.send('GET', `/v1/clusters?${q}`, undefined, V110);
+      assertHandlerError(res, 400, /… \(8000 characters\)/);
+      assert.ok(res.body.length < 2048, `${res.body.length} bytes`);
+    }
+    const res = await h.send('PATCH', `/v1/clusters/${cluster}?rollback=${'r'.repeat(8000)}`, [], V110);
+    assertHandlerError(res, 400, /^Invalid input for field\/attribute rollback\. .*… \(8000 characters\)/);
+    assert.ok(res.body.length < 2048, `${res.body.length} bytes`);
+  });
+
   test('a query string value beyond 255 characters is a 400 naming it', async () => {
     const res = await h.send('GET', `/v1/clusters/${cluster}/nodegroups?role=${'r'.repeat(256)}`, undefined, V110);
     assertHandlerError(res, 400, /^Invalid input for field\/attribute role\. .*255/);
