@@ -52,6 +52,24 @@ export default tseslint.config(
     },
   },
   {
+    // Drivers (what runs on the nodes) reach providers (where nodes come from) only through the provider contract and
+    // its pure user-data renderer; the composition root (src/service.ts) wires a provider into them.
+    files: ['src/drivers/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/providers/**', '!**/providers/contract.ts', '!**/providers/cloud-config.ts'],
+              message: 'drivers import only src/providers/contract.ts and src/providers/cloud-config.ts from providers',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The HTTP edge reaches providers and SQL only through the ports it is given.
     files: ['src/api/**'],
     rules: {

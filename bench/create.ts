@@ -11,15 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createCa, issueClientCert, issueServerCert } from '../src/certs/x509.ts';
 import { loadConfig } from '../src/config/load.ts';
-import { nodeFiles } from '../src/drivers/local-common/daemon-config.ts';
-import { Engine, EngineError } from '../src/providers/docker/engine.ts';
-import type { ContainerCreateSpec } from '../src/providers/docker/engine-types.ts';
+import { Engine, EngineError } from '../src/docker-api/engine.ts';
+import type { ContainerCreateSpec } from '../src/docker-api/engine-types.ts';
+import { dockerNodeUserData, ENGINE_PORT } from '../src/drivers/local-common/docker-node-payload.ts';
 import { findFreePort } from '../src/providers/docker/free-port.ts';
 import { buildNodeImage } from '../src/providers/docker/image-build.ts';
-import { ENGINE_PORT, hostResolvers } from '../src/providers/docker/machines.ts';
 import { probeNodeSecurity, securityHostConfig, type NodeSecurity } from '../src/providers/docker/node-security.ts';
+import { payloadArchive } from '../src/providers/docker/payload.ts';
+import { hostResolvers } from '../src/providers/docker/provider.ts';
 import { hostAddress, pickFreeSubnet, usedSubnets } from '../src/providers/docker/subnets.ts';
-import { tarFiles } from '../src/providers/docker/tar.ts';
 import { startService } from '../src/service.ts';
 
 const SCRIPTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'scripts');
@@ -48,7 +48,7 @@ interface FloorNode {
   port: number;
 }
 
-/** What stays the same across floor runs: the host engine and the node security mode (probed once, like LocalMachines). */
+/** What stays the same across floor runs: the host engine and the node security mode (probed once, like DockerProvider). */
 interface FloorHost {
   host: Engine;
   security: NodeSecurity | undefined;
@@ -56,7 +56,7 @@ interface FloorHost {
 
 /**
  * Creates a 1 master + 2 worker swarm with the project's building blocks and nothing else (no store, API, conductor
- * or events): the same engine calls LocalMachines and the swarm driver make. Returns the milliseconds it took.
+ * or events): the same engine calls DockerProvider and the swarm driver make. Returns the milliseconds it took.
  * Everything it makes carries `magnetar.bench=<id>`; the caller removes it with {@link floorCleanup}.
  */
 async function floorCreate(fh: FloorHost, id: string): Promise<number> {
@@ -92,7 +92,7 @@ async function floorCreate(fh: FloorHost, id: string): Promise<number> {
   if (!subnet) throw new Error('could not find a free subnet after 20 attempts');
   const net = subnet;
 
-  // Three node containers, in parallel, configured and started exactly like LocalMachines.create.
+  // Three node containers, in parallel, configured and started exactly like DockerProvider.ensureMachine.
   const dns = await hostResolvers();
   const plan: Omit<FloorNode, 'port'>[] = [
     {
@@ -111,15 +111,9 @@ async function floorCreate(fh: FloorHost, id: string): Promise<number> {
         dnsNames: [p.hostname, 'localhost'],
         ipAddresses: [p.ip, '127.0.0.1'],
       });
-      const files = nodeFiles({
-        caPem: ca.certPem,
-        certPem: cert.certPem,
-        keyPem: cert.keyPem,
-        dns,
-        tlsDisabled: false,
-      });
-      const tar = tarFiles(
-        Object.entries(files).map(([path, content]) => ({ path, content, mode: path.includes('key') ? 0o600 : 0o644 })),
+      // The same cloud-init payload, delivered the same way (one archive before start: write_files, seed, runcmd).
+      const tar = payloadArchive(
+        dockerNodeUserData({ caPem: ca.certPem, certPem: cert.certPem, keyPem: cert.keyPem, dns, tlsDisabled: false }),
       );
       for (let attempt = 0; ; attempt++) {
         const port = await findFreePort();

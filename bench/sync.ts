@@ -16,8 +16,8 @@ import { Worker } from '../src/conductor/worker.ts';
 import { newCluster } from '../src/core/cluster-rules.ts';
 import type { Caller, ClusterTemplate } from '../src/core/types.ts';
 import { DockerDriver } from '../src/drivers/docker/driver.ts';
-import { localInventory } from '../src/drivers/local-common/provisioning.ts';
 import { DriverRegistry } from '../src/drivers/registry.ts';
+import type { NodeEngineFactory } from '../src/drivers/local-common/provisioning.ts';
 import { SwarmDriver } from '../src/drivers/swarm/driver.ts';
 import {
   Engine,
@@ -25,9 +25,9 @@ import {
   type EngineOptions,
   type RequestOptions,
   type RawResponse,
-} from '../src/providers/docker/engine.ts';
+} from '../src/docker-api/engine.ts';
 import { buildNodeImage } from '../src/providers/docker/image-build.ts';
-import { LocalMachines } from '../src/providers/docker/machines.ts';
+import { DockerProvider } from '../src/providers/docker/provider.ts';
 import { openDb } from '../src/store/database.ts';
 import { fromCluster, fromNodegroup } from '../src/store/rows.ts';
 import { Store } from '../src/store/store.ts';
@@ -75,13 +75,14 @@ async function main(): Promise<void> {
   const nodeCalls: Counter = { calls: 0, paths: new Map() };
   const host = new CountingEngine({ socketPath: '/var/run/docker.sock' }, hostCalls);
   await buildNodeImage(host, { repo: 'magnetar/node', tag: 'bookworm', scriptsDir: SCRIPTS, ifMissing: true });
-  const machines = new LocalMachines(host, NODE_IMAGE, { nodeEngine: (ep, o) => new CountingEngine(ep, nodeCalls, o) });
+  const provider = new DockerProvider(host, { probeImage: NODE_IMAGE });
+  const nodeEngine: NodeEngineFactory = (ep, o) => new CountingEngine(ep, nodeCalls, o);
   const dir = await mkdtemp(join(tmpdir(), 'magnetar-bench-sync-'));
   const store = new Store(await openDb({ url: join(dir, 'db.sqlite') }));
   const ca = new ClusterCa(store.certificates, new KeySealer(randomBytes(32)));
   const drivers = new DriverRegistry();
-  drivers.register(new SwarmDriver({ machines, serveVm: true }));
-  drivers.register(new DockerDriver({ machines, serveVm: true }));
+  drivers.register(new SwarmDriver({ provider, nodeEngine, serveVm: true }));
+  drivers.register(new DockerDriver({ provider, nodeEngine, serveVm: true }));
   let realUuid: string | undefined;
   try {
     const now = new Date().toISOString();
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
     await worker.stop();
 
     const sync = new HealthSync(
-      { store, drivers, ca, inventory: localInventory(machines), log: silent, owner: 'bench' },
+      { store, drivers, ca, inventory: provider, log: silent, owner: 'bench' },
       { periodMs: 10_000 },
     );
     let rows = 1;
@@ -185,7 +186,7 @@ async function main(): Promise<void> {
       'per pass: 1 host GET /containers/json for all clusters + 1 GET /nodes per cluster with a running manager (here: 1 real cluster).',
     );
   } finally {
-    if (realUuid) await machines.removeAll(realUuid);
+    if (realUuid) await provider.removeCluster(realUuid);
     await store.close();
     host.close();
     await rm(dir, { recursive: true, force: true });

@@ -14,4 +14,7 @@ debootstrap --variant=minbase \
   "$suite" "$target" "$mirror" >&2
 rm -rf "$target"/var/cache/apt/archives/*.deb "$target"/var/lib/apt/lists/* \
        "$target"/usr/share/doc/* "$target"/usr/share/man/* "$target"/usr/share/locale/* "$target"/usr/share/info/*
-install -m 755 "$here/node-init.sh" "$target/usr/local/bin/magnetar-node-init"
+# The node scripts (NODE-CONVENTION.md); `magnetar image build` installs them again before every import, so a
+# reused root filesystem always carries the current ones.
+install -D -m 755 "$here/node/magnetar-node-init" "$target/usr/local/sbin/magnetar-node-init"
+install -D -m 755 "$here/node/magnetar-supervise" "$target/usr/local/sbin/magnetar-supervise"

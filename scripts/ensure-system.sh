@@ -52,6 +52,9 @@ ensure_postgres() {
 ensure_clients() { need_pkgs python3-magnumclient python3-openstackclient; }
 
 # RabbitMQ for notifications, on loopback only (AMQP 5672, epmd and distribution too), started without systemd.
+# MAGNETAR_RABBITMQ_NODE / MAGNETAR_RABBITMQ_PORT name another node and port (to try this function on a spare node).
+rabbit_node=${MAGNETAR_RABBITMQ_NODE:-rabbit@localhost}
+amqp_port=${MAGNETAR_RABBITMQ_PORT:-5672}
 ensure_rabbitmq() {
   # The package's postinst would start a broker of its own (all interfaces, another node name) through invoke-rc.d:
   # a policy-rc.d that denies it is put in place for the install when the machine has none.
@@ -65,19 +68,38 @@ ensure_rabbitmq() {
     [ $rc = 0 ] || return $rc
   fi
   local loopback='-kernel inet_dist_use_interface {127,0,0,1}'
-  local env=(env RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_NODENAME=rabbit@localhost
+  local env=(env RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$amqp_port"
+    RABBITMQ_DIST_PORT=$((amqp_port + 20000)) ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_NODENAME="$rabbit_node"
     RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="$loopback" RABBITMQ_CTL_ERL_ARGS="$loopback" HOME=/var/lib/rabbitmq)
-  local ctl=(as_root "${env[@]}" rabbitmqctl -n rabbit@localhost)
-  if "${ctl[@]}" -q -t 5 await_startup >/dev/null 2>&1; then return 0; fi
-  if "${ctl[@]}" -q ping >/dev/null 2>&1; then
-    log "starting the rabbit application"   # the node runs but its application was stopped (stop_app)
-    "${ctl[@]}" -q start_app >&2 || true
-  else
-    log "starting rabbitmq-server"
-    as_root "${env[@]}" setsid rabbitmq-server -detached >/var/log/magnetar-rabbitmq.log 2>&1 < /dev/null || true
+  local ctl=(as_root "${env[@]}" rabbitmqctl -n "$rabbit_node")
+  node_down() { ! "${ctl[@]}" -q ping >/dev/null 2>&1; }
+  if ! node_down; then
+    if ! "${ctl[@]}" -q -t 5 await_startup >/dev/null 2>&1; then
+      log "starting the rabbit application"   # the node runs but its application was stopped (stop_app) or is booting
+      "${ctl[@]}" -q start_app >&2 || true
+      wait_for 90 rabbitmq "${ctl[@]}" -q -t 5 await_startup || true
+    fi
+    amqp_answers && return 0
+    # A running node is trusted only when AMQP answers where Magnetar connects (notify.transport_url's default host
+    # and port): one started with another address or port, or whose listener is gone, is restarted on loopback.
+    log "$rabbit_node runs but AMQP does not answer on 127.0.0.1:$amqp_port: restarting it on loopback"
+    "${ctl[@]}" -q stop >&2 || true
+    wait_for 60 "$rabbit_node to stop" node_down
   fi
+  log "starting rabbitmq-server"
+  as_root "${env[@]}" setsid rabbitmq-server -detached >/var/log/magnetar-rabbitmq.log 2>&1 < /dev/null || true
   wait_for 90 rabbitmq "${ctl[@]}" -q -t 5 await_startup
-  wait_for 30 "rabbitmq port 5672" bash -c 'exec 3<>/dev/tcp/127.0.0.1/5672'
+  if ! wait_for 30 "AMQP on 127.0.0.1:$amqp_port" amqp_answers; then
+    log "$rabbit_node runs but AMQP does not answer on 127.0.0.1:$amqp_port (another process on the port? ss -ltnp 'sport = :$amqp_port'; log: /var/log/magnetar-rabbitmq.log)"
+    return 1
+  fi
+}
+
+# True when an AMQP server answers on 127.0.0.1:$amqp_port: after the protocol header it sends Connection.Start, a method
+# frame (type 1). A port that merely accepts connections (another program) does not pass.
+amqp_answers() {
+  timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf "AMQP\000\000\011\001" >&3 &&
+    [ "$(head -c 1 <&3 | od -An -tx1 | tr -d " ")" = 01 ]' _ "$amqp_port" 2>/dev/null
 }
 
 for w in "${want[@]}"; do

@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "[test] installing npm dependencies" >&2
-  npm install --no-audit --no-fund --loglevel=error >&2   # see bin/magnetar for why not npm ci
+# the locked dependencies, when node_modules is missing or older than the lock (never through a symlinked one)
+if [ ! -L node_modules ] && { [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
+  echo "[test] installing npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 export PATH="$PWD/node_modules/.bin:$PATH"
 

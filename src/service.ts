@@ -7,22 +7,23 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApi } from './api/app.ts';
 import { ClusterCa } from './certs/cluster-ca.ts';
-import { KeySealer, loadOrCreateMasterKey } from './certs/key-sealing.ts';
+import { KeySealer, loadMasterKeyFor } from './certs/key-sealing.ts';
 import { checkApiExposure, type Config } from './config/load.ts';
+import { StartupError } from './config/startup-error.ts';
 import { HealthSync } from './conductor/health-sync.ts';
 import { Heartbeat, type ServiceBinary } from './conductor/heartbeat.ts';
 import { Worker } from './conductor/worker.ts';
 import type { ImageCatalog } from './core/ports.ts';
 import { DriverRegistry } from './drivers/registry.ts';
 import { DockerDriver } from './drivers/docker/driver.ts';
-import { localInventory } from './drivers/local-common/provisioning.ts';
 import { SwarmDriver } from './drivers/swarm/driver.ts';
-import { Engine } from './providers/docker/engine.ts';
+import { Engine } from './docker-api/engine.ts';
 import { dockerImageCatalog } from './providers/docker/image-catalog.ts';
+import { DockerProvider } from './providers/docker/provider.ts';
 import { ClusterNotifier } from './notify/outbox.ts';
 import { OutboxPublisher } from './notify/publisher.ts';
-import { LocalMachines } from './providers/docker/machines.ts';
 import { openDb } from './store/database.ts';
+import { MASTER_KEY_FILE, prepareStateDir } from './store/state-dir.ts';
 import { Store } from './store/store.ts';
 
 /** A running Magnetar: API and/or conductor over one store. */
@@ -49,102 +50,126 @@ export interface StartOptions {
   logger?: Logger;
 }
 
+/**
+ * Starts what `opts` asks for. Faults the operator can fix (state dir, database, master key, address in use) reject
+ * with a {@link StartupError} whose message is one line naming the problem and the fix; whatever was started is
+ * stopped again first.
+ */
 export async function startService(config: Config, opts: StartOptions = {}): Promise<Service> {
   if (opts.api ?? true) checkApiExposure(config);
   const log = opts.logger ?? pino({ level: config.log.level, base: { svc: 'magnetar' } });
+  prepareStateDir(config.stateDir);
   const store = new Store(await openDb({ url: config.databaseUrl }));
-  const sealer = new KeySealer(await loadOrCreateMasterKey(join(config.stateDir, 'master.key')));
-  const ca = new ClusterCa(store.certificates, sealer);
   const host = new Engine({ socketPath: config.docker.socket });
-  const images: ImageCatalog = dockerImageCatalog(host);
-  const drivers = new DriverRegistry();
-  const machines = new LocalMachines(host, config.docker.nodeImage);
-  drivers.register(new SwarmDriver({ machines, serveVm: true }), config.drivers.disabled);
-  drivers.register(new DockerDriver({ machines, serveVm: true }), config.drivers.disabled);
-
-  const notifier = new ClusterNotifier({ driver: config.notify.driver, host: config.notify.host });
   let worker: Worker | undefined;
   let publisher: OutboxPublisher | undefined;
   let healthSync: HealthSync | undefined;
-  if (opts.conductor ?? config.conductor.enabled) {
-    publisher = new OutboxPublisher({ outbox: store.outbox, log: log.child({ part: 'notify' }), ...config.notify });
-    publisher.start();
-    worker = new Worker(
-      {
-        store,
-        drivers,
-        ca,
-        log: log.child({ part: 'conductor' }),
-        maxAttempts: config.conductor.maxAttempts,
-        notifier,
-        flavors: config.flavors,
-      },
-      { concurrency: config.conductor.workers, leaseMs: config.conductor.leaseMs, pollMs: config.conductor.pollMs },
-    );
-    worker.start();
-    if (config.conductor.syncMs > 0) {
-      const w = worker;
-      healthSync = new HealthSync(
+  let api: FastifyInstance | undefined;
+  let heartbeats: Heartbeat[] = [];
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(heartbeats.map((h) => h.stop()));
+    await api?.close();
+    await healthSync?.stop();
+    await worker?.stop();
+    await publisher?.stop();
+    host.close();
+    await store.close();
+  };
+  try {
+    const keyPath = join(config.stateDir, MASTER_KEY_FILE);
+    const sealer = new KeySealer(await loadMasterKeyFor(keyPath, await store.certificates.sealedSample()));
+    const ca = new ClusterCa(store.certificates, sealer);
+    const images: ImageCatalog = dockerImageCatalog(host);
+    const drivers = new DriverRegistry();
+    // Where nodes come from (the provider) is wired into what runs on them (the drivers) here, and only here.
+    const provider = new DockerProvider(host, { probeImage: config.docker.nodeImage });
+    drivers.register(new SwarmDriver({ provider, serveVm: true }), config.drivers.disabled);
+    drivers.register(new DockerDriver({ provider, serveVm: true }), config.drivers.disabled);
+
+    const notifier = new ClusterNotifier({ driver: config.notify.driver, host: config.notify.host });
+    if (opts.api ?? true) {
+      // The API binds first: an address in use stops the start before any work is claimed.
+      await store.watchRevisions();
+      api = await buildApi(
+        { store, drivers, images, ca, config, wake: () => worker?.wake(), notifier },
+        log.child({ part: 'api' }),
+      );
+      await listen(api, config.api.host, config.api.port);
+    }
+    if (opts.conductor ?? config.conductor.enabled) {
+      publisher = new OutboxPublisher({ outbox: store.outbox, log: log.child({ part: 'notify' }), ...config.notify });
+      publisher.start();
+      worker = new Worker(
         {
           store,
           drivers,
           ca,
-          inventory: localInventory(machines),
-          log: log.child({ part: 'health-sync' }),
-          owner: w.owner,
-          wake: () => w.wake(),
-          flavors: config.flavors,
+          log: log.child({ part: 'conductor' }),
+          maxAttempts: config.conductor.maxAttempts,
           notifier,
+          flavors: config.flavors,
         },
-        { periodMs: config.conductor.syncMs },
+        { concurrency: config.conductor.workers, leaseMs: config.conductor.leaseMs, pollMs: config.conductor.pollMs },
       );
-      healthSync.start();
+      worker.start();
+      if (config.conductor.syncMs > 0) {
+        const w = worker;
+        healthSync = new HealthSync(
+          {
+            store,
+            drivers,
+            ca,
+            inventory: provider,
+            log: log.child({ part: 'health-sync' }),
+            owner: w.owner,
+            wake: () => w.wake(),
+            flavors: config.flavors,
+            notifier,
+          },
+          { periodMs: config.conductor.syncMs },
+        );
+        healthSync.start();
+      }
     }
-  }
-  let api: FastifyInstance | undefined;
-  let url: string | undefined;
-  if (opts.api ?? true) {
-    await store.watchRevisions();
-    api = await buildApi(
-      { store, drivers, images, ca, config, wake: () => worker?.wake(), notifier },
-      log.child({ part: 'api' }),
+    const binaries: ServiceBinary[] = [
+      ...(api ? ['magnetar-api' as const] : []),
+      ...(worker ? ['magnetar-conductor' as const] : []),
+    ];
+    heartbeats = binaries.map(
+      (binary) =>
+        new Heartbeat(store.services, {
+          host: config.services.host,
+          binary,
+          intervalMs: config.services.heartbeatMs,
+          log: log.child({ part: 'heartbeat' }),
+        }),
     );
-    await api.listen({ host: config.api.host, port: config.api.port });
-    const addr = api.server.address();
-    url = typeof addr === 'object' && addr ? `http://${config.api.host}:${addr.port}` : undefined;
+    await Promise.all(heartbeats.map((h) => h.start()));
+  } catch (e) {
+    await stopAll().catch(() => {});
+    throw e;
   }
-  const binaries: ServiceBinary[] = [
-    ...(api ? ['magnetar-api' as const] : []),
-    ...(worker ? ['magnetar-conductor' as const] : []),
-  ];
-  const heartbeats = binaries.map(
-    (binary) =>
-      new Heartbeat(store.services, {
-        host: config.services.host,
-        binary,
-        intervalMs: config.services.heartbeatMs,
-        log: log.child({ part: 'heartbeat' }),
-      }),
-  );
-  await Promise.all(heartbeats.map((h) => h.start()));
-  return {
-    config,
-    store,
-    api,
-    worker,
-    healthSync,
-    publisher,
-    log,
-    heartbeats,
-    url,
-    async stop() {
-      await Promise.all(heartbeats.map((h) => h.stop()));
-      await api?.close();
-      await healthSync?.stop();
-      await worker?.stop();
-      await publisher?.stop();
-      host.close();
-      await store.close();
-    },
-  };
+  const addr = api?.server.address();
+  const url = typeof addr === 'object' && addr ? `http://${config.api.host}:${addr.port}` : undefined;
+  return { config, store, api, worker, healthSync, publisher, log, heartbeats, url, stop: stopAll };
+}
+
+/** Listens, turning the usual bind failures into one-line start-up errors. */
+async function listen(api: FastifyInstance, host: string, port: number): Promise<void> {
+  try {
+    await api.listen({ host, port });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const where = `${host}:${port}`;
+    const fix = 'choose another with --port / --host (MAGNETAR_PORT, MAGNETAR_HOST, api.port, api.host)';
+    if (code === 'EADDRINUSE')
+      throw new StartupError(`port ${port} on ${host} is already in use by another process: stop it or ${fix}`);
+    if (code === 'EADDRNOTAVAIL')
+      throw new StartupError(`address ${host} is not an address of this machine, cannot listen on ${where}: ${fix}`);
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new StartupError(`not allowed to listen on ${where} (ports below 1024 need privileges): ${fix}`);
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+      throw new StartupError(`host ${host} cannot be resolved, cannot listen on ${where}: ${fix}`);
+    throw e;
+  }
 }

@@ -11,6 +11,8 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { trustedProxies } from '../config/addresses.ts';
 import { MagnumError } from '../core/errors.ts';
+import { boundIntegers } from '../core/int-bounds.ts';
+import { UnreadableRowError } from '../store/row-decode.ts';
 import { callerFromHeaders } from './caller.ts';
 import { certificateRoutes } from './certificates/routes.ts';
 import { clusterActionRoutes } from './clusters/actions.ts';
@@ -21,6 +23,7 @@ import { clusterRoutes } from './clusters/routes.ts';
 import type { ApiDeps } from './deps.ts';
 import { FairGate } from './fair-gate.ts';
 import { handlerErrorBody, routingErrorBody } from './error-body.ts';
+import { registerJsonParsers } from './json-body.ts';
 import { MIN_VERSION, negotiate, versionHeaders, versionString } from './microversion.ts';
 import { mserviceRoutes } from './mservices/routes.ts';
 import { nodegroupRoutes } from './nodegroups/routes.ts';
@@ -69,17 +72,17 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
   app.setValidatorCompiler(makeValidatorCompiler());
   // Magnum parses bodies only as JSON (415 otherwise); Fastify's built-in text/plain parser would let them through.
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser(['text/javascript', 'application/javascript'], { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, JSON.parse(body as string));
-    } catch {
-      done(new MagnumError('InvalidInput', 'Request is not in valid JSON format'), undefined);
-    }
-  });
+  registerJsonParsers(app);
   app.decorateRequest('caller', null as never);
   app.decorateRequest('apiVersion', null as never);
   app.decorateRequest('fromTrustedProxy', false);
   app.addHook('onRoute', (r) => {
+    // Integers are bounded to the column range here (before @fastify/swagger collects the route), so the OpenAPI
+    // document states the same bounds the validators enforce.
+    if (r.schema) {
+      for (const part of ['body', 'querystring', 'params', 'headers'] as const)
+        if (r.schema[part]) r.schema[part] = boundIntegers(r.schema[part]);
+    }
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     const re = new RegExp(`^${r.url.replace(/:[^/]+/g, '[^/]+').replace(/\/$/, '')}/?$`);
     for (const m of methods) routes.push({ method: m, url: r.url, re });
@@ -141,38 +144,24 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
   });
 
   app.setErrorHandler(async (err: FastifyError | MagnumError, req: FastifyRequest, reply: FastifyReply) => {
-    const send = (status: number, message: string): FastifyReply =>
-      reply.code(status).send(handlerErrorBody(status, message));
-    if (err instanceof MagnumError) return send(err.status, err.message);
-    const fe = err as FastifyError;
-    if (fe.validation) {
-      const part = fe.validationContext ?? 'body';
-      const data = part === 'body' ? req.body : part === 'querystring' ? req.query : req.params;
-      return send(
-        400,
-        validationError(fe.validation as never, part, req.routeOptions.config.bodyArg ?? 'body', data).message,
-      );
+    let status: number;
+    let message: string;
+    try {
+      [status, message] = errorAnswer(err, req);
+    } catch (inner) {
+      // Describing the error failed too (e.g. a value that cannot be shown): still one logged 500 in Magnum's body.
+      req.log.error({ err: inner, original: String(err) }, 'error while answering an error');
+      [status, message] = [500, INTERNAL];
     }
-    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-      return send(415, `Unknown mimetype: ${req.headers['content-type'] ?? 'None'}`);
-    if (
-      fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
-      fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
-      fe instanceof SyntaxError
-    ) {
-      return send(400, 'Request is not in valid JSON format');
-    }
-    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(413, 'Request body is too large.');
-    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
-      return send(fe.statusCode, fe.message);
-    req.log.error({ err }, 'unhandled error');
-    return send(500, 'An internal error occurred; see the service log for the request id in X-Openstack-Request-Id.');
+    // Every 5xx is logged, with the request id (X-Openstack-Request-Id) bound to the request's logger as reqId.
+    if (status >= 500) req.log.error({ err, status }, 'request failed');
+    return reply.code(status).send(handlerErrorBody(status, message));
   });
 
   app.decorate('routeTable', () => routes.map(({ method, url }) => ({ method, url })));
   app.decorate('listGate', new FairGate());
   await registerOpenApi(app);
-  rootRoutes(app);
+  rootRoutes(app, deps.store);
   openApiRoute(app);
   templateRoutes(app, deps);
   clusterRoutes(app, deps);
@@ -186,4 +175,34 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
   mserviceRoutes(app, deps);
   await app.ready();
   return app;
+}
+
+const INTERNAL = 'An internal error occurred; see the service log for the request id in X-Openstack-Request-Id.';
+
+/** The status and message of Magnum's error body for an error raised while handling a request. */
+function errorAnswer(err: FastifyError | MagnumError, req: FastifyRequest): [number, string] {
+  if (err instanceof MagnumError) return [err.status, err.message];
+  // A row the store cannot read: named, so the operator can find it (the log has the same).
+  if (err instanceof UnreadableRowError) return [500, err.message];
+  const fe = err as FastifyError;
+  if (fe.validation) {
+    const part = fe.validationContext ?? 'body';
+    const data = part === 'body' ? req.body : part === 'querystring' ? req.query : req.params;
+    return [
+      400,
+      validationError(fe.validation as never, part, req.routeOptions.config.bodyArg ?? 'body', data).message,
+    ];
+  }
+  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return [415, `Unknown mimetype: ${req.headers['content-type'] ?? 'None'}`];
+  if (
+    fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    fe instanceof SyntaxError
+  )
+    return [400, 'Request is not in valid JSON format'];
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return [413, 'Request body is too large.'];
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
+    return [fe.statusCode, fe.message];
+  return [500, INTERNAL];
 }

@@ -1,7 +1,8 @@
 /** @module limit / marker / sort_key / sort_dir parsing and the `next` link. */
 import { invalid, invalidField, show } from '../core/errors.ts';
 import { isUuidLike, canonicalUuid } from '../core/names.ts';
-import type { PageRequest } from '../store/page.ts';
+import type { FastifyRequest } from 'fastify';
+import type { OnUnreadable, PageRequest } from '../store/page.ts';
 
 export interface PageQuery {
   limit?: number;
@@ -55,4 +56,12 @@ export function nextLink(
   if (items.length === 0 || (items.length < page.limit && !items.cut)) return undefined;
   const last = items[items.length - 1] as { uuid: string };
   return `${base}/v1/${path}?sort_key=${page.sortKey}&sort_dir=${page.sortDir}&limit=${page.limit}&marker=${last.uuid}`;
+}
+
+/**
+ * For lists: a row the store cannot read is left out and logged (with the request id and the row), so one bad row
+ * does not fail the whole list (docs/compatibility.md).
+ */
+export function logUnreadable(req: FastifyRequest): OnUnreadable {
+  return (e) => req.log.error({ err: e.message, row: e.row }, 'unreadable row left out of the answer');
 }

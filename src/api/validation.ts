@@ -1,9 +1,13 @@
 /** @module JSON-schema validation (Ajv) for request parts, and Magnum-worded messages for its errors. */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { MagnumError, show } from '../core/errors.ts';
+import { boundIntegers } from '../core/int-bounds.ts';
 import { MAX_LABEL_KEY } from '../core/limits.ts';
 
-/** Compiles validators: bodies strictly (no type coercion, unknown fields refused), query strings with coercion. */
+/**
+ * Compiles validators: bodies strictly (no type coercion, unknown fields refused), query strings with coercion.
+ * Every integer without its own bounds is held to the database column range (core/int-bounds.ts).
+ */
 export function makeValidatorCompiler(): (opts: { schema: object; httpPart?: string }) => ValidateFunction {
   const strict = new Ajv({
     allErrors: false,
@@ -19,7 +23,7 @@ export function makeValidatorCompiler(): (opts: { schema: object; httpPart?: str
     useDefaults: true,
     strict: false,
   });
-  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : loose).compile(schema);
+  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : loose).compile(boundIntegers(schema));
 }
 
 /** Turns the first Ajv error into Magnum's 400 text. `arg` names the body argument (e.g. `cluster`). */

@@ -3,6 +3,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { StartupError } from '../config/startup-error.ts';
 
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -104,5 +105,57 @@ function parseMasterKey(text: string, path: string): Buffer {
   const key = decodeBase64(text.trim());
   if (key?.length !== KEY_BYTES)
     throw new Error(`Master key file ${path} does not contain a base64 ${KEY_BYTES}-byte key`);
+  return key;
+}
+
+/** "1 private key", "3 private keys". */
+export const privateKeys = (n: number): string => `${n} private key${n === 1 ? '' : 's'}`;
+
+/** The private keys a store holds sealed: how many, and one of them to try the key on. */
+export interface SealedKeys {
+  count: number;
+  newest: string | undefined;
+}
+
+const RESTORE = 'put back the master.key that belongs to this database (magnetar state restore <file>)';
+
+/**
+ * The master key for a store that holds `sealed`: read from `path`, or created when the file does not exist and
+ * nothing is sealed yet. Refuses to start (instead of sealing new keys with a fresh master key while the stored ones
+ * fail with 500s) when the file is missing or unreadable while sealed keys exist, or when it does not open them.
+ * @throws StartupError
+ */
+export async function loadMasterKeyFor(path: string, sealed: SealedKeys): Promise<Buffer> {
+  let text: string | undefined;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new StartupError(`master key ${path} cannot be read (${(err as Error).message}); ${RESTORE}`);
+    }
+  }
+  if (text === undefined) {
+    if (sealed.count > 0) {
+      throw new StartupError(
+        `master key ${path} is missing, but the database holds ${privateKeys(sealed.count)} sealed with it; ${RESTORE}`,
+      );
+    }
+    return loadOrCreateMasterKey(path);
+  }
+  let key: Buffer;
+  try {
+    key = parseMasterKey(text, path);
+  } catch (err) {
+    throw new StartupError(`${(err as Error).message}; ${RESTORE}`);
+  }
+  if (sealed.newest !== undefined) {
+    try {
+      new KeySealer(key).open(sealed.newest);
+    } catch {
+      throw new StartupError(
+        `master key ${path} does not open the ${privateKeys(sealed.count)} sealed in the database (it is another key); ${RESTORE}`,
+      );
+    }
+  }
   return key;
 }

@@ -1,5 +1,17 @@
 /** @module cli/api-client — typed client of the Magnum container-infra API v1 over `fetch`. */
 
+import type {
+  JsonPatchOp,
+  MService,
+  Nodegroup,
+  NodegroupCreateRequest,
+  Quota,
+  QuotaRequest,
+  ResizeRequest,
+  Stats,
+  UpgradeRequest,
+} from './api-types.ts';
+
 /** Microversion header value the client always sends, like magnumclient. */
 export const API_VERSION_HEADER = 'container-infra latest';
 
@@ -89,6 +101,8 @@ export interface ClusterTemplateCreateRequest {
   master_lb_enabled?: boolean;
   floating_ip_enabled?: boolean;
   hidden?: boolean;
+  /** Comma-separated tags. */
+  tags?: string;
 }
 
 /** A cluster as the API represents it (§7.1, or the §7.2 list subset). */
@@ -156,6 +170,8 @@ export interface ListOptions {
   sortDir?: 'asc' | 'desc';
   /** List `…/detail` instead of the collection. */
   detail?: boolean;
+  /** Further query parameters (`role`, `all_tenants`). */
+  query?: Record<string, string>;
 }
 
 /** How to reach and authenticate to the API. */
@@ -261,6 +277,106 @@ export class ApiClient {
     return (await this.#expect('POST', '/v1/certificates', { cluster_uuid: clusterUuid, csr })) as Certificate;
   }
 
+  /** Applies JSON PATCH operations to a cluster template and returns the updated template. */
+  async updateClusterTemplate(ident: string, patch: readonly JsonPatchOp[]): Promise<ClusterTemplate> {
+    return (await this.#expect('PATCH', `/v1/clustertemplates/${encodeURIComponent(ident)}`, patch)) as ClusterTemplate;
+  }
+
+  /** Applies JSON PATCH operations to a cluster (`?rollback=True` when asked); the server queues the change. */
+  async updateCluster(ident: string, patch: readonly JsonPatchOp[], rollback = false): Promise<void> {
+    const query = rollback ? '?rollback=True' : '';
+    await this.#expect('PATCH', `/v1/clusters/${encodeURIComponent(ident)}${query}`, patch);
+  }
+
+  /** Asks for a node group of the cluster (default: default-worker) to be resized. */
+  async resizeCluster(clusterUuid: string, request: ResizeRequest): Promise<void> {
+    await this.#expect('POST', `/v1/clusters/${encodeURIComponent(clusterUuid)}/actions/resize`, request);
+  }
+
+  /** Asks for the cluster (or one node group) to be upgraded to another cluster template. */
+  async upgradeCluster(clusterUuid: string, request: UpgradeRequest): Promise<void> {
+    await this.#expect('POST', `/v1/clusters/${encodeURIComponent(clusterUuid)}/actions/upgrade`, request);
+  }
+
+  /** Lists a cluster's node groups (`query.role` filters by role). */
+  listNodegroups(cluster: string, options: ListOptions = {}): Promise<Nodegroup[]> {
+    return this.#list<Nodegroup>(`clusters/${encodeURIComponent(cluster)}/nodegroups`, options, 'nodegroups');
+  }
+
+  /** Fetches one node group of a cluster by id, uuid or name. */
+  async getNodegroup(cluster: string, nodegroup: string): Promise<Nodegroup> {
+    return (await this.#expect('GET', this.#nodegroupPath(cluster, nodegroup))) as Nodegroup;
+  }
+
+  /** Creates a node group in a cluster; resolves to the group as the server answered it. */
+  async createNodegroup(cluster: string, request: NodegroupCreateRequest): Promise<Nodegroup> {
+    return (await this.#expect('POST', `/v1/clusters/${encodeURIComponent(cluster)}/nodegroups`, request)) as Nodegroup;
+  }
+
+  /** Applies JSON PATCH operations to a node group. */
+  async updateNodegroup(cluster: string, nodegroup: string, patch: readonly JsonPatchOp[]): Promise<void> {
+    await this.#expect('PATCH', this.#nodegroupPath(cluster, nodegroup), patch);
+  }
+
+  /** Asks for a node group to be deleted. */
+  async deleteNodegroup(cluster: string, nodegroup: string): Promise<void> {
+    await this.#expect('DELETE', this.#nodegroupPath(cluster, nodegroup));
+  }
+
+  /** Asks for the cluster's CA to be replaced (ca-rotate). */
+  async rotateCa(clusterUuid: string): Promise<void> {
+    await this.#expect('PATCH', `/v1/certificates/${encodeURIComponent(clusterUuid)}`);
+  }
+
+  /** Lists quotas (`allTenants`: every project's, for admins). */
+  listQuotas(options: ListOptions & { allTenants?: boolean } = {}): Promise<Quota[]> {
+    const { allTenants, ...rest } = options;
+    return this.#list<Quota>('quotas', {
+      ...rest,
+      query: { ...rest.query, ...(allTenants ? { all_tenants: 'True' } : {}) },
+    });
+  }
+
+  /** Fetches the quota of a project for one resource. */
+  async getQuota(projectId: string, resource: string): Promise<Quota> {
+    return (await this.#expect('GET', this.#quotaPath(projectId, resource))) as Quota;
+  }
+
+  /** Creates a quota. */
+  async createQuota(request: QuotaRequest): Promise<Quota> {
+    return (await this.#expect('POST', '/v1/quotas', request)) as Quota;
+  }
+
+  /** Changes a quota's hard limit (the body is the quota object, as magnumclient sends it). */
+  async updateQuota(request: QuotaRequest): Promise<Quota> {
+    return (await this.#expect('PATCH', this.#quotaPath(request.project_id, request.resource), request)) as Quota;
+  }
+
+  /** Deletes a quota. */
+  async deleteQuota(projectId: string, resource: string): Promise<void> {
+    await this.#expect('DELETE', this.#quotaPath(projectId, resource));
+  }
+
+  /** Cluster and node counts, of one project or (admins, no project) of all. */
+  async getStats(projectId?: string): Promise<Stats> {
+    const query = projectId ? `?project_id=${encodeURIComponent(projectId)}` : '';
+    return (await this.#expect('GET', `/v1/stats${query}`)) as Stats;
+  }
+
+  /** The service processes and their heartbeats (`GET /v1/mservices`). */
+  async listServices(): Promise<MService[]> {
+    const body = (await this.#expect('GET', '/v1/mservices')) as { mservices?: unknown } | null;
+    return Array.isArray(body?.mservices) ? (body.mservices as MService[]) : [];
+  }
+
+  #nodegroupPath(cluster: string, nodegroup: string): string {
+    return `/v1/clusters/${encodeURIComponent(cluster)}/nodegroups/${encodeURIComponent(nodegroup)}`;
+  }
+
+  #quotaPath(projectId: string, resource: string): string {
+    return `/v1/quotas/${encodeURIComponent(projectId)}/${encodeURIComponent(resource)}`;
+  }
+
   /**
    * The cluster's progress timeline, oldest first, or `null` when the server answers 404 (servers without the
    * events route, or a cluster that does not exist yet or any more).
@@ -358,12 +474,13 @@ export class ApiClient {
     })();
   }
 
-  async #list<T>(collection: string, options: ListOptions): Promise<T[]> {
+  async #list<T>(collection: string, options: ListOptions, key = collection): Promise<T[]> {
     const query = new URLSearchParams();
     if (options.limit && options.limit > 0) query.set('limit', String(options.limit));
     if (options.marker) query.set('marker', options.marker);
     if (options.sortKey) query.set('sort_key', options.sortKey);
     if (options.sortDir) query.set('sort_dir', options.sortDir);
+    for (const [name, value] of Object.entries(options.query ?? {})) query.set(name, value);
     const qs = query.toString();
     let path: string | null = `/v1/${collection}${options.detail ? '/detail' : ''}${qs ? `?${qs}` : ''}`;
     const wanted = options.limit && options.limit > 0 ? options.limit : Infinity;
@@ -372,7 +489,7 @@ export class ApiClient {
     while (path !== null && !visited.has(path)) {
       visited.add(path);
       const body = (await this.#expect('GET', path)) as Record<string, unknown> | null;
-      const page = body?.[collection];
+      const page = body?.[key];
       if (!Array.isArray(page) || page.length === 0) break;
       for (const item of page as T[]) {
         items.push(item);

@@ -3,11 +3,16 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Command, CommanderError } from 'commander';
 import { ApiClient } from './api-client.ts';
-import { ConfigError } from '../config/load.ts';
+import { registerCertificateCommands } from './commands/certificates.ts';
+import { registerClusterChangeCommands } from './commands/cluster-changes.ts';
 import { registerClusterConfigCommand } from './commands/cluster-config.ts';
 import { registerClusterEventsCommand } from './commands/cluster-events.ts';
 import { registerClusterTemplateCommands } from './commands/cluster-templates.ts';
 import { registerClusterCommands } from './commands/clusters.ts';
+import { registerNodegroupCommands } from './commands/nodegroups.ts';
+import { registerQuotaCommands } from './commands/quotas.ts';
+import { registerServiceListCommand } from './commands/services.ts';
+import { registerStatsListCommand } from './commands/stats.ts';
 import type { CliContext, CliEnvironment } from './context.ts';
 import { CliError } from './errors.ts';
 import { registerServerCommands } from './server-commands.ts';
@@ -56,8 +61,14 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--roles <roles>', 'comma-separated roles, sent as X-Roles (env MAGNETAR_ROLES)');
   registerClusterTemplateCommands(program, ctx);
   registerClusterCommands(program, ctx);
+  registerClusterChangeCommands(program, ctx);
   registerClusterConfigCommand(program, ctx);
   registerClusterEventsCommand(program, ctx);
+  registerNodegroupCommands(program, ctx);
+  registerCertificateCommands(program, ctx);
+  registerQuotaCommands(program, ctx);
+  registerServiceListCommand(program, ctx);
+  registerStatsListCommand(program, ctx);
   registerServerCommands(program);
   return program;
 }
@@ -98,10 +109,6 @@ export async function main(argv: string[], environment: Partial<CliEnvironment> 
     await program.parseAsync(argv, { from: 'node' });
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    if (err instanceof ConfigError) {
-      io.stderr(`magnetar: ${err.message}\n`);
-      return 2;
-    }
     throw err;
   }
   return exitCode;

@@ -5,11 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
-import { checkApiExposure, loadConfig, type Config } from '../config/load.ts';
+import { CommanderError, type Command } from 'commander';
+import { checkApiExposure, ConfigError, loadConfig, type Config } from '../config/load.ts';
+import { StartupError } from '../config/startup-error.ts';
 import { Engine } from '../providers/docker/engine.ts';
 import { buildNodeImage } from '../providers/docker/image-build.ts';
 import { migrateToLatest } from '../store/migrate.ts';
+import { registerStateCommands } from './state-commands.ts';
 import { openDb } from '../store/database.ts';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -68,6 +70,9 @@ function splitImage(ref: string): [string, string] {
   return i > ref.lastIndexOf('/') ? [ref.slice(0, i), ref.slice(i + 1)] : [ref, 'latest'];
 }
 
+/** How long a graceful stop may take before the process exits regardless. */
+const STOP_DEADLINE_MS = 20_000;
+
 /**
  * Runs the API and/or the conductor until SIGINT or SIGTERM, then stops gracefully: the API stops accepting and
  * finishes its requests, the conductor stops claiming and hands back what it cannot finish in time.
@@ -88,6 +93,12 @@ async function runService(o: ServerFlags, parts: { api: boolean; conductor?: boo
   await new Promise<void>((resolve) => {
     const stop = (sig: string): void => {
       say(`${sig}: stopping`);
+      // A stop that cannot finish (e.g. a database connection that never answers again) must not keep the process:
+      // what was not handed back is taken over when its lease expires, as after a kill.
+      setTimeout(() => {
+        say(`stop did not finish within ${STOP_DEADLINE_MS / 1000} s: exiting anyway`);
+        process.exit(1);
+      }, STOP_DEADLINE_MS).unref();
       svc.stop().then(resolve, (e: unknown) => {
         say(`stop failed: ${(e as Error).message}`);
         resolve();
@@ -96,6 +107,32 @@ async function runService(o: ServerFlags, parts: { api: boolean; conductor?: boo
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+}
+
+/**
+ * The one line printed for an error that stops a server command: start-up faults and bad configuration carry their
+ * own message (problem and fix); anything else is named by its message, with the stack only when MAGNETAR_DEBUG is set.
+ */
+export function startupLine(e: unknown): string {
+  if (e instanceof StartupError) return e.message;
+  if (e instanceof ConfigError) return `${e.message}; correct it and start again (every key: src/config/schema.ts)`;
+  const err = e as Error;
+  const first = (err.message ?? String(e)).split('\n')[0] ?? '';
+  return `${err.name ?? 'Error'}: ${first} (set MAGNETAR_DEBUG=1 to see where)`;
+}
+
+/** Wraps a server command's action: a failure prints one line on stderr and exits 1, no stack trace. */
+export function oneLineErrors<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      const line = startupLine(e);
+      process.stderr.write(`magnetar: ${line}\n`);
+      if (process.env['MAGNETAR_DEBUG'] && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+      throw new CommanderError(1, 'magnetar.failed', line);
+    }
+  };
 }
 
 export function registerServerCommands(program: Command): void {
@@ -107,7 +144,7 @@ export function registerServerCommands(program: Command): void {
       .option('--port <port>', 'API port (env MAGNETAR_PORT, default 9511)')
       .option('--no-conductor', 'run only the API (another process runs the conductor)')
       .option('--no-setup', 'do not install/start dockerd or build the node image first'),
-  ).action((o: ServerFlags) => runService(o, { api: true, setup: o.setup !== false }));
+  ).action(oneLineErrors((o: ServerFlags) => runService(o, { api: true, setup: o.setup !== false })));
 
   addConfigOptions(
     program
@@ -115,18 +152,18 @@ export function registerServerCommands(program: Command): void {
       .description('run only the API (scale-out: any number of these and of `magnetar conductor` share one PostgreSQL)')
       .option('--host <addr>', 'bind address (env MAGNETAR_HOST, default 127.0.0.1)')
       .option('--port <port>', 'API port (env MAGNETAR_PORT, default 9511)'),
-  ).action((o: ServerFlags) => runService(o, { api: true, conductor: false, setup: false }));
+  ).action(oneLineErrors((o: ServerFlags) => runService(o, { api: true, conductor: false, setup: false })));
 
   addConfigOptions(
     program
       .command('conductor')
       .description('run only the conductor: claims queued operations from the database, no HTTP')
       .option('--no-setup', 'do not install/start dockerd or build the node image first'),
-  ).action((o: ServerFlags) => runService(o, { api: false, conductor: true, setup: o.setup !== false }));
+  ).action(oneLineErrors((o: ServerFlags) => runService(o, { api: false, conductor: true, setup: o.setup !== false })));
 
   const db = program.command('db').description('database maintenance');
   addConfigOptions(db.command('upgrade').description('apply pending migrations (SQLite or PostgreSQL)')).action(
-    async (o: ServerFlags) => {
+    oneLineErrors(async (o: ServerFlags) => {
       const config = configFrom(o);
       const handle = await openDb({ url: config.databaseUrl, migrate: false });
       try {
@@ -135,8 +172,10 @@ export function registerServerCommands(program: Command): void {
       } finally {
         await handle.close();
       }
-    },
+    }),
   );
+
+  registerStateCommands(program, addConfigOptions, configFrom, oneLineErrors);
 
   const image = program.command('image').description('node images of the local Docker provider');
   addConfigOptions(
@@ -144,7 +183,7 @@ export function registerServerCommands(program: Command): void {
       .command('build')
       .description('build the node image from Debian packages (debootstrap + import), labelled os_distro=debian')
       .option('--name <repo:tag>', 'image name (default: docker.node_image, magnetar/node:bookworm)')
-      .option('--if-missing', 'do nothing when the image exists'),
+      .option('--if-missing', 'do nothing when the image exists and is built from the current inputs'),
   ).action(async (o: ServerFlags & { name?: string; ifMissing?: boolean }) => {
     const config = configFrom(o);
     execFileSync('bash', [join(SCRIPTS, 'ensure-system.sh'), 'docker'], { stdio: ['ignore', 'inherit', 'inherit'] });

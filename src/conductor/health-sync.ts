@@ -14,9 +14,11 @@ import type { ClusterCa } from '../certs/cluster-ca.ts';
 import type { FlavorTable } from '../core/flavors.ts';
 import { parseBool } from '../core/labels.ts';
 import type { Cluster, ClusterTemplate, Nodegroup } from '../core/types.ts';
-import type { DriverLogger, HealthReport, NodeInventory, ObservedNode } from '../drivers/contract.ts';
+import type { DriverLogger, HealthReport } from '../drivers/contract.ts';
 import type { DriverRegistry } from '../drivers/registry.ts';
+import type { Machine, Provider } from '../providers/contract.ts';
 import type { ClusterNotifier } from '../notify/outbox.ts';
+import { UnreadableRowError } from '../store/row-decode.ts';
 import type { Store } from '../store/store.ts';
 import { clusterSpec } from './cluster-spec.ts';
 
@@ -27,8 +29,8 @@ export interface HealthSyncDeps {
   store: Store;
   drivers: DriverRegistry;
   ca: ClusterCa;
-  /** One per provider; the local Docker provider's lists every cluster's nodes in one host call. */
-  inventory: NodeInventory;
+  /** The provider's bulk observation (the local Docker provider lists every cluster's machines in one host call). */
+  inventory: Pick<Provider, 'observeMachines'>;
   log: DriverLogger;
   /** Identifies this conductor in the lease. */
   owner: string;
@@ -54,6 +56,8 @@ export interface PassSummary {
   checked: number;
   changed: number;
   healed: string[];
+  /** Clusters whose rows could not be read (marked, not checked). */
+  unreadable: string[];
   byStatus: Record<string, number>;
 }
 
@@ -105,21 +109,53 @@ export class HealthSync {
 
   async #pass(): Promise<PassSummary> {
     const { store, inventory } = this.#deps;
-    const summary: PassSummary = { ran: false, clusters: 0, checked: 0, changed: 0, healed: [], byStatus: {} };
+    const summary: PassSummary = {
+      ran: false,
+      clusters: 0,
+      checked: 0,
+      changed: 0,
+      healed: [],
+      unreadable: [],
+      byStatus: {},
+    };
     const ttl = Math.max(3 * this.#opts.periodMs, 15_000);
     if (!(await store.health.acquireLease(HEALTH_LEASE, this.#deps.owner, ttl))) return summary;
     summary.ran = true;
 
-    const clusters = await store.health.clustersToCheck();
-    summary.clusters = clusters.length;
-    if (clusters.length === 0) return summary;
-    const ngs = groupBy(await store.clusters.nodegroups(clusters.map((c) => c.uuid)), (n) => n.cluster_id);
+    // A row that cannot be read costs its own cluster the check (it is marked, see #markUnreadable), nothing more.
+    const bad = new Map<string, UnreadableRowError>();
+    const note = (e: UnreadableRowError): void => {
+      if (e.cluster && !bad.has(e.cluster)) bad.set(e.cluster, e);
+    };
+    const read = await store.health.clustersToCheck();
+    read.unreadable.forEach(note);
+    const clusters = read.clusters;
+    summary.clusters = clusters.length + read.unreadable.length;
+    const ngs = groupBy(
+      await store.clusters.nodegroups(
+        clusters.map((c) => c.uuid),
+        note,
+      ),
+      (n) => n.cluster_id,
+    );
     const templates = new Map<string, ClusterTemplate | undefined>();
-    for (const id of new Set(clusters.map((c) => c.cluster_template_id)))
-      templates.set(id, await store.templates.getByUuid(id));
-    const observed = await inventory.observeAll(this.#ctrl.signal);
+    for (const id of new Set(clusters.map((c) => c.cluster_template_id))) {
+      try {
+        templates.set(id, await store.templates.getByUuid(id));
+      } catch (e) {
+        if (!(e instanceof UnreadableRowError)) throw e;
+        for (const c of clusters)
+          if (c.cluster_template_id === id) note(new UnreadableRowError(e.row, e.detail, { cluster: c.uuid }));
+      }
+    }
+    for (const [uuid, e] of bad) {
+      summary.unreadable.push(uuid);
+      await this.#markUnreadable(uuid, e);
+    }
+    const queue = clusters.filter((c) => !bad.has(c.uuid));
+    if (queue.length === 0) return summary;
+    const observed = await inventory.observeMachines(this.#ctrl.signal);
 
-    const queue = [...clusters];
     let renewedAt = Date.now();
     let lost = false;
     const worker = async (): Promise<void> => {
@@ -148,11 +184,28 @@ export class HealthSync {
     return summary;
   }
 
+  /** A cluster whose rows cannot be read: its status_reason names the row and the cause; health UNKNOWN; logged. */
+  async #markUnreadable(uuid: string, e: UnreadableRowError): Promise<void> {
+    this.#deps.log.warn({ cluster: uuid, err: e.message }, 'health check skipped: unreadable row');
+    try {
+      if (await this.#deps.store.health.markUnreadable(uuid, e.message)) {
+        await this.#deps.store.events.append({
+          cluster_id: uuid,
+          phase: 'health',
+          level: 'error',
+          message: `health UNKNOWN: ${e.message}`,
+        });
+      }
+    } catch (err) {
+      this.#deps.log.warn({ cluster: uuid, err: (err as Error).message }, 'recording an unreadable row failed');
+    }
+  }
+
   async #check(
     c: Cluster,
     t: ClusterTemplate | undefined,
     ngs: Nodegroup[],
-    nodes: ObservedNode[],
+    nodes: Machine[],
   ): Promise<HealthReport | undefined> {
     if (!t) return undefined;
     const driver = this.#deps.drivers.find(t.server_type, t.cluster_distro, t.coe);

@@ -9,6 +9,7 @@ import type { Operation } from '../core/types.ts';
 import { DriverError, type DriverContext, type DriverLogger } from '../drivers/contract.ts';
 import type { DriverRegistry } from '../drivers/registry.ts';
 import type { ClusterNotifier } from '../notify/outbox.ts';
+import { UnreadableRowError } from '../store/row-decode.ts';
 import type { Store } from '../store/store.ts';
 import { clusterSpec } from './cluster-spec.ts';
 import { classifyFailure, withCause, type FailureCause } from '../core/failure-cause.ts';
@@ -42,6 +43,19 @@ export async function runOperation(
   signal: AbortSignal,
   deps: RunDeps,
 ): Promise<RunOutcome> {
+  try {
+    return await run(op, owner, signal, deps);
+  } catch (e) {
+    if (!(e instanceof UnreadableRowError)) throw e;
+    // The cluster, its template or a node group cannot be read: nothing can be done for this cluster until the row is
+    // repaired, so it fails with the reason now instead of being retried (and every other cluster goes on).
+    deps.log.warn({ cluster: op.cluster_id, op: op.uuid, err: e.message }, 'operation failed: unreadable row');
+    await deps.store.operations.failUnreadable(op, e.message);
+    return 'failed';
+  }
+}
+
+async function run(op: Operation, owner: string, signal: AbortSignal, deps: RunDeps): Promise<RunOutcome> {
   const { store } = deps;
   const now = (): string => new Date().toISOString();
   const cluster = await store.clusters.get(op.cluster_id);

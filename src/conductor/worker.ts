@@ -61,7 +61,9 @@ export class Worker {
     this.#ticking = true;
     try {
       while (this.#state === 'running' && this.#running.size < this.#opts.concurrency) {
-        const op = await this.#deps.store.operations.claim(this.owner, this.#opts.leaseMs);
+        const op = await this.#deps.store.operations.claim(this.owner, this.#opts.leaseMs, Date.now(), (e) =>
+          this.#deps.log.warn({ err: e.message }, 'operation failed at claim: unreadable row'),
+        );
         if (!op) break;
         this.#launch(op);
       }

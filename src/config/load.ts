@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isLoopbackHost, trustedProxies } from './addresses.ts';
+import { StartupError } from './startup-error.ts';
 import { parseFlavorTable, type FlavorTable } from '../core/flavors.ts';
 import { CONFIG_SCHEMA, type ConfigKey, type KeySpec } from './schema.ts';
 
@@ -38,6 +39,8 @@ export interface Config {
   /** Flavor name → node size (`flavors`); the API refuses names it does not hold. See core/flavors.ts. */
   flavors: FlavorTable;
   drivers: { disabled: string[] };
+  /** Who may create clusters on the local Docker provider (`providers.local.allowed_projects`; empty = everyone). */
+  providers: { local: { allowedProjects: string[] } };
   docker: { socket: string; nodeImage: string };
   log: { level: string };
   quotas: { maxClustersPerProject: number };
@@ -125,6 +128,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     },
     flavors: get('flavors'),
     drivers: { disabled: get('drivers.disabled') },
+    providers: { local: { allowedProjects: get('providers.local.allowed_projects') } },
     docker: { socket: get('docker.socket'), nodeImage: get('docker.node_image') },
     log: { level: get('log.level') },
     quotas: { maxClustersPerProject: get('quotas.max_clusters_per_project') },
@@ -149,7 +153,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
  */
 export function checkApiExposure(config: Config): void {
   if (config.auth.mode !== 'noauth' || config.auth.allowRemoteNoauth || isLoopbackHost(config.api.host)) return;
-  throw new ConfigError(
+  throw new StartupError(
     `config: refusing to serve noauth on non-loopback api.host ${config.api.host} (anyone reaching it acts as any project or admin); bind to 127.0.0.1 (--host, MAGNETAR_HOST) or set auth.allow_remote_noauth: true (MAGNETAR_ALLOW_REMOTE_NOAUTH=true) behind an authenticating proxy`,
   );
 }

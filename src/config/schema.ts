@@ -162,6 +162,13 @@ export const CONFIG_SCHEMA = {
     env: 'MAGNETAR_DISABLED_DRIVERS',
     description: 'Driver names not to register.',
   },
+  'providers.local.allowed_projects': {
+    type: 'string-list',
+    default: [],
+    env: 'MAGNETAR_LOCAL_ALLOWED_PROJECTS',
+    description:
+      'Projects that may create clusters on the local Docker provider (its drivers are named *-local); empty = every project. Node containers are near-privileged: a cluster owner can reach the host (docs/operator-guide.md, "Trust boundary"). Admins are always allowed.',
+  },
   'docker.socket': {
     type: 'string',
     default: '/var/run/docker.sock',

@@ -3,6 +3,7 @@
  * group's count), then only `node_count`, `health_status` and `health_status_reason` may differ.
  */
 import { invalid, invalidField, MagnumError } from './errors.ts';
+import { checkDbInt } from './int-bounds.ts';
 import { applyPatch, type PatchOp } from './json-patch.ts';
 import { normalizeLabels, type Labels } from './labels.ts';
 import { HEALTH_REASON_LIMITS } from './limits.ts';
@@ -54,6 +55,7 @@ export function patchCluster(
   if (typeof nodeCount !== 'number' || !Number.isInteger(nodeCount))
     throw invalidField('node_count', nodeCount, 'Value should be integer.');
   if (nodeCount < 0) throw invalidField('node_count', nodeCount, 'Value should be greater or equal to 0.');
+  checkDbInt('node_count', nodeCount);
   const health = patched.health_status;
   if (health !== null && !(HEALTH_STATUSES as readonly unknown[]).includes(health)) {
     throw invalidField('health_status', health, `Value should be one of: ${HEALTH_STATUSES.join(', ')}.`);

@@ -3,6 +3,7 @@
  * scalar values only, internal paths untouchable, mandatory paths not removable, `add` only onto null attributes.
  */
 import { MagnumError } from './errors.ts';
+import { checkDbInt } from './int-bounds.ts';
 
 export interface PatchOp {
   op: string;
@@ -62,6 +63,8 @@ export function parsePatch(body: unknown): PatchOp[] {
           `Invalid input for field/attribute value. Value: '${JSON.stringify(value)}'. Value should be a string or an integer.`,
         );
       }
+      // Every integer a patch can set is stored in an INTEGER column: out of range, the 400 names the attribute.
+      if (typeof value === 'number') checkDbInt(path.split('/')[1] as string, value);
     }
     return op === 'remove' ? { op, path } : { op, path, value };
   });

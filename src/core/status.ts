@@ -59,3 +59,8 @@ export function serviceState(
   const seen = Date.parse(s.last_seen_up ?? s.updated_at ?? s.created_at);
   return Number.isFinite(seen) && nowMs - seen <= downAfterMs ? 'up' : 'down';
 }
+
+/** The status a cluster ends in when an operation of `kind` fails (`cluster_create` → CREATE_FAILED, …). */
+export function failedStatusOf(kind: string): string {
+  return kind === 'cluster_create' ? 'CREATE_FAILED' : kind === 'cluster_delete' ? 'DELETE_FAILED' : 'UPDATE_FAILED';
+}

@@ -3,6 +3,8 @@
  * Rules every driver keeps (see docs/architecture.md, "Driver contract"):
  * - `ensureCluster` and `removeCluster` are idempotent: they observe the provider (by the cluster's UUID label) and only
  *   create or remove what is missing or left, so the conductor may kill and re-run them at any point.
+ * - Nodes come from a provider (`../providers/contract.ts`, injected by the composition root): a driver describes
+ *   machines (image, flavor, network, volumes, ports, cloud-init user-data) and never uses a provider's own types.
  * - Every provider object carries the cluster UUID in a label or its name.
  * - Failures are thrown as {@link DriverError} naming the phase; `retryable` says whether running again may help.
  * - Long waits honour `ctx.signal` (aborted when the operation is cancelled or its lease is lost).
@@ -11,6 +13,7 @@ import type { FlavorLimits } from '../core/flavors.ts';
 import type { HealthStatus } from '../core/status.ts';
 import type { Labels } from '../core/labels.ts';
 import type { EventLevel } from '../core/types.ts';
+import type { Machine } from '../providers/contract.ts';
 
 /** The registry key: (server_type, os, coe), as Magnum selects drivers. */
 export interface DriverKey {
@@ -97,29 +100,11 @@ export interface OperationIntent {
   maxBatchSize?: number;
 }
 
-/** A node as the provider's bulk observation sees it: one provider call lists the nodes of every cluster. */
-export interface ObservedNode {
-  name: string;
-  hostname: string;
-  role: string;
-  nodegroup: string;
-  /** Provider state of the node's machine (`running`, `exited`, `created`, …). */
-  state: string;
-  /** Where the node's engine API answers (a loopback port), when published. */
-  endpoint: { host: string; port: number } | null;
-}
-
-/** Lists the nodes of all clusters of one provider at once (the health sync's one provider call). */
-export interface NodeInventory {
-  /** Nodes by cluster UUID. */
-  observeAll(signal?: AbortSignal): Promise<Map<string, ObservedNode[]>>;
-}
-
 /** What a health check of one cluster gets. */
 export interface HealthContext {
   cluster: ClusterSpec;
-  /** The cluster's nodes from the shared observation (no further listing needed). */
-  nodes: ObservedNode[];
+  /** The cluster's machines from the provider's shared observation (no further listing needed). */
+  nodes: Machine[];
   pki: Pick<ClusterPki, 'caPem' | 'conductorClient'>;
   signal: AbortSignal;
 }

@@ -22,6 +22,24 @@ export class CertificateRepository {
       .executeTakeFirst();
   }
 
+  /**
+   * How many sealed private keys the store holds, and the newest one: enough to tell at start whether the master key
+   * is the one they were sealed with.
+   */
+  async sealedSample(): Promise<{ count: number; newest: string | undefined }> {
+    const { n } = await this.#db
+      .selectFrom('certificates')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
+    const newest = await this.#db
+      .selectFrom('certificates')
+      .select('key_sealed')
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return { count: Number(n), newest: newest?.key_sealed };
+  }
+
   /** Stores the pair unless one exists already (a concurrent or earlier attempt); returns the stored one either way. */
   async putIfAbsent(clusterId: string, kind: string, cert: StoredCert): Promise<StoredCert> {
     await this.#db

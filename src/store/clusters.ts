@@ -1,13 +1,17 @@
 /** @module Cluster and nodegroup repository, including the one-transaction writes that start an operation. */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Caller, Cluster, Nodegroup, Operation } from '../core/types.ts';
-import { pageRows, type Page, type PageRequest } from './page.ts';
+import { listPage, type OnUnreadable, type Page, type PageRequest } from './page.ts';
+import { decodeEach } from './row-decode.ts';
 import { fromCluster, fromNodegroup, toCluster, toNodegroup } from './rows.ts';
 import type { Database } from './schema.ts';
 import type { StoredCert } from './certificates.ts';
 import { insertEvent, type NewEvent } from './events.ts';
 import { insertOperation, type NewOperation } from './operations.ts';
 import { insertOutbox, type OutboxBuilder } from './outbox.ts';
+
+/** How long a deleted cluster's event timeline is kept for followers. */
+const EVENTS_KEPT_AFTER_DELETE_MS = 3_600_000;
 
 /** Outputs a finished create (or later update) writes onto the cluster and its nodegroups. */
 export interface ClusterOutputsRecord {
@@ -74,11 +78,10 @@ export class ClusterRepository {
     return row && toCluster(row);
   }
 
-  async list(caller: Caller, page: PageRequest): Promise<Page<Cluster>> {
+  async list(caller: Caller, page: PageRequest, onUnreadable?: OnUnreadable): Promise<Page<Cluster>> {
     let q = this.#db.selectFrom('clusters').selectAll();
     if (!caller.isAdmin) q = q.where('project_id', '=', caller.projectId);
-    const { rows, cut } = await pageRows(q, 'clusters', page, ['labels', 'health_status_reason', 'status_reason']);
-    return Object.assign(rows.map(toCluster), { cut });
+    return listPage(q, 'clusters', page, ['labels', 'health_status_reason', 'status_reason'], toCluster, onUnreadable);
   }
 
   /** The marker row of a page, only among the clusters `caller` may list (a hidden one is no marker, like a missing one). */
@@ -89,7 +92,8 @@ export class ClusterRepository {
     return row && { id: Number(row.id), value: (row as Record<string, unknown>)[sortKey] };
   }
 
-  async nodegroups(clusterUuids: readonly string[]): Promise<Nodegroup[]> {
+  /** The node groups of the clusters; an unreadable row throws, or with `onUnreadable` is skipped and reported. */
+  async nodegroups(clusterUuids: readonly string[], onUnreadable?: OnUnreadable): Promise<Nodegroup[]> {
     if (clusterUuids.length === 0) return [];
     const rows = await this.#db
       .selectFrom('nodegroups')
@@ -97,7 +101,10 @@ export class ClusterRepository {
       .where('cluster_id', 'in', clusterUuids)
       .orderBy('id')
       .execute();
-    return rows.map(toNodegroup);
+    if (!onUnreadable) return rows.map(toNodegroup);
+    const { items, unreadable } = decodeEach(rows, toNodegroup);
+    unreadable.forEach(onUnreadable);
+    return items;
   }
 
   /**
@@ -291,10 +298,30 @@ export class ClusterRepository {
   async purge(uuid: string, notification?: OutboxBuilder): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
       await writeNotification(tx, uuid, notification);
-      for (const table of ['nodegroups', 'certificates', 'cluster_events', 'operations'] as const) {
+      for (const table of ['nodegroups', 'certificates', 'operations'] as const) {
         await tx.deleteFrom(table).where('cluster_id', '=', uuid).execute();
       }
       await tx.deleteFrom('clusters').where('uuid', '=', uuid).execute();
+      // The timeline outlives its cluster for a while, so that a follower (`cluster-delete --wait`, the SSE stream)
+      // still reads the teardown and the final event; timelines of clusters gone for over an hour are dropped here.
+      const now = new Date();
+      await insertEvent(tx, {
+        cluster_id: uuid,
+        at: now.toISOString(),
+        phase: 'deleted',
+        level: 'info',
+        message: 'cluster deleted',
+      });
+      const cutoff = new Date(now.getTime() - EVENTS_KEPT_AFTER_DELETE_MS).toISOString();
+      await tx
+        .deleteFrom('cluster_events')
+        .where('at', '<', cutoff)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(selectFrom('clusters').select('uuid').whereRef('clusters.uuid', '=', 'cluster_events.cluster_id')),
+          ),
+        )
+        .execute();
     });
   }
 }

@@ -7,8 +7,12 @@
 import type { Kysely } from 'kysely';
 import { COMPLETE_STATUSES } from '../core/status.ts';
 import type { Cluster } from '../core/types.ts';
+import { decodeEach, type UnreadableRowError } from './row-decode.ts';
 import { toCluster } from './rows.ts';
 import type { Database } from './schema.ts';
+
+/** The `operations` row {@link HealthRepository.probeWrite} updates. */
+const WRITE_PROBE = 'probe:store-write';
 
 /** Statuses whose clusters the health sync checks (Magnum's S_COMPLETE set). */
 const CHECKED = [...COMPLETE_STATUSES];
@@ -61,6 +65,40 @@ export class HealthRepository {
     return (await take()) === 1;
   }
 
+  /**
+   * Commits one small write (the `updated_at` of the row `probe:store-write`, state `lease` like the leases, so it
+   * is never work): proof for `/healthcheck` that the store accepts writes. Throws what the database throws.
+   */
+  async probeWrite(now = Date.now()): Promise<void> {
+    const at = new Date(now).toISOString();
+    const r = await this.#db
+      .updateTable('operations')
+      .set({ updated_at: at })
+      .where('uuid', '=', WRITE_PROBE)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) > 0) return;
+    await this.#db
+      .insertInto('operations')
+      .values({
+        uuid: WRITE_PROBE,
+        cluster_id: '',
+        kind: 'probe',
+        state: 'lease',
+        owner: null,
+        lease_until: 0,
+        not_before: 0,
+        deadline: 0,
+        attempt: 0,
+        phase: null,
+        error: null,
+        payload: '{}',
+        created_at: at,
+        updated_at: at,
+      })
+      .onConflict((oc) => oc.column('uuid').doUpdateSet({ updated_at: at }))
+      .execute();
+  }
+
   /** Gives the lease up (only its holder can). */
   async releaseLease(name: string, owner: string): Promise<void> {
     await this.#db
@@ -71,15 +109,37 @@ export class HealthRepository {
       .execute();
   }
 
-  /** Every cluster in a *_COMPLETE state (one query). */
-  async clustersToCheck(): Promise<Cluster[]> {
+  /** Every cluster in a *_COMPLETE state (one query), and an error for each of those whose row cannot be read. */
+  async clustersToCheck(): Promise<{ clusters: Cluster[]; unreadable: UnreadableRowError[] }> {
     const rows = await this.#db
       .selectFrom('clusters')
       .selectAll()
       .where('status', 'in', CHECKED)
       .orderBy('id')
       .execute();
-    return rows.map(toCluster);
+    const { items, unreadable } = decodeEach(rows, toCluster);
+    return { clusters: items, unreadable };
+  }
+
+  /**
+   * Records on a *_COMPLETE cluster that its rows cannot be read: `status_reason` = `reason`, `health_status`
+   * UNKNOWN with the reason under `store` — plain column writes. False when it was already recorded (or the cluster
+   * left the *_COMPLETE states).
+   */
+  async markUnreadable(uuid: string, reason: string, now = new Date().toISOString()): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('clusters')
+      .set({
+        status_reason: reason,
+        health_status: 'UNKNOWN',
+        health_status_reason: JSON.stringify({ store: reason }),
+        updated_at: now,
+      })
+      .where('uuid', '=', uuid)
+      .where('status', 'in', CHECKED)
+      .where((eb) => eb.or([eb('status_reason', 'is', null), eb('status_reason', '<>', reason)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   /** Writes a cluster's health, unless an operation started meanwhile (status no longer *_COMPLETE). */

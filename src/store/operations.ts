@@ -1,6 +1,10 @@
 /** @module Operation queue with leases: claim, renew, release. Safe with many conductors on PostgreSQL. */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Operation, OperationKind, OperationPayload } from '../core/types.ts';
+import { failedStatusOf } from '../core/status.ts';
+import { withCause } from '../core/failure-cause.ts';
+import { insertEvent } from './events.ts';
+import { UnreadableRowError } from './row-decode.ts';
 import { toOperation } from './rows.ts';
 import type { Database } from './schema.ts';
 import type { Engine } from './database.ts';
@@ -51,7 +55,33 @@ export class OperationRepository {
    * operation of the same cluster still holding a live lease (a cancelled create finishing its last step).
    * On PostgreSQL the candidate row is locked with SKIP LOCKED so concurrent conductors never claim the same row.
    */
-  async claim(owner: string, leaseMs: number, now = Date.now()): Promise<Operation | undefined> {
+  async claim(
+    owner: string,
+    leaseMs: number,
+    now = Date.now(),
+    onUnreadable?: (e: UnreadableRowError) => void,
+  ): Promise<Operation | undefined> {
+    // An unreadable operation is failed where it was claimed (see claimOne) and the next one is tried, so a bad row
+    // can never hold the head of the queue.
+    for (let tries = 0; tries < 100; tries++) {
+      const got = await this.#claimOne(owner, leaseMs, now);
+      if (!(got instanceof UnreadableRowError)) return got;
+      onUnreadable?.(got);
+    }
+    return undefined;
+  }
+
+  /** Fails a claimed operation whose cluster, template or node groups cannot be read (see {@link failUnreadable}). */
+  async failUnreadable(op: Pick<Operation, 'id' | 'cluster_id' | 'kind'>, reason: string): Promise<void> {
+    await this.#db.transaction().execute((tx) => failUnreadable(tx, op.id, op.cluster_id, op.kind, reason));
+  }
+
+  /**
+   * Claims one operation. When its row cannot be decoded, it is failed in the same transaction — the operation
+   * `failed` with the reason, its cluster `<KIND>_FAILED` with the reason as status_reason, in-progress node groups
+   * failed, a timeline event — and the error is returned.
+   */
+  async #claimOne(owner: string, leaseMs: number, now: number): Promise<Operation | UnreadableRowError | undefined> {
     return this.#db.transaction().execute(async (tx) => {
       let candidate = tx
         .selectFrom('operations as o')
@@ -88,7 +118,14 @@ export class OperationRepository {
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
         .returningAll()
         .executeTakeFirst();
-      return row && toOperation(row);
+      if (!row) return undefined;
+      try {
+        return toOperation(row);
+      } catch (e) {
+        if (!(e instanceof UnreadableRowError)) throw e;
+        await failUnreadable(tx, row.id, row.cluster_id, row.kind, e.message, now);
+        return e;
+      }
     });
   }
 
@@ -130,4 +167,44 @@ export class OperationRepository {
       .execute();
     return rows.map(toOperation);
   }
+}
+
+/**
+ * Ends an operation whose row (or whose cluster's rows) cannot be read: the operation `failed`, the cluster
+ * `<KIND>_FAILED` with `reason` as its status_reason, its in-progress node groups failed, and a timeline event —
+ * plain column writes, so they work whatever the unreadable value is. No notification: it would be built from the
+ * rows that cannot be read.
+ */
+export async function failUnreadable(
+  tx: Transaction<Database>,
+  opId: number | string,
+  clusterId: string,
+  kind: string,
+  reason: string,
+  now = Date.now(),
+): Promise<void> {
+  const at = new Date(now).toISOString();
+  await tx
+    .updateTable('operations')
+    .set({ state: 'failed', owner: null, lease_until: null, error: reason, updated_at: at })
+    .where('id', '=', opId as number)
+    .execute();
+  await tx
+    .updateTable('clusters')
+    .set({ status: failedStatusOf(kind), status_reason: reason, updated_at: at })
+    .where('uuid', '=', clusterId)
+    .execute();
+  await tx
+    .updateTable('nodegroups')
+    .set({ status: sql<string>`replace(status, 'IN_PROGRESS', 'FAILED')`, status_reason: reason, updated_at: at })
+    .where('cluster_id', '=', clusterId)
+    .where('status', 'like', '%_IN_PROGRESS')
+    .execute();
+  await insertEvent(tx, {
+    cluster_id: clusterId,
+    phase: 'failed',
+    level: 'error',
+    message: withCause('internal', reason),
+    at,
+  });
 }

@@ -1,5 +1,6 @@
 /** @module Keyset pagination shared by every listed resource (marker = uuid of the last item, id as tiebreaker). */
 import { sql, type SelectQueryBuilder } from 'kysely';
+import { int, UnreadableRowError } from './row-decode.ts';
 import type { Database } from './schema.ts';
 
 /** What a list call asks for; `sortKey` has already been checked against the resource's columns. */
@@ -103,4 +104,63 @@ export function applyPage<Q extends AnyQuery>(q: Q, table: string, page: PageReq
   out = out.orderBy(col, page.sortDir) as Q;
   if (page.sortKey !== 'id') out = out.orderBy(id, page.sortDir) as Q;
   return out.limit(page.limit) as Q;
+}
+
+/** Told about each row a list skipped because it cannot be read (the API logs it). */
+export type OnUnreadable = (e: UnreadableRowError) => void;
+
+/**
+ * Reads a page of records, skipping rows that cannot be decoded (each reported to `onUnreadable`) and reading on
+ * past them, so the page is still full when more readable rows follow and its `next` marker (the last record) comes
+ * after every skipped row. Without `onUnreadable` an unreadable row throws.
+ */
+export async function readPage<R extends { id: unknown }, T>(
+  fetch: (page: PageRequest) => Promise<R[]>,
+  page: PageRequest,
+  decode: (row: R) => T,
+  onUnreadable?: OnUnreadable,
+): Promise<T[]> {
+  const out: T[] = [];
+  let request = page;
+  for (;;) {
+    const rows = await fetch(request);
+    for (const r of rows) {
+      try {
+        out.push(decode(r));
+      } catch (e) {
+        if (!onUnreadable || !(e instanceof UnreadableRowError)) throw e;
+        onUnreadable(e);
+      }
+    }
+    const last = rows[rows.length - 1];
+    if (!last || rows.length < request.limit || out.length >= page.limit) return out;
+    const value = (last as Record<string, unknown>)[page.sortKey];
+    request = { ...page, limit: page.limit - out.length, marker: { id: int(last.id, 'id'), value } };
+  }
+}
+
+/**
+ * A page of records: read with the byte budget ({@link pageRows}), decoded skipping unreadable rows
+ * ({@link readPage}); `cut` when it ended at its byte budget.
+ */
+export async function listPage<Q extends AnyQuery, T>(
+  q: Q,
+  table: string,
+  page: PageRequest,
+  sizeColumns: readonly string[],
+  decode: (row: Awaited<ReturnType<Q['execute']>>[number]) => T,
+  onUnreadable?: OnUnreadable,
+): Promise<Page<T>> {
+  let cut = false;
+  const items = await readPage(
+    async (p) => {
+      const r = await pageRows(q, table, p, sizeColumns);
+      cut = r.cut;
+      return r.rows as (Awaited<ReturnType<Q['execute']>>[number] & { id: unknown })[];
+    },
+    page,
+    decode,
+    onUnreadable,
+  );
+  return Object.assign(items, { cut });
 }

@@ -1,10 +1,16 @@
 /** @module Quotas: one hard limit per (project, resource). Only the `Cluster` resource is enforced. */
 import type { Kysely, Selectable } from 'kysely';
 import type { Quota } from '../core/types.ts';
-import { applyPage, type PageRequest } from './page.ts';
+import { applyPage, readPage, type OnUnreadable, type PageRequest } from './page.ts';
+import { decodeRow, int } from './row-decode.ts';
 import type { Database, QuotaTable } from './schema.ts';
 
-const toQuota = (r: Selectable<QuotaTable>): Quota => ({ ...r, id: Number(r.id) });
+const toQuota = (r: Selectable<QuotaTable>): Quota =>
+  decodeRow(`quota ${r.project_id}/${r.resource}`, () => ({
+    ...r,
+    id: int(r.id, 'id'),
+    hard_limit: int(r.hard_limit, 'hard_limit'),
+  }));
 
 export class QuotaRepository {
   readonly #db: Kysely<Database>;
@@ -13,10 +19,10 @@ export class QuotaRepository {
   }
 
   /** A page of quotas, of one project or (undefined) of all. */
-  async list(projectId: string | undefined, page: PageRequest): Promise<Quota[]> {
+  async list(projectId: string | undefined, page: PageRequest, onUnreadable?: OnUnreadable): Promise<Quota[]> {
     let q = this.#db.selectFrom('quotas').selectAll();
     if (projectId !== undefined) q = q.where('project_id', '=', projectId);
-    return (await applyPage(q, 'quotas', page).execute()).map(toQuota);
+    return readPage((p) => applyPage(q, 'quotas', p).execute(), page, toQuota, onUnreadable);
   }
 
   /**

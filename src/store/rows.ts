@@ -1,4 +1,7 @@
-/** @module Converts rows to domain records and back (0/1 ↔ boolean, JSON text ↔ objects). */
+/**
+ * @module Converts rows to domain records and back (0/1 ↔ boolean, JSON text ↔ objects). Decoding is strict
+ * (row-decode.ts): a row with an inexact integer or broken JSON throws UnreadableRowError naming it.
+ */
 import type { Selectable } from 'kysely';
 import type {
   Cluster,
@@ -18,9 +21,9 @@ import type {
   NodegroupTable,
   OperationTable,
 } from './schema.ts';
+import { decodeRow, int, intOrNull, json } from './row-decode.ts';
 
 const bool = (v: number | boolean): boolean => v === 1 || v === true;
-const json = <T>(v: string | null, fallback: T): T => (v === null || v === '' ? fallback : (JSON.parse(v) as T));
 
 export const BOOL_TEMPLATE_FIELDS = [
   'registry_enabled',
@@ -36,17 +39,25 @@ export const BOOL_TEMPLATE_FIELDS = [
  * the largest cost of listing templates (bench/api); a literal gives the record one fixed shape.
  */
 export function toTemplate(r: Selectable<ClusterTemplateTable>): ClusterTemplate {
-  return templateOf(r, json(r.labels, {}));
+  return templateOf(r, () => json(r.labels, 'labels', 'object', {}));
 }
 
-/** {@link toTemplate} with the labels left unparsed (`{}`), for a list that renders their stored text as is. */
+/**
+ * {@link toTemplate} with the labels left unparsed (`{}`), for a list that renders their stored text as is: the text
+ * is only checked to be an object's (`{…}`), not parsed.
+ */
 export function toTemplateWithoutLabels(r: Selectable<ClusterTemplateTable>): ClusterTemplate {
-  return templateOf(r, {});
+  return templateOf(r, () => {
+    const t = r.labels;
+    if (t !== '' && (typeof t !== 'string' || !t.startsWith('{') || !t.endsWith('}')))
+      throw new Error('labels is not a JSON object');
+    return {};
+  });
 }
 
-function templateOf(r: Selectable<ClusterTemplateTable>, labels: ClusterTemplate['labels']): ClusterTemplate {
-  return {
-    id: Number(r.id),
+function templateOf(r: Selectable<ClusterTemplateTable>, labels: () => ClusterTemplate['labels']): ClusterTemplate {
+  return decodeRow(`cluster template ${r.uuid}`, () => ({
+    id: int(r.id, 'id'),
     uuid: r.uuid,
     name: r.name,
     project_id: r.project_id,
@@ -62,8 +73,8 @@ function templateOf(r: Selectable<ClusterTemplateTable>, labels: ClusterTemplate
     fixed_subnet: r.fixed_subnet,
     network_driver: r.network_driver,
     volume_driver: r.volume_driver,
-    apiserver_port: r.apiserver_port,
-    docker_volume_size: r.docker_volume_size,
+    apiserver_port: intOrNull(r.apiserver_port, 'apiserver_port'),
+    docker_volume_size: intOrNull(r.docker_volume_size, 'docker_volume_size'),
     docker_storage_driver: r.docker_storage_driver,
     cluster_distro: r.cluster_distro,
     http_proxy: r.http_proxy,
@@ -71,7 +82,7 @@ function templateOf(r: Selectable<ClusterTemplateTable>, labels: ClusterTemplate
     no_proxy: r.no_proxy,
     registry_enabled: bool(r.registry_enabled),
     insecure_registry: r.insecure_registry,
-    labels,
+    labels: labels(),
     tls_disabled: bool(r.tls_disabled),
     public: bool(r.public),
     hidden: bool(r.hidden),
@@ -81,7 +92,7 @@ function templateOf(r: Selectable<ClusterTemplateTable>, labels: ClusterTemplate
     tags: r.tags,
     created_at: r.created_at,
     updated_at: r.updated_at,
-  };
+  }));
 }
 
 /** The columns of a template record (everything but id). */
@@ -99,15 +110,21 @@ export function fromTemplate(t: Omit<ClusterTemplate, 'id'>): Omit<ClusterTempla
 }
 
 export function toCluster(r: Selectable<ClusterTable>): Cluster {
-  return {
-    ...r,
-    id: Number(r.id),
-    labels: json(r.labels, {}),
-    health_status_reason: json(r.health_status_reason, null),
-    floating_ip_enabled: bool(r.floating_ip_enabled),
-    master_lb_enabled: bool(r.master_lb_enabled),
-    driver_state: json(r.driver_state, {}),
-  };
+  return decodeRow(
+    `cluster ${r.uuid}`,
+    () => ({
+      ...r,
+      id: int(r.id, 'id'),
+      docker_volume_size: intOrNull(r.docker_volume_size, 'docker_volume_size'),
+      create_timeout: int(r.create_timeout, 'create_timeout'),
+      labels: json(r.labels, 'labels', 'object', {}),
+      health_status_reason: json(r.health_status_reason, 'health_status_reason', 'object', null),
+      floating_ip_enabled: bool(r.floating_ip_enabled),
+      master_lb_enabled: bool(r.master_lb_enabled),
+      driver_state: json(r.driver_state, 'driver_state', 'object', {}),
+    }),
+    r.uuid,
+  );
 }
 
 export function fromCluster(c: Omit<Cluster, 'id'>): Omit<ClusterTable, 'id'> {
@@ -122,13 +139,21 @@ export function fromCluster(c: Omit<Cluster, 'id'>): Omit<ClusterTable, 'id'> {
 }
 
 export function toNodegroup(r: Selectable<NodegroupTable>): Nodegroup {
-  return {
-    ...r,
-    id: Number(r.id),
-    labels: json(r.labels, {}),
-    node_addresses: json(r.node_addresses, []),
-    is_default: bool(r.is_default),
-  };
+  return decodeRow(
+    `node group ${r.uuid}`,
+    () => ({
+      ...r,
+      id: int(r.id, 'id'),
+      docker_volume_size: intOrNull(r.docker_volume_size, 'docker_volume_size'),
+      node_count: int(r.node_count, 'node_count'),
+      min_node_count: int(r.min_node_count, 'min_node_count'),
+      max_node_count: intOrNull(r.max_node_count, 'max_node_count'),
+      labels: json(r.labels, 'labels', 'object', {}),
+      node_addresses: json(r.node_addresses, 'node_addresses', 'array', []),
+      is_default: bool(r.is_default),
+    }),
+    r.cluster_id,
+  );
 }
 
 export function fromNodegroup(n: Omit<Nodegroup, 'id'>): Omit<NodegroupTable, 'id'> {
@@ -141,24 +166,32 @@ export function fromNodegroup(n: Omit<Nodegroup, 'id'>): Omit<NodegroupTable, 'i
 }
 
 export function toOperation(r: Selectable<OperationTable>): Operation {
-  return {
-    id: Number(r.id),
-    uuid: r.uuid,
-    cluster_id: r.cluster_id,
-    kind: r.kind as OperationKind,
-    state: r.state as OperationState,
-    owner: r.owner,
-    lease_until: r.lease_until === null ? null : Number(r.lease_until),
-    not_before: Number(r.not_before),
-    deadline: Number(r.deadline),
-    attempt: r.attempt,
-    phase: r.phase,
-    error: r.error,
-    payload: json<OperationPayload>(r.payload, {}),
-    created_at: r.created_at,
-  };
+  return decodeRow(
+    `operation ${r.uuid}`,
+    () => ({
+      id: int(r.id, 'id'),
+      uuid: r.uuid,
+      cluster_id: r.cluster_id,
+      kind: r.kind as OperationKind,
+      state: r.state as OperationState,
+      owner: r.owner,
+      lease_until: intOrNull(r.lease_until, 'lease_until'),
+      not_before: int(r.not_before, 'not_before'),
+      deadline: int(r.deadline, 'deadline'),
+      attempt: int(r.attempt, 'attempt'),
+      phase: r.phase,
+      error: r.error,
+      payload: json<OperationPayload>(r.payload, 'payload', 'object', {}),
+      created_at: r.created_at,
+    }),
+    r.cluster_id,
+  );
 }
 
 export function toEvent(r: Selectable<ClusterEventTable>): ClusterEvent {
-  return { ...r, id: Number(r.id), level: r.level as EventLevel };
+  return decodeRow(
+    `cluster event of ${r.cluster_id}`,
+    () => ({ ...r, id: int(r.id, 'id'), level: r.level as EventLevel }),
+    r.cluster_id,
+  );
 }

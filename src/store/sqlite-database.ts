@@ -4,6 +4,30 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
 
 type Param = null | number | bigint | string | NodeJS.ArrayBufferView;
 
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
+
+/**
+ * Runs the statement reading integers as BigInt, then turns every one JavaScript holds exactly back into a number.
+ * Only values beyond 2^53 stay BigInt; the row decoders (row-decode.ts) name such a row as unreadable, so one bad
+ * value costs its row, not the whole result.
+ */
+function readExact(s: StatementSync, args: Param[]): unknown[] {
+  s.setReadBigInts(true);
+  try {
+    const rows = s.all(...args) as Record<string, unknown>[];
+    for (const row of rows) {
+      for (const key of Object.keys(row)) {
+        const v = row[key];
+        if (typeof v === 'bigint' && v <= SAFE_MAX && v >= SAFE_MIN) row[key] = Number(v);
+      }
+    }
+    return rows;
+  } finally {
+    s.setReadBigInts(false);
+  }
+}
+
 /**
  * Opens (creating if needed) a SQLite file in WAL mode with synchronous=FULL and a busy timeout,
  * and wraps it for Kysely.
@@ -31,9 +55,22 @@ export function openSqlite(path: string): SqliteDatabase & { raw: DatabaseSync }
         cache.set(sqlText, stmt);
       }
       const s = stmt;
+      const select = /^\s*select\b/i.test(sqlText);
       return {
         reader: s.columns().length > 0,
-        all: (params) => s.all(...(params as Param[])),
+        all: (params) => {
+          const args = params as Param[];
+          // A write that returns rows (INSERT/UPDATE … RETURNING) has happened by the time a value fails to convert,
+          // so it is never run twice: it always reads integers as BigInt. A SELECT runs as usual and only reruns that
+          // way when a value is beyond 2^53 (node:sqlite throws ERR_OUT_OF_RANGE instead of losing precision).
+          if (!select) return readExact(s, args);
+          try {
+            return s.all(...args);
+          } catch (e) {
+            if ((e as { code?: string }).code !== 'ERR_OUT_OF_RANGE') throw e;
+            return readExact(s, args);
+          }
+        },
         run: (params) => {
           const r = s.run(...(params as Param[]));
           return { changes: r.changes, lastInsertRowid: r.lastInsertRowid };

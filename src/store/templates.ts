@@ -1,9 +1,9 @@
 /** @module Cluster template repository. Visibility: own project, plus public templates; admins see all. */
-import type { CompiledQuery, Kysely } from 'kysely';
+import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { Caller, ClusterTemplate } from '../core/types.ts';
-import { pageRows, type Page, type PageRequest } from './page.ts';
+import { listPage, type OnUnreadable, type Page, type PageRequest } from './page.ts';
 import { fromTemplate, toTemplate, toTemplateWithoutLabels } from './rows.ts';
-import type { Database } from './schema.ts';
+import type { ClusterTemplateTable, Database } from './schema.ts';
 import type { RevisionWatcher } from './revision-watcher.ts';
 
 export class TemplateRepository {
@@ -57,9 +57,8 @@ export class TemplateRepository {
   }
 
   /** Lists own-project templates plus public, non-hidden ones; admins see every template. */
-  async list(caller: Caller, page: PageRequest): Promise<Page<ClusterTemplate>> {
-    const { rows, cut } = await this.#listRows(caller, page);
-    return Object.assign(rows.map(toTemplate), { cut });
+  async list(caller: Caller, page: PageRequest, onUnreadable?: OnUnreadable): Promise<Page<ClusterTemplate>> {
+    return listPage(this.#query(caller), 'cluster_templates', page, ['labels'], toTemplate, onUnreadable);
   }
 
   /**
@@ -69,20 +68,23 @@ export class TemplateRepository {
   async listForView(
     caller: Caller,
     page: PageRequest,
+    onUnreadable?: OnUnreadable,
   ): Promise<Page<{ template: ClusterTemplate; labelsJson: string }>> {
-    const { rows, cut } = await this.#listRows(caller, page);
-    const out = rows.map((r) => ({ template: toTemplateWithoutLabels(r), labelsJson: r.labels || '{}' }));
-    return Object.assign(out, { cut });
+    const decode = (r: Selectable<ClusterTemplateTable>): { template: ClusterTemplate; labelsJson: string } => ({
+      template: toTemplateWithoutLabels(r),
+      labelsJson: r.labels || '{}',
+    });
+    return listPage(this.#query(caller), 'cluster_templates', page, ['labels'], decode, onUnreadable);
   }
 
-  async #listRows(caller: Caller, page: PageRequest) {
+  #query(caller: Caller) {
     let q = this.#db.selectFrom('cluster_templates').selectAll();
     if (!caller.isAdmin) {
       q = q.where((eb) =>
         eb.or([eb('project_id', '=', caller.projectId), eb.and([eb('public', '=', 1), eb('hidden', '=', 0)])]),
       );
     }
-    return pageRows(q, 'cluster_templates', page, ['labels']);
+    return q;
   }
 
   /**

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { generateKeyAndCsr } from '../../src/certs/x509.ts';
 import { Engine } from '../../src/providers/docker/engine.ts';
 import { buildNodeImage } from '../../src/providers/docker/image-build.ts';
-import { CLUSTER_LABEL } from '../../src/providers/docker/machines.ts';
+import { CLUSTER_LABEL } from '../../src/providers/contract.ts';
 import { engineFromConfig } from '../helpers/cluster-engine.ts';
 import {
   magnum,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Engine } from '../../src/providers/docker/engine.ts';
 import { buildNodeImage } from '../../src/providers/docker/image-build.ts';
-import { CLUSTER_LABEL } from '../../src/providers/docker/machines.ts';
+import { CLUSTER_LABEL } from '../../src/providers/contract.ts';
 import { freshDatabase, type FreshDatabase } from '../helpers/postgres.ts';
 import {
   getJson,

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { Logger } from 'pino';
 import { buildApi } from '../../src/api/app.ts';
 import { ClusterCa } from '../../src/certs/cluster-ca.ts';
 import { KeySealer } from '../../src/certs/key-sealing.ts';
@@ -19,7 +20,7 @@ import { DriverRegistry } from '../../src/drivers/registry.ts';
 import { SwarmDriver } from '../../src/drivers/swarm/driver.ts';
 import { Engine } from '../../src/providers/docker/engine.ts';
 import { buildNodeImage, imageOsDistro } from '../../src/providers/docker/image-build.ts';
-import { LocalMachines } from '../../src/providers/docker/machines.ts';
+import { DockerProvider } from '../../src/providers/docker/provider.ts';
 import { openDb } from '../../src/store/database.ts';
 import { Store } from '../../src/store/store.ts';
 
@@ -102,6 +103,8 @@ export interface HarnessOptions {
   capabilities?: Set<Capability>;
   /** Extra configuration values by key. */
   config?: Record<string, unknown>;
+  /** The API's logger (default: none). */
+  logger?: Logger;
 }
 
 /** The API under test and what the tests reach through. */
@@ -149,21 +152,24 @@ export async function startApiHarness(opts: HarnessOptions = {}): Promise<ApiHar
   const store = new Store(await openDb({ url: dbPath }));
   const ca = new ClusterCa(store.certificates, new KeySealer(randomBytes(32)));
   const drivers = new DriverRegistry();
-  const driver = new SwarmDriver({ machines: new LocalMachines(engine, IMAGE), serveVm: true });
+  const driver = new SwarmDriver({ provider: new DockerProvider(engine, { probeImage: IMAGE }), serveVm: true });
   const capabilities = opts.capabilities ?? new Set(driver.capabilities);
   Object.defineProperty(driver, 'capabilities', { value: capabilities });
   drivers.register(driver);
   let wakes = 0;
-  const app = await buildApi({
-    store,
-    drivers,
-    images: { osDistro: (id) => imageOsDistro(engine, id) },
-    ca,
-    config,
-    wake: () => {
-      wakes += 1;
+  const app = await buildApi(
+    {
+      store,
+      drivers,
+      images: { osDistro: (id) => imageOsDistro(engine, id) },
+      ca,
+      config,
+      wake: () => {
+        wakes += 1;
+      },
     },
-  });
+    opts.logger,
+  );
 
   const send: ApiHarness['send'] = (method, url, body, headers = {}) =>
     app.inject({ method, url, headers, ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }) });

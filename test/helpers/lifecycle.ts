@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { OperationPayload } from '../../src/core/types.ts';
 import type { Engine } from '../../src/providers/docker/engine.ts';
 import type { ContainerSummary } from '../../src/providers/docker/engine-types.ts';
-import { CLUSTER_LABEL } from '../../src/providers/docker/machines.ts';
+import { CLUSTER_LABEL } from '../../src/providers/contract.ts';
 import { openDb } from '../../src/store/database.ts';
 import { Store } from '../../src/store/store.ts';
 import { engineFromConfig } from './cluster-engine.ts';

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, invalid, MagnumError, notFound } from '../../core/errors.ts';
+import { checkImageReference } from '../../core/image-reference.ts';
 import { applyPatch, parsePatch } from '../../core/json-patch.ts';
 import { normalizeLabels } from '../../core/labels.ts';
 import { canonicalUuid, generateName } from '../../core/names.ts';
@@ -20,7 +21,7 @@ import { checkFlavors } from '../flavors.ts';
 import { ResponseCache } from '../response-cache.ts';
 import type { ApiDeps } from '../deps.ts';
 import { hostUrl } from '../links.ts';
-import { nextLink, parsePage, type PageQuery } from '../pagination.ts';
+import { logUnreadable, nextLink, parsePage, type PageQuery } from '../pagination.ts';
 import { authorize } from '../policy.ts';
 import { resolveOne } from '../resolve.ts';
 import { identParams, noQuery, patchBody } from '../schemas.ts';
@@ -103,11 +104,11 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
           if (!marker)
             throw notFound('ClusterTemplateNotFound', `ClusterTemplate ${page.markerUuid} could not be found.`);
         }
-        const items = await deps.store.templates.listForView(req.caller, {
-          ...page,
-          marker,
-          maxBytes: deps.config.api.maxPageBytes,
-        });
+        const items = await deps.store.templates.listForView(
+          req.caller,
+          { ...page, marker, maxBytes: deps.config.api.maxPageBytes },
+          logUnreadable(req),
+        );
         const next = nextLink(
           base,
           path.slice(4),
@@ -288,6 +289,7 @@ async function buildTemplate(
   checkFixedSubnet(s('fixed_subnet'));
   const labels = normalizeLabels(b.labels);
   const imageId = s('image_id') as string;
+  checkImageReference('image_id', imageId);
   const os = await deps.images.osDistro(imageId);
   if (os === undefined) throw invalid(`Image ${imageId} could not be found.`);
   if (os === null) throw invalid(`Image ${imageId} doesn't contain os_distro field.`);

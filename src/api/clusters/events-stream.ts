@@ -23,7 +23,7 @@ export interface EventStreamOptions {
 const streamQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { after: { type: 'integer', minimum: 0 } },
+  properties: { after: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } },
 } as const;
 
 export function clusterEventStreamRoutes(app: FastifyInstance, deps: ApiDeps, opts: EventStreamOptions = {}): void {
@@ -42,7 +42,7 @@ export function clusterEventStreamRoutes(app: FastifyInstance, deps: ApiDeps, op
       const c = await findCluster(deps, req.caller, req.params.ident);
       authorize(CLUSTER_POLICIES, 'cluster:events_stream', req.caller, c);
       const lastEventId = Number(req.headers['last-event-id']);
-      let last = Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId : (req.query.after ?? 0);
+      let last = Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : (req.query.after ?? 0);
 
       reply.hijack();
       const res = reply.raw;

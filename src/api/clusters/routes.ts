@@ -4,16 +4,19 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { newCluster, type ClusterCreateBody } from '../../core/cluster-rules.ts';
 import { invalid, MagnumError, notFound } from '../../core/errors.ts';
 import type { Labels } from '../../core/labels.ts';
+import { checkImageReference } from '../../core/image-reference.ts';
+import { localProviderRefusal } from '../../core/provider-access.ts';
 import { checkClusterQuota } from '../../core/quota-rules.ts';
 import type { Caller, Cluster, ClusterTemplate } from '../../core/types.ts';
 import { coerceBody } from '../body-coercion.ts';
 import { checkFlavors } from '../flavors.ts';
 import { findTemplate } from '../cluster-templates/routes.ts';
 import { identityOf } from '../../notify/outbox.ts';
+import { UnreadableRowError } from '../../store/row-decode.ts';
 import type { ApiDeps } from '../deps.ts';
 import { hostUrl } from '../links.ts';
 import { atLeast } from '../microversion.ts';
-import { nextLink, parsePage, type PageQuery } from '../pagination.ts';
+import { logUnreadable, nextLink, parsePage, type PageQuery } from '../pagination.ts';
 import { authorize } from '../policy.ts';
 import { resolveOne } from '../resolve.ts';
 import { identParams, noQuery } from '../schemas.ts';
@@ -58,6 +61,8 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }
       const driver = deps.drivers.get(template.server_type, template.cluster_distro, template.coe);
       policy('cluster:create', req);
+      const refusal = localProviderRefusal(deps.config.providers.local.allowedProjects, req.caller, driver.name);
+      if (refusal) throw refusal;
       const quota = await deps.store.quotas.get(req.caller.projectId, 'Cluster');
       checkClusterQuota(
         await deps.store.usage.clusterCount(req.caller.projectId),
@@ -67,6 +72,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { cluster, nodegroups } = newCluster(template, req.body, req.caller, { zeroNodesAllowed, now });
       checkFlavors(deps.config.flavors, cluster.flavor_id, cluster.master_flavor_id);
       driver.validateTemplate({ ...template, labels: cluster.labels, master_lb_enabled: cluster.master_lb_enabled });
+      checkImageReference('image_id', template.image_id);
       const os = await deps.images.osDistro(template.image_id);
       if (os === undefined) throw invalid(`Image ${template.image_id} could not be found.`);
       const ca = await deps.ca.newCa(cluster.name);
@@ -108,12 +114,16 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
           marker = await deps.store.clusters.markerOf(req.caller, page.markerUuid, page.sortKey);
           if (!marker) throw notFound('ClusterNotFound', `Cluster ${page.markerUuid} could not be found.`);
         }
-        const items = await deps.store.clusters.list(req.caller, {
-          ...page,
-          marker,
-          maxBytes: deps.config.api.maxPageBytes,
-        });
-        const ngs = await deps.store.clusters.nodegroups(items.map((c) => c.uuid));
+        const skipped = logUnreadable(req);
+        const items = await deps.store.clusters.list(
+          req.caller,
+          { ...page, marker, maxBytes: deps.config.api.maxPageBytes },
+          skipped,
+        );
+        const ngs = await deps.store.clusters.nodegroups(
+          items.map((c) => c.uuid),
+          skipped,
+        );
         const base = hostUrl(req);
         // A detail item also shows its template's labels: the page ends where the rendered items pass the budget
         // (never empty), and a template is read only for an item that is rendered.
@@ -124,8 +134,15 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
         for (const c of items) {
           const own = ngs.filter((n) => n.cluster_id === c.uuid);
           if (detail && !templates.has(c.cluster_template_id)) {
-            const t = await deps.store.templates.getByUuid(c.cluster_template_id);
-            templates.set(c.cluster_template_id, t?.labels ?? {});
+            let labels: Labels = {};
+            try {
+              labels = (await deps.store.templates.getByUuid(c.cluster_template_id))?.labels ?? {};
+            } catch (e) {
+              // A template that cannot be read only costs its clusters the template labels in this list.
+              if (!(e instanceof UnreadableRowError)) throw e;
+              skipped(e);
+            }
+            templates.set(c.cluster_template_id, labels);
           }
           const part = JSON.stringify(
             detail

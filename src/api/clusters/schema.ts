@@ -61,7 +61,11 @@ export const clusterListQuery = {
 export const eventsQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { after: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000 } },
+  properties: {
+    // Event ids are 64-bit serials: any id JavaScript holds exactly.
+    after: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+    limit: { type: 'integer', minimum: 1, maximum: 1000 },
+  },
 } as const;
 
 export const CLUSTER_SORT_KEYS: ReadonlySet<string> = new Set([

@@ -1,5 +1,6 @@
 /** @module Node group lookup inside a cluster: an int-like identifier is the DB id, a uuid-like one the uuid, else the name. */
 import { conflict, notFound } from '../../core/errors.ts';
+import { DB_INT_MAX, DB_INT_MIN } from '../../core/int-bounds.ts';
 import { canonicalUuid, isUuidLike } from '../../core/names.ts';
 import type { Nodegroup } from '../../core/types.ts';
 import type { NodegroupKey } from '../../store/nodegroups.ts';
@@ -17,8 +18,12 @@ export function nodegroupKey(ident: string): NodegroupKey {
 
 /** The node group of the cluster (404 NodeGroupNotFound; 409 when a name matches several). */
 export async function findNodegroup(store: Store, clusterUuid: string, ident: string): Promise<Nodegroup> {
-  const found = await store.nodegroups.find(clusterUuid, nodegroupKey(ident));
-  if (found.length === 0) throw notFound('NodeGroupNotFound', `Nodegroup ${ident} could not be found.`);
+  const key = nodegroupKey(ident);
+  const missing = (): Error => notFound('NodeGroupNotFound', `Nodegroup ${ident} could not be found.`);
+  // An id outside the column range names no row (and must not reach the database as an unrepresentable number).
+  if ('id' in key && (key.id > DB_INT_MAX || key.id < DB_INT_MIN)) throw missing();
+  const found = await store.nodegroups.find(clusterUuid, key);
+  if (found.length === 0) throw missing();
   if (found.length > 1)
     throw conflict('Conflict', 'Multiple nodegroups exist with same name. Please use the nodegroup uuid instead.');
   return found[0] as Nodegroup;

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { conflict, MagnumError, notFound } from '../../core/errors.ts';
+import { checkImageReference } from '../../core/image-reference.ts';
 import { applyPatch, parsePatch } from '../../core/json-patch.ts';
 import { checkFlavors } from '../flavors.ts';
 import { checkNodeCounts, newNodegroup, type NodegroupCreateBody } from '../../core/nodegroup-rules.ts';
@@ -16,7 +17,7 @@ import { clusterDriver, queueUpdate } from '../clusters/queue-update.ts';
 import { findCluster } from '../clusters/routes.ts';
 import type { ApiDeps } from '../deps.ts';
 import { hostUrl } from '../links.ts';
-import { nextLink, parsePage, type PageQuery } from '../pagination.ts';
+import { logUnreadable, nextLink, parsePage, type PageQuery } from '../pagination.ts';
 import { authorize } from '../policy.ts';
 import { identParams, noQuery, patchBody } from '../schemas.ts';
 import { makeValidatorCompiler, validationError } from '../validation.ts';
@@ -82,6 +83,7 @@ export function nodegroupRoutes(app: FastifyInstance, deps: ApiDeps): void {
           c.uuid,
           { ...page, marker, maxBytes: deps.config.api.maxPageBytes },
           req.query.role,
+          logUnreadable(req),
         );
         const next = nextLink(hostUrl(req), `clusters/${c.uuid}/nodegroups`, page, items);
         return JSON.stringify({ nodegroups: items.map(nodegroupListItem), ...(next ? { next } : {}) });
@@ -112,6 +114,7 @@ export function nodegroupRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (req, reply) => {
       const c = await findCluster(deps, own(req.caller), req.params.ident);
       policy('nodegroup:create', req, c);
+      if (req.body.image_id !== undefined) checkImageReference('image_id', req.body.image_id);
       if (!c.api_address) throw conflict('ClusterAPIAddressUnavailable', 'Cluster API address is not available yet');
       const exists = (await deps.store.clusters.nodegroups([c.uuid])).some((n) => n.name === req.body.name);
       const taken = (): MagnumError =>

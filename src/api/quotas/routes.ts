@@ -4,12 +4,13 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { conflict, forbidden, invalid, invalidField, notFound } from '../../core/errors.ts';
+import { checkDbInt } from '../../core/int-bounds.ts';
 import type { Quota } from '../../core/types.ts';
 import { coerceBody } from '../body-coercion.ts';
 import { boolQuery } from '../clusters/update.ts';
 import type { ApiDeps } from '../deps.ts';
 import { hostUrl, isoTime } from '../links.ts';
-import { parsePage } from '../pagination.ts';
+import { logUnreadable, parsePage } from '../pagination.ts';
 import { authorize } from '../policy.ts';
 import { noQuery } from '../schemas.ts';
 import { QUOTA_POLICIES } from './policy.ts';
@@ -56,13 +57,11 @@ export function quotaRoutes(app: FastifyInstance, deps: ApiDeps): void {
           `unable to convert to int. Error: invalid literal for int() with base 10: '${markerText}'`,
         );
       }
+      checkDbInt('marker', Number(markerText));
       marker = await deps.store.quotas.markerOf(listed, Number(markerText), page.sortKey);
       if (!marker) throw notFound('QuotaNotFound', `Quota could not be found: id ${markerText}.`);
     }
-    const items = await deps.store.quotas.list(listed, {
-      ...page,
-      marker,
-    });
+    const items = await deps.store.quotas.list(listed, { ...page, marker }, logUnreadable(req));
     const last = items[items.length - 1];
     const next =
       last && items.length >= page.limit

@@ -1,6 +1,6 @@
 /** @module cli/commands/cluster-templates — `cluster-template-create|list|show|delete`, flag-compatible with magnum. */
 
-import { Option } from 'commander';
+import { Argument, Option } from 'commander';
 import type { Command } from 'commander';
 import type { ClusterTemplateCreateRequest } from '../api-client.ts';
 import { action } from '../context.ts';
@@ -8,6 +8,9 @@ import type { CliContext } from '../context.ts';
 import { describeError } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { parseLabels } from '../labels.ts';
+import { formatOption, renderList, renderObject } from '../output-format.ts';
+import type { OutputFormat } from '../output-format.ts';
+import { argsToPatch, PATCH_OPS } from '../patch-args.ts';
 import { formatListTable, formatPropertyTable } from '../table.ts';
 import {
   collect,
@@ -90,6 +93,8 @@ export interface TemplateCreateOptions {
   floatingIpEnabled?: boolean;
   floatingIpDisabled?: boolean;
   hidden?: boolean;
+  visible?: boolean;
+  tags?: string[];
 }
 
 /**
@@ -144,7 +149,14 @@ export function buildTemplateCreateRequest(
   request.public = opts.public === true;
   request.registry_enabled = opts.registryEnabled === true;
   request.master_lb_enabled = opts.masterLbEnabled === true;
+  if (opts.hidden && opts.visible) {
+    throw new CliError('--hidden and --visible are mutually exclusive and should be specified only once.');
+  }
   request.hidden = opts.hidden === true;
+  if (opts.tags !== undefined) {
+    const tags = [...new Set(opts.tags.join(',').split(','))].filter((t) => t !== '');
+    if (tags.length > 0) request.tags = tags.join(',');
+  }
   if (opts.floatingIpEnabled) request.floating_ip_enabled = true;
   if (opts.floatingIpDisabled) request.floating_ip_enabled = false;
   return request;
@@ -201,11 +213,14 @@ export function registerClusterTemplateCommands(program: Command, ctx: CliContex
     .option('--floating-ip-enabled', 'Created Clusters get floating ips.')
     .option('--floating-ip-disabled', 'Created Clusters get no floating ips.')
     .option('--hidden', 'Make cluster template hidden.')
+    .option('--visible', 'Make cluster template visible (the default).')
+    .option('--tags <tags>', 'Tags to be added to the cluster template (comma-separated; repeatable).', collect)
+    .addOption(formatOption())
     .action(
-      action(ctx, async (name: string | undefined, opts: TemplateCreateOptions) => {
+      action(ctx, async (name: string | undefined, opts: TemplateCreateOptions & { format: OutputFormat }) => {
         const request = buildTemplateCreateRequest(name, opts);
         const template = await ctx.client().createClusterTemplate(request);
-        ctx.print(formatPropertyTable(withoutLinks(template)));
+        ctx.print(renderObject(opts.format, withoutLinks(template), (o) => formatPropertyTable(o)));
       }),
     );
 
@@ -217,6 +232,7 @@ export function registerClusterTemplateCommands(program: Command, ctx: CliContex
     .addOption(new Option('--sort-dir <sort-dir>', 'Direction to sort.').choices(['asc', 'desc']))
     .option('--fields <fields>', 'Comma-separated list of fields to display.')
     .option('--detail', 'Show detailed information about the cluster templates.')
+    .addOption(formatOption())
     .action(
       action(
         ctx,
@@ -226,6 +242,7 @@ export function registerClusterTemplateCommands(program: Command, ctx: CliContex
           sortDir?: 'asc' | 'desc';
           fields?: string;
           detail?: boolean;
+          format: OutputFormat;
         }) => {
           const templates = await ctx.client().listClusterTemplates({
             limit: opts.limit,
@@ -234,7 +251,9 @@ export function registerClusterTemplateCommands(program: Command, ctx: CliContex
             detail: opts.detail === true,
           });
           const base = opts.detail ? TEMPLATE_DETAIL_COLUMNS : ['uuid', 'name'];
-          ctx.print(formatListTable(templates, listColumns(base, opts.fields, templates)));
+          const columns = listColumns(base, opts.fields, templates);
+          const out = renderList(opts.format, templates, columns, () => formatListTable(templates, columns));
+          if (out !== null) ctx.print(out);
         },
       ),
     );
@@ -243,10 +262,25 @@ export function registerClusterTemplateCommands(program: Command, ctx: CliContex
     .command('cluster-template-show')
     .description('Show details about the given cluster template.')
     .argument('<cluster_template>', 'ID or name of the cluster template to show.')
+    .addOption(formatOption())
     .action(
-      action(ctx, async (ident: string) => {
+      action(ctx, async (ident: string, opts: { format: OutputFormat }) => {
         const template = await ctx.client().getClusterTemplate(ident);
-        ctx.print(formatPropertyTable(withoutLinks(template)));
+        ctx.print(renderObject(opts.format, withoutLinks(template), (o) => formatPropertyTable(o)));
+      }),
+    );
+
+  program
+    .command('cluster-template-update')
+    .description('Updates one or more cluster template attributes.')
+    .argument('<cluster_template>', 'UUID or name of cluster template.')
+    .addArgument(new Argument('<op>', "Operations: 'add', 'replace' or 'remove'.").choices(PATCH_OPS))
+    .argument('<path=value...>', 'Attributes to add/replace or remove (only PATH is necessary on remove).')
+    .addOption(formatOption())
+    .action(
+      action(ctx, async (ident: string, op: string, attributes: string[], opts: { format: OutputFormat }) => {
+        const template = await ctx.client().updateClusterTemplate(ident, argsToPatch(op, attributes));
+        ctx.print(renderObject(opts.format, withoutLinks(template), (o) => formatPropertyTable(o)));
       }),
     );
 

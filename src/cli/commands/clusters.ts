@@ -2,12 +2,13 @@
 
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { ApiConnectionError, ApiError } from '../api-client.ts';
-import type { Cluster, ClusterCreateRequest, ClusterEvent, ClusterTemplate } from '../api-client.ts';
+import type { ClusterCreateRequest, ClusterTemplate } from '../api-client.ts';
 import { action, describeError } from '../context.ts';
 import type { CliContext } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { parseLabels } from '../labels.ts';
+import { formatOption, renderList, renderObject } from '../output-format.ts';
+import type { OutputFormat } from '../output-format.ts';
 import { formatListTable, formatPropertyTable } from '../table.ts';
 import {
   collect,
@@ -18,6 +19,7 @@ import {
   resolveName,
   withoutLinks,
 } from './common.ts';
+import { followCluster, markTimeline } from './cluster-wait.ts';
 
 /** Columns of `cluster-list` (those of `openstack coe cluster list`). */
 export const CLUSTER_LIST_COLUMNS: readonly string[] = [
@@ -29,9 +31,6 @@ export const CLUSTER_LIST_COLUMNS: readonly string[] = [
   'status',
   'health_status',
 ];
-
-/** How long a just-created cluster may answer 404 before `--wait` gives up, in milliseconds. */
-const CREATE_NOT_FOUND_GRACE_MS = 30_000;
 
 /** Parsed options of `cluster-create`. */
 export interface ClusterCreateOptions {
@@ -53,6 +52,7 @@ export interface ClusterCreateOptions {
   floatingIpEnabled?: boolean;
   floatingIpDisabled?: boolean;
   masterLbEnabled?: boolean;
+  masterLbDisabled?: boolean;
   wait?: boolean;
 }
 
@@ -73,6 +73,11 @@ export function buildClusterCreateRequest(
       '--floating-ip-enabled and --floating-ip-disabled are mutually exclusive and should be specified only once.',
     );
   }
+  if (opts.masterLbEnabled && opts.masterLbDisabled) {
+    throw new CliError(
+      '--master-lb-enabled and --master-lb-disabled are mutually exclusive and should be specified only once.',
+    );
+  }
   const request: ClusterCreateRequest = { cluster_template_id: template.uuid };
   const optional: Partial<ClusterCreateRequest> = {
     name,
@@ -89,156 +94,12 @@ export function buildClusterCreateRequest(
     fixed_network: opts.fixedNetwork,
     fixed_subnet: opts.fixedSubnet,
     floating_ip_enabled: opts.floatingIpEnabled ? true : opts.floatingIpDisabled ? false : undefined,
-    master_lb_enabled: opts.masterLbEnabled ? true : undefined,
+    master_lb_enabled: opts.masterLbEnabled ? true : opts.masterLbDisabled ? false : undefined,
   };
   for (const [key, value] of Object.entries(optional)) {
     if (value !== undefined) (request as unknown as Record<string, unknown>)[key] = value;
   }
   return request;
-}
-
-/** One progress line of `--wait`: `<time> <LEVEL> [<phase>] <message>`. */
-export function formatEvent(event: ClusterEvent): string {
-  return `${event.time} ${String(event.level).toUpperCase()} [${event.phase}] ${event.message}`;
-}
-
-/** What `--wait` is waiting for; `follow` (cluster-events --follow) waits for any final state. */
-export type WaitMode = 'create' | 'delete' | 'follow';
-
-async function getClusterOrNull(ctx: CliContext, ident: string): Promise<Cluster | null> {
-  try {
-    return await ctx.client().getCluster(ident);
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return null;
-    throw err;
-  }
-}
-
-function printFinal(
-  ctx: CliContext,
-  prefix: string,
-  cluster: Pick<Cluster, 'uuid' | 'status' | 'status_reason'>,
-): void {
-  ctx.print(`${prefix}Cluster ${cluster.uuid} status: ${cluster.status}`);
-  if (cluster.status_reason) ctx.print(`${prefix}status_reason: ${cluster.status_reason}`);
-}
-
-/** Exit code of a final status: create wants CREATE_COMPLETE, delete only succeeds when the cluster is gone. */
-function finalCode(mode: WaitMode, status: string): number {
-  if (mode === 'create') return status === 'CREATE_COMPLETE' ? 0 : 1;
-  if (mode === 'delete') return 1;
-  return status.endsWith('_FAILED') ? 1 : 0;
-}
-
-/**
- * Follows the cluster through `GET /v1/clusters/{id}/events/stream`, reconnecting with `Last-Event-ID` when the
- * connection drops. `code` is null when the server has no stream (or it kept failing): the caller polls instead.
- */
-async function followStream(
-  ctx: CliContext,
-  uuid: string,
-  mode: WaitMode,
-  afterId: number,
-  prefix: string,
-): Promise<{ code: number | null; lastId: number }> {
-  const client = ctx.client();
-  let lastId = afterId;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      const stream = await client.openClusterEventStream(uuid, lastId);
-      if (stream === null) return { code: null, lastId };
-      for await (const item of stream) {
-        if (item.type === 'event') {
-          if (item.event.id !== undefined) {
-            if (item.event.id <= lastId) continue;
-            lastId = item.event.id;
-          }
-          ctx.print(prefix + formatEvent(item.event));
-          continue;
-        }
-        if (item.gone) {
-          ctx.print(`${prefix}Cluster ${uuid} has been deleted.`);
-          return { code: mode === 'create' ? 1 : 0, lastId };
-        }
-        printFinal(ctx, prefix, { uuid, status: item.status, status_reason: item.statusReason });
-        return { code: finalCode(mode, item.status), lastId };
-      }
-    } catch (err) {
-      if (!(err instanceof ApiConnectionError)) throw err;
-    }
-    await ctx.sleep(ctx.pollIntervalMs);
-  }
-  return { code: null, lastId };
-}
-
-/**
- * Follows a cluster until its create or delete (or, for `follow`, whatever runs) finishes, printing each new event of
- * the timeline: from the server-sent event stream when the server has one, else by polling
- * `/v1/clusters/{id}/events` (or, when the server has no such route, printing each status change). Create: exit code
- * 0 on CREATE_COMPLETE, 1 on any other final status (`*_COMPLETE` / `*_FAILED`). Delete: 0 once the cluster is gone
- * (404), 1 on DELETE_FAILED. Follow: 1 on `*_FAILED`, else 0.
- *
- * @param seenEvents events already on the timeline that must not be printed again (polling).
- * @param afterId id of the last event already seen (stream, and polling of servers that send ids).
- */
-export async function followCluster(
-  ctx: CliContext,
-  uuid: string,
-  mode: WaitMode,
-  seenEvents = 0,
-  prefix = '',
-  afterId = 0,
-): Promise<number> {
-  const streamed = await followStream(ctx, uuid, mode, afterId, prefix);
-  if (streamed.code !== null) return streamed.code;
-  const client = ctx.client();
-  let seen = seenEvents;
-  let lastId = streamed.lastId;
-  let eventsRoute = true;
-  let lastStatus: string | null = null;
-  let missingPolls = 0;
-  const maxMissingPolls = Math.max(1, Math.ceil(CREATE_NOT_FOUND_GRACE_MS / Math.max(1, ctx.pollIntervalMs)));
-  for (;;) {
-    const cluster = await getClusterOrNull(ctx, uuid);
-    if (cluster === null) {
-      if (mode !== 'create') {
-        ctx.print(`${prefix}Cluster ${uuid} has been deleted.`);
-        return 0;
-      }
-      if (++missingPolls > maxMissingPolls) throw new CliError(`Cluster ${uuid} could not be found.`);
-    } else {
-      missingPolls = 0;
-      if (eventsRoute) {
-        const events = await client.listClusterEvents(cluster.uuid);
-        if (events === null) {
-          eventsRoute = false;
-        } else {
-          for (const event of events.slice(seen)) {
-            if (event.id !== undefined) {
-              if (event.id <= lastId) continue;
-              lastId = event.id;
-            }
-            ctx.print(prefix + formatEvent(event));
-          }
-          seen = Math.max(seen, events.length);
-        }
-      }
-      const status = cluster.status ?? '';
-      const final =
-        mode === 'create'
-          ? status.endsWith('_COMPLETE') || status.endsWith('_FAILED')
-          : mode === 'delete'
-            ? status === 'DELETE_FAILED'
-            : !status.endsWith('_IN_PROGRESS');
-      if (final) {
-        printFinal(ctx, prefix, cluster);
-        return finalCode(mode, status);
-      }
-      if (!eventsRoute && status !== lastStatus) ctx.print(`${prefix}Cluster ${uuid} status: ${status}`);
-      lastStatus = status;
-    }
-    await ctx.sleep(ctx.pollIntervalMs);
-  }
 }
 
 /** Registers the cluster commands on `program`. */
@@ -270,6 +131,7 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
     .option('--floating-ip-enabled', 'The Cluster gets floating ips.')
     .option('--floating-ip-disabled', 'The Cluster gets no floating ips.')
     .option('--master-lb-enabled', 'The Cluster gets a load balancer for its master nodes.')
+    .option('--master-lb-disabled', 'The Cluster gets no load balancer for its master nodes.')
     .option('--wait', 'Follow the progress until the cluster is CREATE_COMPLETE (exit 0) or failed (exit 1).')
     .action(
       action(ctx, async (name: string | undefined, opts: ClusterCreateOptions) => {
@@ -290,6 +152,7 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
     .option('--sort-key <sort-key>', 'Column to sort results by.')
     .addOption(new Option('--sort-dir <sort-dir>', 'Direction to sort.').choices(['asc', 'desc']))
     .option('--fields <fields>', 'Comma-separated list of fields to display.')
+    .addOption(formatOption())
     .action(
       action(
         ctx,
@@ -299,6 +162,7 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
           sortKey?: string;
           sortDir?: 'asc' | 'desc';
           fields?: string;
+          format: OutputFormat;
         }) => {
           const clusters = await ctx.client().listClusters({
             marker: opts.marker,
@@ -306,7 +170,9 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
             sortKey: opts.sortKey,
             sortDir: opts.sortDir,
           });
-          ctx.print(formatListTable(clusters, listColumns(CLUSTER_LIST_COLUMNS, opts.fields, clusters)));
+          const columns = listColumns(CLUSTER_LIST_COLUMNS, opts.fields, clusters);
+          const out = renderList(opts.format, clusters, columns, () => formatListTable(clusters, columns));
+          if (out !== null) ctx.print(out);
         },
       ),
     );
@@ -316,8 +182,9 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
     .description('Show details about the given cluster.')
     .argument('<cluster>', 'ID or name of the cluster to show.')
     .option('--long', 'Display extra associated cluster template info.')
+    .addOption(formatOption())
     .action(
-      action(ctx, async (ident: string, opts: { long?: boolean }) => {
+      action(ctx, async (ident: string, opts: { long?: boolean; format: OutputFormat }) => {
         const client = ctx.client();
         const cluster: Record<string, unknown> = { ...(await client.getCluster(ident)) };
         if (opts.long) {
@@ -327,7 +194,7 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
             if (!Object.hasOwn(cluster, `clustertemplate_${key}`)) cluster[`clustertemplate_${key}`] = value;
           }
         }
-        ctx.print(formatPropertyTable(withoutLinks(cluster)));
+        ctx.print(renderObject(opts.format, withoutLinks(cluster), (o) => formatPropertyTable(o)));
       }),
     );
 
@@ -335,7 +202,10 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
     .command('cluster-delete')
     .description('Delete specified cluster.')
     .argument('<cluster...>', 'ID or name of the (cluster)s to delete.')
-    .option('--wait', 'Wait until each cluster is gone (exit 0) or DELETE_FAILED (exit 1).')
+    .option(
+      '--wait',
+      "Print each cluster's teardown timeline until it is gone (exit 0) or DELETE_FAILED with its reason (exit 1).",
+    )
     .action(
       action(ctx, async (idents: string[], opts: { wait?: boolean }) => {
         const client = ctx.client();
@@ -343,27 +213,22 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
         let failed = 0;
         for (const ident of idents) {
           try {
-            let target = ident;
-            let seen = 0;
-            let lastId = 0;
-            if (opts.wait) {
-              target = (await client.getCluster(ident)).uuid;
-              const before = await client.listClusterEvents(target);
-              seen = before?.length ?? 0;
-              lastId = before?.at(-1)?.id ?? 0;
-            }
-            await client.deleteCluster(target);
+            const mark = opts.wait ? await markTimeline(ctx, ident) : null;
+            await client.deleteCluster(mark?.uuid ?? ident);
             ctx.print(`Request to delete cluster ${ident} has been accepted.`);
-            if (opts.wait) pending.push({ ident, uuid: target, seen, lastId });
+            if (mark) pending.push({ ident, ...mark });
           } catch (err) {
             failed++;
             ctx.warn(`Delete for cluster ${ident} failed: ${describeError(err)}`);
           }
         }
-        for (const { ident, uuid, seen, lastId } of pending) {
-          const prefix = pending.length > 1 ? `${ident}: ` : '';
-          if ((await followCluster(ctx, uuid, 'delete', seen, prefix, lastId)) !== 0) failed++;
-        }
+        // In parallel: a cluster's timeline is removed with it, so each must be followed while it is torn down.
+        const codes = await Promise.all(
+          pending.map(({ ident, uuid, seen, lastId }) =>
+            followCluster(ctx, uuid, 'delete', seen, pending.length > 1 ? `${ident}: ` : '', lastId),
+          ),
+        );
+        failed += codes.filter((code) => code !== 0).length;
         return failed > 0 ? 1 : 0;
       }),
     );

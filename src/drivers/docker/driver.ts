@@ -6,7 +6,7 @@
  */
 import { invalid } from '../../core/errors.ts';
 import { parseBool } from '../../core/labels.ts';
-import type { LocalMachines, Machine } from '../../providers/docker/machines.ts';
+import type { Machine, Provider } from '../../providers/contract.ts';
 import {
   DriverError,
   type Capability,
@@ -19,22 +19,28 @@ import {
   type TemplateView,
 } from '../contract.ts';
 import { planNodes, type PlannedNode } from '../local-common/node-plan.ts';
+import { ENGINE_PORT_NAME } from '../local-common/docker-node-payload.ts';
 import {
   createNode,
   ensureClusterNetwork,
   ensureMachines,
   localOutputs,
+  nodeEngineAt,
   NodeEngines,
   nodeTls,
   phase,
   removeClusterResources,
   waitEngines,
+  type NodeEngineFactory,
 } from '../local-common/provisioning.ts';
 
 const HEALTH_CALL_MS = 5_000;
 
 export interface DockerDriverOptions {
-  machines: LocalMachines;
+  /** Where the node comes from. */
+  provider: Provider;
+  /** Makes node engine clients (benchmarks count their calls). */
+  nodeEngine?: NodeEngineFactory;
   /** Also serve server_type `vm` (clients that always send it). */
   serveVm: boolean;
 }
@@ -44,10 +50,12 @@ export class DockerDriver implements Driver {
   readonly provides: readonly DriverKey[];
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['upgrade', 'health']);
   readonly defaultNetworkDriver = 'docker';
-  readonly #m: LocalMachines;
+  readonly #p: Provider;
+  readonly #nodeEngine: NodeEngineFactory | undefined;
 
   constructor(opts: DockerDriverOptions) {
-    this.#m = opts.machines;
+    this.#p = opts.provider;
+    this.#nodeEngine = opts.nodeEngine;
     const types = opts.serveVm ? ['container', 'vm'] : ['container'];
     this.provides = types.map((serverType) => ({ serverType, os: 'debian', coe: 'docker' }));
   }
@@ -69,10 +77,10 @@ export class DockerDriver implements Driver {
     const { cluster } = ctx;
     const group = cluster.nodegroups.find((g) => g.role === 'master') ?? cluster.nodegroups[0];
     if (!group) throw new DriverError('plan', 'the cluster has no node group');
-    const subnet = await ensureClusterNetwork(this.#m, ctx);
-    const engines = new NodeEngines(this.#m, await nodeTls(ctx));
+    const network = await ensureClusterNetwork(this.#p, ctx);
+    const engines = new NodeEngines(this.#p, await nodeTls(ctx), this.#nodeEngine);
     try {
-      const observed = await phase('observe', () => this.#m.list(cluster.uuid));
+      const observed = await phase('observe', () => this.#p.listMachines(cluster.uuid, ctx.signal));
       const plan = planNodes({
         uuid: cluster.uuid,
         name: cluster.name,
@@ -80,37 +88,37 @@ export class DockerDriver implements Driver {
         observed,
       });
       for (const r of plan.remove) {
-        await phase('nodes', () => this.#m.remove(r.machine));
+        await phase('nodes', () => this.#p.removeMachine(r.machine, {}, ctx.signal));
         await ctx.event('nodes', `node ${r.machine.hostname} removed`);
       }
       const removed = new Set(plan.remove.map((r) => r.machine.name));
       const existing = new Map(observed.filter((x) => !removed.has(x.name)).map((x) => [x.name, x]));
-      const machines = await phase('nodes', () => ensureMachines(this.#m, ctx, plan.nodes, existing, subnet));
+      const machines = await phase('nodes', () => ensureMachines(this.#p, ctx, plan.nodes, existing, network));
       const node = plan.nodes[0] as PlannedNode;
       let machine = machines.get(node.name) as Machine;
       if (plan.replace.length > 0) {
         machine = await phase('upgrade', async () => {
-          await this.#m.remove(machine, { keepData: true });
-          const made = await createNode(this.#m, ctx, node, subnet, { hostPort: machine.hostPort, keepData: true });
+          await this.#p.removeMachine(machine, { keepVolumes: true }, ctx.signal);
+          const made = await createNode(this.#p, ctx, node, network, { previous: machine, keepData: true });
           await ctx.event('upgrade', `node ${node.hostname} replaced: ${machine.image} → ${node.image}`);
           return made;
         });
       }
-      await phase('engines', () => waitEngines(engines, [machine], ctx.signal));
+      await phase('engines', () => waitEngines(this.#p, engines, [machine], ctx.signal));
       const version = await phase('engines', () => engines.of(machine).version());
       if (plan.create.length > 0)
         await ctx.event(
           'engines',
           `engine of ${node.hostname} answers over ${cluster.tlsDisabled ? 'plain TCP' : 'mutual TLS'}`,
         );
-      return localOutputs(machine, version.Version, plan.nodes, subnet);
+      return localOutputs(this.#p, machine, version.Version, plan.nodes, network);
     } finally {
       engines.closeAll();
     }
   }
 
   removeCluster(ctx: DriverContext): Promise<void> {
-    return removeClusterResources(this.#m, ctx);
+    return removeClusterResources(this.#p, ctx);
   }
 
   /** Health: the node's container runs and its engine answers `GET /_ping` (one call; none when it is not running). */
@@ -118,9 +126,10 @@ export class DockerDriver implements Driver {
     const node = ctx.nodes.find((n) => n.role === 'master') ?? ctx.nodes[0];
     if (!node)
       return { status: 'UNKNOWN', reason: { api: `The cluster ${ctx.cluster.name} has no nodes.` }, failed: [] };
-    let api = `node container is ${node.state}`;
-    if (node.state === 'running' && node.endpoint) {
-      const engine = this.#m.nodeEngine({ hostPort: node.endpoint.port }, await nodeTls(ctx), HEALTH_CALL_MS);
+    let api = `node container is ${node.status}`;
+    const endpoint = this.#p.endpoint(node, ENGINE_PORT_NAME);
+    if (node.state === 'running' && endpoint) {
+      const engine = nodeEngineAt(endpoint, await nodeTls(ctx), HEALTH_CALL_MS, this.#nodeEngine);
       try {
         await engine.requestRaw('GET', '/_ping', { timeoutMs: HEALTH_CALL_MS, signal: ctx.signal });
         api = 'ok';

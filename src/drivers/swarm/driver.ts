@@ -8,8 +8,8 @@
  */
 import { invalid } from '../../core/errors.ts';
 import { parseBool } from '../../core/labels.ts';
-import type { SwarmNode } from '../../providers/docker/engine-types.ts';
-import type { LocalMachines, Machine } from '../../providers/docker/machines.ts';
+import type { SwarmNode } from '../../docker-api/engine-types.ts';
+import type { Machine, Network, Provider } from '../../providers/contract.ts';
 import {
   DriverError,
   type Capability,
@@ -21,6 +21,7 @@ import {
   type HealthReport,
   type TemplateView,
 } from '../contract.ts';
+import { ENGINE_PORT_NAME } from '../local-common/docker-node-payload.ts';
 import {
   hostPrefix,
   planNodes,
@@ -34,11 +35,14 @@ import {
   ensureClusterNetwork,
   ensureMachines,
   localOutputs,
+  nodeEngineAt,
   NodeEngines,
   nodeTls,
   phase,
   removeClusterResources,
+  waitEngine,
   waitEngines,
+  type NodeEngineFactory,
 } from '../local-common/provisioning.ts';
 import {
   drainNode,
@@ -55,7 +59,6 @@ import {
 } from './swarm-ops.ts';
 
 const READY_MS = 90_000;
-const ENGINE_UP_MS = 60_000;
 const HEALTH_CALL_MS = 5_000;
 /** Driver-state key: hostnames this driver drained and must make active again if it was interrupted. */
 const DRAINING = 'draining';
@@ -72,7 +75,10 @@ const LABEL_RULES: Record<string, (v: string) => string | undefined> = {
 };
 
 export interface SwarmDriverOptions {
-  machines: LocalMachines;
+  /** Where the nodes come from. */
+  provider: Provider;
+  /** Makes node engine clients (benchmarks count their calls). */
+  nodeEngine?: NodeEngineFactory;
   /** Also serve server_type `vm` on this provider, so clients that always send `vm` (python-magnumclient) work. */
   serveVm: boolean;
   /** How long a drain waits for a node's tasks to move before the node goes anyway. @default 30000 */
@@ -84,11 +90,13 @@ export class SwarmDriver implements Driver {
   readonly provides: readonly DriverKey[];
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['resize', 'upgrade', 'nodegroups', 'health']);
   readonly defaultNetworkDriver = 'docker';
-  readonly #m: LocalMachines;
+  readonly #p: Provider;
+  readonly #nodeEngine: NodeEngineFactory | undefined;
   readonly #drainMs: number;
 
   constructor(opts: SwarmDriverOptions) {
-    this.#m = opts.machines;
+    this.#p = opts.provider;
+    this.#nodeEngine = opts.nodeEngine;
     this.#drainMs = opts.drainTimeoutMs ?? 30_000;
     const types = opts.serveVm ? ['container', 'vm'] : ['container'];
     this.provides = types.flatMap((serverType) =>
@@ -115,11 +123,11 @@ export class SwarmDriver implements Driver {
     if (!cluster.nodegroups.some((g) => g.role === 'master' && g.nodeCount > 0)) {
       throw new DriverError('plan', 'a swarm cluster needs at least one master');
     }
-    const subnet = await ensureClusterNetwork(this.#m, ctx);
-    const engines = new NodeEngines(this.#m, await nodeTls(ctx));
+    const network = await ensureClusterNetwork(this.#p, ctx);
+    const engines = new NodeEngines(this.#p, await nodeTls(ctx), this.#nodeEngine);
     try {
       // Observe: the node containers, and (when nodes must go) the swarm's view of them.
-      const observed = await phase('observe', () => this.#m.list(cluster.uuid));
+      const observed = await phase('observe', () => this.#p.listMachines(cluster.uuid, ctx.signal));
       const input: PlanInput<Machine> = {
         uuid: cluster.uuid,
         name: cluster.name,
@@ -158,8 +166,8 @@ export class SwarmDriver implements Driver {
       // Nodes, engines, swarm, ready, labels.
       const removed = new Set(plan.remove.map((r) => r.machine.name));
       const existing = new Map(observed.filter((x) => !removed.has(x.name)).map((x) => [x.name, x]));
-      const machines = await phase('nodes', () => ensureMachines(this.#m, ctx, plan.nodes, existing, subnet));
-      await phase('engines', () => waitEngines(engines, machines.values(), ctx.signal));
+      const machines = await phase('nodes', () => ensureMachines(this.#p, ctx, plan.nodes, existing, network));
+      await phase('engines', () => waitEngines(this.#p, engines, machines.values(), ctx.signal));
       if (plan.create.length > 0)
         await ctx.event(
           'engines',
@@ -179,21 +187,23 @@ export class SwarmDriver implements Driver {
 
       // Upgrade: nodes whose image differs are replaced, workers first, max_batch_size at a time.
       if (plan.replace.length > 0) {
-        manager = await phase('upgrade', () => this.#upgrade(ctx, plan, machines, engines, subnet, manager as Manager));
+        manager = await phase('upgrade', () =>
+          this.#upgrade(ctx, plan, machines, engines, network, manager as Manager),
+        );
       }
       await phase('prune', () => this.#prune(ctx, (manager as Manager).engine, plan.nodes));
 
       const version = await phase('ready', () => (manager as Manager).engine.version());
       const first = plan.nodes.find((p) => p.role === 'master') as PlannedNode;
       const leader = machines.get(first.name) as Machine;
-      return localOutputs(leader, version.Version, plan.nodes, subnet);
+      return localOutputs(this.#p, leader, version.Version, plan.nodes, network);
     } finally {
       engines.closeAll();
     }
   }
 
   removeCluster(ctx: DriverContext): Promise<void> {
-    return removeClusterResources(this.#m, ctx);
+    return removeClusterResources(this.#p, ctx);
   }
 
   /**
@@ -206,12 +216,13 @@ export class SwarmDriver implements Driver {
       return { status: 'UNKNOWN', reason: { api: `The cluster ${cluster.name} has no nodes.` }, failed: [] };
     const running = new Map(nodes.map((n) => [n.hostname, n.state === 'running']));
     const manager = nodes
-      .filter((n) => n.role === 'master' && n.state === 'running' && n.endpoint)
+      .filter((n) => n.role === 'master' && n.state === 'running' && this.#p.endpoint(n, ENGINE_PORT_NAME))
       .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))[0];
     let swarm: SwarmNode[] | undefined;
     let apiError = 'no manager node is running';
-    if (manager?.endpoint) {
-      const engine = this.#m.nodeEngine({ hostPort: manager.endpoint.port }, await nodeTls(ctx), HEALTH_CALL_MS);
+    const endpoint = manager && this.#p.endpoint(manager, ENGINE_PORT_NAME);
+    if (endpoint) {
+      const engine = nodeEngineAt(endpoint, await nodeTls(ctx), HEALTH_CALL_MS, this.#nodeEngine);
       try {
         swarm = await engine.listNodes();
       } catch (e) {
@@ -254,7 +265,7 @@ export class SwarmDriver implements Driver {
     const h = machine.hostname;
     const node = view?.byHostname.get(h);
     if (manager && node && machine.state === 'running') await this.#drain(ctx, manager, node, 'scale-in');
-    await this.#m.remove(machine);
+    await this.#p.removeMachine(machine, {}, ctx.signal);
     if (manager)
       for (const n of view?.nodes.filter((x) => x.Description.Hostname === h) ?? [])
         await removeNodeEntry(manager.engine, n);
@@ -320,8 +331,8 @@ export class SwarmDriver implements Driver {
           );
         }
         await engine.swarmInit({
-          ListenAddr: `${first.ip}:2377`,
-          AdvertiseAddr: first.ip,
+          ListenAddr: `${first.address}:2377`,
+          AdvertiseAddr: first.address,
           DefaultAddrPool: [INNER_ADDR_POOL],
           SubnetSize: 24,
         });
@@ -354,8 +365,8 @@ export class SwarmDriver implements Driver {
             await removeNodeEntry(m.engine, n).catch(() => undefined);
           await engine.swarmJoin({
             ListenAddr: '0.0.0.0:2377',
-            AdvertiseAddr: machine.ip,
-            RemoteAddrs: [`${m.machine.ip}:2377`],
+            AdvertiseAddr: machine.address,
+            RemoteAddrs: [`${m.machine.address}:2377`],
             JoinToken: p.role === 'master' ? swarm.JoinTokens.Manager : swarm.JoinTokens.Worker,
           });
           await ctx.event('swarm', `node ${p.hostname} joined as ${p.role === 'master' ? 'manager' : 'worker'}`);
@@ -397,7 +408,7 @@ export class SwarmDriver implements Driver {
     plan: NodePlan<Machine>,
     machines: Map<string, Machine>,
     engines: NodeEngines,
-    subnet: string,
+    network: Network,
     manager: Manager,
   ): Promise<Manager> {
     const batch = Math.max(1, ctx.intent.maxBatchSize ?? 1);
@@ -409,13 +420,13 @@ export class SwarmDriver implements Driver {
     );
     for (let i = 0; i < workers.length; i += batch) {
       const results = await Promise.allSettled(
-        workers.slice(i, i + batch).map((p) => this.#replaceWorker(ctx, p, machines, engines, subnet, manager)),
+        workers.slice(i, i + batch).map((p) => this.#replaceWorker(ctx, p, machines, engines, network, manager)),
       );
       const failed = results.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
     }
     let m = manager;
-    for (const p of masters) m = await this.#replaceMaster(ctx, p, plan.nodes, machines, engines, subnet, m);
+    for (const p of masters) m = await this.#replaceMaster(ctx, p, plan.nodes, machines, engines, network, m);
     return m;
   }
 
@@ -425,24 +436,24 @@ export class SwarmDriver implements Driver {
     p: PlannedNode,
     machines: Map<string, Machine>,
     engines: NodeEngines,
-    subnet: string,
+    network: Network,
     manager: Manager,
   ): Promise<void> {
     const old = machines.get(p.name) as Machine;
     const known = (await manager.engine.listNodes()).filter((n) => n.Description.Hostname === p.hostname);
     const node = nodesByHostname(known).get(p.hostname);
     if (node && old.state === 'running') await this.#drain(ctx, manager, node, 'upgrade');
-    await this.#m.remove(old);
+    await this.#p.removeMachine(old, {}, ctx.signal);
     for (const n of known) await removeNodeEntry(manager.engine, n);
-    const made = await createNode(this.#m, ctx, p, subnet, { hostPort: old.hostPort, keepData: false });
+    const made = await createNode(this.#p, ctx, p, network, { previous: old, keepData: false });
     machines.set(p.name, made);
     const engine = engines.of(made);
-    await engine.waitUntilUp(ENGINE_UP_MS, 100, ctx.signal);
+    await waitEngine(this.#p, engines, made, ctx.signal);
     const swarm = await manager.engine.swarmInspect();
     await engine.swarmJoin({
       ListenAddr: '0.0.0.0:2377',
-      AdvertiseAddr: made.ip,
-      RemoteAddrs: [`${manager.machine.ip}:2377`],
+      AdvertiseAddr: made.address,
+      RemoteAddrs: [`${manager.machine.address}:2377`],
       JoinToken: swarm.JoinTokens.Worker,
     });
     await waitReady(manager.engine, [p.hostname], READY_MS, ctx.signal);
@@ -458,16 +469,16 @@ export class SwarmDriver implements Driver {
     nodes: readonly PlannedNode[],
     machines: Map<string, Machine>,
     engines: NodeEngines,
-    subnet: string,
+    network: Network,
     manager: Manager,
   ): Promise<Manager> {
     const old = machines.get(p.name) as Machine;
     const node = nodesByHostname(await manager.engine.listNodes()).get(p.hostname);
     if (node && old.state === 'running' && nodes.length > 1) await this.#drain(ctx, manager, node, 'upgrade');
-    await this.#m.remove(old, { keepData: true });
-    const made = await createNode(this.#m, ctx, p, subnet, { hostPort: old.hostPort, keepData: true });
+    await this.#p.removeMachine(old, { keepVolumes: true }, ctx.signal);
+    const made = await createNode(this.#p, ctx, p, network, { previous: old, keepData: true });
     machines.set(p.name, made);
-    await engines.of(made).waitUntilUp(ENGINE_UP_MS, 100, ctx.signal);
+    await waitEngine(this.#p, engines, made, ctx.signal);
     const m = await this.#formSwarm(ctx, nodes, machines, engines);
     await waitReady(
       m.engine,

@@ -2,9 +2,9 @@
  * @module Swarm-mode steps on node engines: find a manager, form and join, wait Ready, node labels, drain (waiting for
  * the tasks to move), and removing stale node entries. Each step reads the swarm's state first.
  */
-import type { Engine } from '../../providers/docker/engine.ts';
-import type { SwarmNode } from '../../providers/docker/engine-types.ts';
-import type { Machine } from '../../providers/docker/machines.ts';
+import type { Engine } from '../../docker-api/engine.ts';
+import type { SwarmNode } from '../../docker-api/engine-types.ts';
+import type { Machine } from '../../providers/contract.ts';
 import { DriverError } from '../contract.ts';
 import type { NodeEngines } from '../local-common/provisioning.ts';
 

@@ -4,7 +4,9 @@ import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { Engine } from './engine.ts';
+import { invalidImageReference } from '../../core/image-reference.ts';
+import { EngineError, type Engine } from './engine.ts';
+import { INPUTS_LABEL, installNodeScripts, nodeImageInputs } from './image-inputs.ts';
 
 /** Written into the rootfs directory after a successful build; holds the suite. */
 export const ROOTFS_MARKER = '.magnetar-rootfs-ok';
@@ -29,18 +31,18 @@ export interface BuildNodeImageOptions {
   scriptsDir: string;
   /** Receives progress lines. */
   log?: (line: string) => void;
-  /** Do nothing if the image already exists. */
+  /** Do nothing if the image already exists and was built from the current inputs (its `magnetar.inputs` label). */
   ifMissing?: boolean;
 }
 
 /** The Dockerfile changes applied on import. */
 export function nodeImageChanges(): string[] {
   return [
-    'ENTRYPOINT ["/usr/local/bin/magnetar-node-init"]',
+    'ENTRYPOINT ["/usr/local/sbin/magnetar-node-init"]',
     'ENV container=docker',
     'EXPOSE 2376',
     'LABEL os_distro=debian',
-    `LABEL ${NODE_IMAGE_LABEL}=1`,
+    `LABEL ${NODE_IMAGE_LABEL}=docker`,
   ];
 }
 
@@ -148,10 +150,13 @@ export async function buildNodeImage(
   const elapsed = (): number => (performance.now() - started) / 1000;
 
   return withBuildLock(dir, log, async () => {
-    if (opts.ifMissing && (await engine.inspectImage(image))) {
+    const inputs = await nodeImageInputs(opts.scriptsDir, nodeImageChanges());
+    const existing = opts.ifMissing ? await engine.inspectImage(image) : null;
+    if (existing && existing.Config?.Labels?.[INPUTS_LABEL] === inputs) {
       log(`image ${image} exists`);
       return { image, seconds: elapsed(), imported: false };
     }
+    if (existing) log(`image ${image} is stale (its inputs changed); building it again`);
     if (await rootfsReady(dir, suite)) {
       log(`rootfs: reusing ${dir}`);
     } else {
@@ -165,6 +170,7 @@ export async function buildNodeImage(
       log(`rootfs: built in ${elapsed().toFixed(1)} s`);
     }
     await writeFile(join(dir, ROOTFS_MARKER), `${suite}\n`);
+    await installNodeScripts(opts.scriptsDir, dir);
 
     log(`import: ${dir} -> ${image}`);
     const tar = spawn('tar', ['-C', dir, '--numeric-owner', '--exclude', `./${ROOTFS_MARKER}`, '-c', '.'], {
@@ -175,7 +181,10 @@ export async function buildNodeImage(
     forwardLines(tar.stderr, (line) => log(`tar: ${line}`));
     let id: string;
     try {
-      id = await engine.importImage(tar.stdout, opts.repo, opts.tag, nodeImageChanges());
+      id = await engine.importImage(tar.stdout, opts.repo, opts.tag, [
+        ...nodeImageChanges(),
+        `LABEL ${INPUTS_LABEL}=${inputs}`,
+      ]);
     } catch (err) {
       tar.kill();
       await tarDone.catch(() => {});
@@ -192,9 +201,21 @@ export async function buildNodeImage(
   });
 }
 
-/** The image's `os_distro` label: undefined if the image does not exist, null if it has no such label. */
+/**
+ * The image's `os_distro` label: undefined if the image does not exist, null if it has no such label. A name the
+ * engine cannot parse (its 400) is the API's 400 naming `image_id`, with the engine's reason.
+ */
 export async function imageOsDistro(engine: Engine, image: string): Promise<string | null | undefined> {
-  const inspected = await engine.inspectImage(image);
+  let inspected;
+  try {
+    inspected = await engine.inspectImage(image);
+  } catch (e) {
+    if (e instanceof EngineError && e.status === 400) {
+      const reason = /invalid reference format.*$/.exec(e.message)?.[0] ?? e.message;
+      throw invalidImageReference('image_id', image, reason);
+    }
+    throw e;
+  }
   if (!inspected) return undefined;
   return inspected.Config?.Labels?.os_distro ?? null;
 }

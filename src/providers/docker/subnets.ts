@@ -1,29 +1,11 @@
 /** @module providers/docker/subnets: picking a free /24 for a cluster's node network. */
-import type { Engine } from './engine.ts';
+import { formatCidr, parseCidr, type Range } from '../../core/cidr.ts';
+import type { Engine } from '../../docker-api/engine.ts';
 
-/** An IPv4 range as [first, last] address numbers. */
-type Range = readonly [number, number];
+export { hostAddress, parseCidr } from '../../core/cidr.ts';
 
 /** Ranges no node network may overlap: the inner swarms' address pool, and Docker's default ingress subnet. */
 const RESERVED: readonly string[] = ['10.128.0.0/9', '10.0.0.0/24'];
-
-/** Parses an IPv4 CIDR (`10.10.3.0/24`) into its address range; null if it is not one (IPv6, malformed). */
-export function parseCidr(cidr: string): Range | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr.trim());
-  if (!m) return null;
-  const octets = m.slice(1, 5).map(Number);
-  const bits = Number(m[5]);
-  if (octets.some((o) => o > 255) || bits > 32) return null;
-  const addr = octets.reduce((acc, o) => acc * 256 + o, 0);
-  const size = 2 ** (32 - bits);
-  const first = Math.floor(addr / size) * size;
-  return [first, first + size - 1];
-}
-
-function formatCidr(first: number, bits: number): string {
-  const octets = [24, 16, 8, 0].map((shift) => Math.floor(first / 2 ** shift) % 256);
-  return `${octets.join('.')}/${bits}`;
-}
 
 function overlaps(a: Range, b: Range): boolean {
   return a[0] <= b[1] && b[0] <= a[1];
@@ -66,13 +48,4 @@ export async function usedSubnets(engine: Engine): Promise<string[]> {
     }
   }
   return out;
-}
-
-/** The `n`-th address of an IPv4 subnet (`hostAddress('10.10.3.0/24', 10)` → `10.10.3.10`). */
-export function hostAddress(cidr: string, n: number): string {
-  const r = parseCidr(cidr);
-  if (!r) throw new RangeError(`not an IPv4 CIDR: ${cidr}`);
-  const addr = r[0] + n;
-  if (n < 1 || addr >= r[1]) throw new RangeError(`host ${n} is outside ${cidr}`);
-  return formatCidr(addr, 32).replace(/\/32$/, '');
 }

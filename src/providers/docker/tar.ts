@@ -6,6 +6,9 @@ export interface TarFile {
   content: string | Buffer;
   /** Permission bits, default 0o644. */
   mode?: number;
+  /** Numeric owner, default 0 (root). */
+  uid?: number;
+  gid?: number;
 }
 
 /** An entry read back from an archive. */
@@ -13,6 +16,8 @@ export interface TarEntry {
   path: string;
   type: 'file' | 'directory' | 'symlink' | 'other';
   mode: number;
+  uid: number;
+  gid: number;
   content: Buffer;
   linkname: string;
 }
@@ -52,21 +57,21 @@ function splitName(path: string): { prefix: string; name: string } {
   throw new RangeError(`tar: path too long for ustar: ${path}`);
 }
 
-function header(path: string, type: '0' | '5', mode: number, size: number, mtime: number): Buffer {
+function header(path: string, type: '0' | '5', mode: number, size: number, mtime: number, uid = 0, gid = 0): Buffer {
   const block = Buffer.alloc(BLOCK);
   const { prefix, name } = splitName(path);
   writeString(block, 0, 100, name);
   writeOctal(block, 100, 8, mode & 0o7777);
-  writeOctal(block, 108, 8, 0); // uid
-  writeOctal(block, 116, 8, 0); // gid
+  writeOctal(block, 108, 8, uid);
+  writeOctal(block, 116, 8, gid);
   writeOctal(block, 124, 12, size);
   writeOctal(block, 136, 12, mtime);
   block.fill(0x20, 148, 156); // checksum is computed with its own field as spaces
   writeString(block, 156, 1, type);
   writeString(block, 257, 6, 'ustar\0');
   writeString(block, 263, 2, '00');
-  writeString(block, 265, 32, 'root');
-  writeString(block, 297, 32, 'root');
+  writeString(block, 265, 32, uid === 0 ? 'root' : '');
+  writeString(block, 297, 32, gid === 0 ? 'root' : '');
   writeOctal(block, 329, 8, 0);
   writeOctal(block, 337, 8, 0);
   writeString(block, 345, 155, prefix);
@@ -77,10 +82,11 @@ function header(path: string, type: '0' | '5', mode: number, size: number, mtime
 }
 
 /**
- * Builds a ustar archive of regular files. Parent directories are added as entries (mode 0755) before their files;
- * owner is root (0:0). Ends with two zero blocks.
+ * Builds a ustar archive of regular files. Parent directories are added as entries (mode 0755, root) before their
+ * files unless `parents` is false (then the extracting side makes missing ones and leaves existing ones, e.g. /tmp,
+ * as they are); owners default to root (0:0). Ends with two zero blocks.
  */
-export function tarFiles(files: readonly TarFile[], opts?: { mtime?: Date | number }): Buffer {
+export function tarFiles(files: readonly TarFile[], opts?: { mtime?: Date | number; parents?: boolean }): Buffer {
   const mtimeMs = opts?.mtime instanceof Date ? opts.mtime.getTime() : (opts?.mtime ?? Date.now());
   const mtime = Math.floor(mtimeMs / 1000);
   const blocks: Buffer[] = [];
@@ -90,7 +96,7 @@ export function tarFiles(files: readonly TarFile[], opts?: { mtime?: Date | numb
     const path = normalize(file.path);
     if (seen.has(path) || dirs.has(path)) throw new RangeError(`tar: duplicate path ${path}`);
     const parts = path.split('/');
-    for (let i = 1; i < parts.length; i++) {
+    for (let i = 1; i < parts.length && opts?.parents !== false; i++) {
       const dir = parts.slice(0, i).join('/');
       if (seen.has(dir)) throw new RangeError(`tar: ${dir} is both a file and a directory`);
       if (dirs.has(dir)) continue;
@@ -99,7 +105,7 @@ export function tarFiles(files: readonly TarFile[], opts?: { mtime?: Date | numb
     }
     seen.add(path);
     const content = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
-    blocks.push(header(path, '0', file.mode ?? FILE_MODE, content.length, mtime));
+    blocks.push(header(path, '0', file.mode ?? FILE_MODE, content.length, mtime, file.uid, file.gid));
     blocks.push(content);
     const pad = (BLOCK - (content.length % BLOCK)) % BLOCK;
     if (pad > 0) blocks.push(Buffer.alloc(pad));
@@ -176,7 +182,15 @@ export function readTar(archive: Buffer): TarEntry[] {
           : typeflag === '2'
             ? 'symlink'
             : 'other';
-    entries.push({ path, type, mode: readOctal(block, 100, 8) & 0o7777, content: Buffer.from(data), linkname });
+    entries.push({
+      path,
+      type,
+      mode: readOctal(block, 100, 8) & 0o7777,
+      uid: readOctal(block, 108, 8),
+      gid: readOctal(block, 116, 8),
+      content: Buffer.from(data),
+      linkname,
+    });
     longName = undefined;
     longLink = undefined;
     pax = {};

@@ -66,7 +66,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
     it('lets one of two conductors run a pass; the other skips it', async () => {
       const ca = new ClusterCa(store.certificates, new KeySealer(randomBytes(32)));
       let observed = 0;
-      const inventory = { observeAll: async () => (observed++, new Map()) };
+      const inventory = { observeMachines: async () => (observed++, new Map()) };
       const sync = (owner: string): HealthSync =>
         new HealthSync(
           { store, drivers: new DriverRegistry(), ca, inventory, log: silent, owner },

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Engine } from '../../../src/providers/docker/engine.ts';
 import { buildNodeImage } from '../../../src/providers/docker/image-build.ts';
-import { CLUSTER_LABEL } from '../../../src/providers/docker/machines.ts';
+import { CLUSTER_LABEL } from '../../../src/providers/contract.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { engineFromConfig, importBusybox, WORKLOAD_IMAGE } from '../../helpers/cluster-engine.ts';
 import {

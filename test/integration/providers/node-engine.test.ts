@@ -12,6 +12,8 @@ import { findFreePort } from '../../../src/providers/docker/free-port.ts';
 import { buildNodeImage } from '../../../src/providers/docker/image-build.ts';
 import { probeNodeSecurity, securityHostConfig } from '../../../src/providers/docker/node-security.ts';
 import { hostAddress, pickFreeSubnet, usedSubnets } from '../../../src/providers/docker/subnets.ts';
+import { renderUserData, serviceFile, SUPERVISE_START } from '../../../src/providers/cloud-config.ts';
+import { payloadArchive } from '../../../src/providers/docker/payload.ts';
 import { tarFiles } from '../../../src/providers/docker/tar.ts';
 
 const SOCKET = '/var/run/docker.sock';
@@ -175,16 +177,18 @@ void describe('a node container running its own dockerd, reached over mutual TLS
       'log-driver': 'json-file',
       'log-opts': { 'max-size': '10m' },
     };
-    await host.putArchive(
-      created.Id,
-      '/',
-      tarFiles([
-        { path: 'etc/docker/daemon.json', content: `${JSON.stringify(daemonJson, null, 2)}\n` },
-        { path: 'etc/docker/tls/ca.pem', content: certs.ca },
-        { path: 'etc/docker/tls/server-cert.pem', content: certs.serverCert },
-        { path: 'etc/docker/tls/server-key.pem', content: certs.serverKey, mode: 0o600 },
-      ]),
-    );
+    // The node boots from a cloud-init payload, delivered as the local provider does (one archive before start).
+    const userData = renderUserData({
+      write_files: [
+        { path: '/etc/docker/daemon.json', content: `${JSON.stringify(daemonJson, null, 2)}\n` },
+        { path: '/etc/docker/tls/ca.pem', content: certs.ca },
+        { path: '/etc/docker/tls/server-cert.pem', content: certs.serverCert },
+        { path: '/etc/docker/tls/server-key.pem', content: certs.serverKey, permissions: '0600' },
+        serviceFile('10-dockerd', ['/usr/sbin/dockerd']),
+      ],
+      runcmd: [[...SUPERVISE_START]],
+    });
+    await host.putArchive(created.Id, '/', payloadArchive(userData));
     await host.startContainer(created.Id);
     const inspected = await host.inspectContainer(created.Id);
     assert.equal(inspected?.NetworkSettings.Ports?.['2376/tcp']?.[0]?.HostPort, String(port));

@@ -539,14 +539,36 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
         );
       });
 
-      test('purge removes every row of the cluster', async () => {
+      test('purge removes every row of the cluster but its timeline, which ends with "cluster deleted"', async () => {
         const t = await store.templates.insert(templateRecord('pa'));
         const uuid = await createCluster(t);
         await store.clusters.purge(uuid);
-        for (const table of ['clusters', 'nodegroups', 'certificates', 'operations', 'cluster_events'] as const) {
+        for (const table of ['clusters', 'nodegroups', 'certificates', 'operations'] as const) {
           assert.equal(await count(table), 0, `no row left in ${table}`);
         }
         assert.equal(await count('cluster_templates'), 1);
+        const events = await store.db.kysely
+          .selectFrom('cluster_events')
+          .selectAll()
+          .where('cluster_id', '=', uuid)
+          .execute();
+        assert.deepEqual(events.map((e) => [e.phase, e.message]).at(-1), ['deleted', 'cluster deleted']);
+      });
+
+      test('purge drops the timelines of clusters deleted over an hour ago, and keeps every live one', async () => {
+        const t = await store.templates.insert(templateRecord('pa'));
+        const live = await createCluster(t);
+        const gone = await createCluster(t);
+        await store.clusters.purge(gone);
+        const old = new Date(Date.now() - 2 * 3_600_000).toISOString();
+        await store.db.kysely.updateTable('cluster_events').set({ at: old }).execute();
+        const other = await createCluster(t);
+        await store.clusters.purge(other);
+        const left = await store.db.kysely.selectFrom('cluster_events').select('cluster_id').execute();
+        const ids = new Set(left.map((r) => r.cluster_id));
+        assert.ok(ids.has(live), 'a live cluster keeps its old events');
+        assert.ok(ids.has(other), 'the just-deleted cluster keeps its timeline');
+        assert.ok(!ids.has(gone), 'the timeline of a cluster gone for two hours is dropped');
       });
 
       test('concurrent claims from two owners never hand out the same operation twice', async () => {

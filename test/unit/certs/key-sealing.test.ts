@@ -6,7 +6,8 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { KeySealer, loadOrCreateMasterKey } from '../../../src/certs/key-sealing.ts';
+import { KeySealer, loadMasterKeyFor, loadOrCreateMasterKey } from '../../../src/certs/key-sealing.ts';
+import { StartupError } from '../../../src/config/startup-error.ts';
 
 const SAMPLE_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   .privateKey.export({ type: 'pkcs8', format: 'pem' })
@@ -136,5 +137,56 @@ void describe('loadOrCreateMasterKey', () => {
     const garbage = join(dir, 'garbage.key');
     await writeFile(garbage, 'not base64 at all!');
     await assert.rejects(loadOrCreateMasterKey(garbage), /does not contain a base64 32-byte key/);
+  });
+});
+
+void describe('loadMasterKeyFor (the key checked against the sealed keys of the store)', () => {
+  let dir: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'magnetar-master-key-for-'));
+  });
+
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  void test('creates a key only while nothing is sealed', async () => {
+    const path = join(dir, 'new', 'master.key');
+    const key = await loadMasterKeyFor(path, { count: 0, newest: undefined });
+    assert.deepEqual(Buffer.from((await readFile(path, 'utf8')).trim(), 'base64'), key);
+  });
+
+  void test('refuses a missing key while sealed keys exist, and writes none', async () => {
+    const path = join(dir, 'missing', 'master.key');
+    const sealed = new KeySealer(randomBytes(32)).seal(SAMPLE_KEY);
+    await assert.rejects(
+      loadMasterKeyFor(path, { count: 3, newest: sealed }),
+      (e: unknown) =>
+        e instanceof StartupError &&
+        /^master key .*missing\/master\.key is missing, but the database holds 3 private keys sealed with it; put back/.test(
+          e.message,
+        ),
+    );
+    await assert.rejects(stat(path), { code: 'ENOENT' });
+  });
+
+  void test('returns the key that opens the newest sealed key, refuses another one and a malformed file', async () => {
+    const key = randomBytes(32);
+    const path = join(dir, 'master.key');
+    await writeFile(path, `${key.toString('base64')}\n`);
+    const sealed = new KeySealer(key).seal(SAMPLE_KEY);
+    assert.deepEqual(await loadMasterKeyFor(path, { count: 1, newest: sealed }), key);
+    const foreign = new KeySealer(randomBytes(32)).seal(SAMPLE_KEY);
+    await assert.rejects(
+      loadMasterKeyFor(path, { count: 1, newest: foreign }),
+      (e: unknown) =>
+        e instanceof StartupError && /does not open the 1 private key sealed in the database/.test(e.message),
+    );
+    await writeFile(path, 'garbage');
+    await assert.rejects(
+      loadMasterKeyFor(path, { count: 0, newest: undefined }),
+      (e: unknown) => e instanceof StartupError && /does not contain a base64 32-byte key; put back/.test(e.message),
+    );
   });
 });

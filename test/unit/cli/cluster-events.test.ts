@@ -74,6 +74,38 @@ void describe('cluster-events', () => {
     );
   });
 
+  void it('--format json and value give the events’ fields; --format conflicts with --follow', async () => {
+    handler = (req) => {
+      if (req.path === '/v1/clusters/c1') return { status: 200, body: CLUSTER };
+      if (req.path === `/v1/clusters/${CL_UUID}/events`) {
+        const failed = { ...ev(2, 'failed', 'nodes not Ready', 'error'), cause: 'timeout' };
+        return { status: 200, body: { events: [ev(1, 'accepted', 'create accepted'), failed] } };
+      }
+      return magnumError(404, 'Not found.');
+    };
+    const json = await runCli(server.url, ['cluster-events', 'c1', '--format', 'json', '--after', '1']);
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout), [
+      {
+        id: 2,
+        time: '2024-03-01T10:00:02+00:00',
+        level: 'error',
+        phase: 'failed',
+        message: 'nodes not Ready',
+        cause: 'timeout',
+      },
+    ]);
+    const value = await runCli(server.url, ['cluster-events', 'c1', '-f', 'value']);
+    assert.equal(
+      value.stdout,
+      '1 2024-03-01T10:00:01+00:00 info accepted create accepted None\n' +
+        '2 2024-03-01T10:00:02+00:00 error failed nodes not Ready timeout\n',
+    );
+    const both = await runCli(server.url, ['cluster-events', 'c1', '-f', 'json', '--follow']);
+    assert.equal(both.code, 1);
+    assert.match(both.stderr, /cannot be used with option '--follow'/);
+  });
+
   void it('with --follow streams events until the end event and exits 1 on a *_FAILED status', async () => {
     handler = (req) => {
       if (req.path === '/v1/clusters/c1') return { status: 200, body: CLUSTER };
@@ -202,6 +234,88 @@ void describe('cluster-events', () => {
         `Cluster ${CL_UUID} has been deleted.`,
         '',
       ].join('\n'),
+    );
+  });
+
+  void it('cluster-delete --wait ends with DELETE_FAILED and its reason from the stream (exit 1)', async () => {
+    let deleted = false;
+    handler = (req) => {
+      if (req.path === '/v1/clusters/c1') return { status: 200, body: { ...CLUSTER, status: 'CREATE_COMPLETE' } };
+      if (req.path === `/v1/clusters/${CL_UUID}/events`) return { status: 200, body: { events: [] } };
+      if (req.method === 'DELETE') {
+        deleted = true;
+        return { status: 204 };
+      }
+      if (req.path === STREAM && deleted) {
+        return sse([ev(1, 'accepted', 'delete accepted'), ev(2, 'failed', 'teardown: network in use', 'error')], {
+          uuid: CL_UUID,
+          status: 'DELETE_FAILED',
+          status_reason: 'teardown: network in use',
+          gone: false,
+        });
+      }
+      return magnumError(404, 'Not found.');
+    };
+    const run = await runCli(server.url, ['cluster-delete', 'c1', '--wait']);
+    assert.equal(run.code, 1);
+    assert.equal(
+      run.stdout,
+      [
+        'Request to delete cluster c1 has been accepted.',
+        '2024-03-01T10:00:01+00:00 INFO [accepted] delete accepted',
+        '2024-03-01T10:00:02+00:00 ERROR [failed] teardown: network in use',
+        `Cluster ${CL_UUID} status: DELETE_FAILED`,
+        'status_reason: teardown: network in use',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  void it('cluster-delete --wait of several clusters follows them together, each line prefixed', async () => {
+    const OTHER = '7e0d2c4b-1a2b-4c3d-8e9f-0a1b2c3d4e5f';
+    const deleted = new Set<string>();
+    const streamsOpen = new Set<string>();
+    let release: () => void = () => undefined;
+    const bothOpen = new Promise<void>((resolve) => (release = resolve));
+    handler = async (req) => {
+      const byName: Record<string, string> = { c1: CL_UUID, c2: OTHER };
+      const name = /^\/v1\/clusters\/(c1|c2)$/.exec(req.path)?.[1];
+      if (name) return { status: 200, body: { ...CLUSTER, uuid: byName[name], name, status: 'CREATE_COMPLETE' } };
+      if (req.path.endsWith('/events')) return { status: 200, body: { events: [] } };
+      if (req.method === 'DELETE') {
+        deleted.add(req.path.split('/')[3] ?? '');
+        return { status: 204 };
+      }
+      const streamOf = /^\/v1\/clusters\/([^/]+)\/events\/stream$/.exec(req.path)?.[1];
+      if (streamOf && deleted.has(streamOf)) {
+        // each stream answers only once both are open: following one after the other would hang here
+        streamsOpen.add(streamOf);
+        if (streamsOpen.size === 2) release();
+        await bothOpen;
+        return sse([ev(1, 'teardown', `removed ${streamOf.slice(0, 4)}`)], {
+          uuid: streamOf,
+          status: 'DELETE_COMPLETE',
+          status_reason: null,
+          gone: true,
+        });
+      }
+      return magnumError(404, 'Not found.');
+    };
+    const run = await runCli(server.url, ['cluster-delete', 'c1', 'c2', '--wait']);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n');
+    assert.deepEqual(lines.slice(0, 2), [
+      'Request to delete cluster c1 has been accepted.',
+      'Request to delete cluster c2 has been accepted.',
+    ]);
+    assert.deepEqual(
+      lines.slice(2).sort(),
+      [
+        `c1: 2024-03-01T10:00:01+00:00 INFO [teardown] removed ${CL_UUID.slice(0, 4)}`,
+        `c1: Cluster ${CL_UUID} has been deleted.`,
+        `c2: 2024-03-01T10:00:01+00:00 INFO [teardown] removed ${OTHER.slice(0, 4)}`,
+        `c2: Cluster ${OTHER} has been deleted.`,
+      ].sort(),
     );
   });
 });

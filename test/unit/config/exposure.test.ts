@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { checkApiExposure, ConfigError, loadConfig } from '../../../src/config/load.ts';
+import { StartupError } from '../../../src/config/startup-error.ts';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'magnetar-exposure-'));
@@ -23,7 +24,7 @@ describe('noauth exposure', () => {
       assert.throws(
         () => checkApiExposure(loadConfig({ env: {}, flags: { 'api.host': host } })),
         (e: unknown) =>
-          e instanceof ConfigError &&
+          e instanceof StartupError &&
           e.message.includes(`non-loopback api.host ${host}`) &&
           e.message.includes('auth.allow_remote_noauth') &&
           !e.message.includes('\n'),
@@ -33,14 +34,14 @@ describe('noauth exposure', () => {
     }
   });
 
-  test('`magnetar api --host 0.0.0.0` exits non-zero with one line and creates nothing', () => {
+  test('`magnetar api --host 0.0.0.0` exits 1 with one line and creates nothing', () => {
     const state = join(dir, 'state');
     const r = spawnSync(process.execPath, [MAIN, 'api', '--host', '0.0.0.0', '--port', '0', '--state-dir', state], {
       encoding: 'utf8',
       env: { ...process.env, MAGNETAR_CONFIG: '', MAGNETAR_ALLOW_REMOTE_NOAUTH: '' },
       timeout: 60_000,
     });
-    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.status, 1, r.stderr);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
     assert.match(

@@ -57,6 +57,7 @@ void describe('loadConfig', () => {
       conductor: { enabled: true, workers: 4, leaseMs: 15_000, pollMs: 500, maxAttempts: 5, syncMs: 10_000 },
       flavors: DEFAULT_FLAVORS,
       drivers: { disabled: [] },
+      providers: { local: { allowedProjects: [] } },
       docker: { socket: '/var/run/docker.sock', nodeImage: 'magnetar/node:bookworm' },
       log: { level: 'info' },
       quotas: { maxClustersPerProject: 20 },

@@ -1,0 +1,393 @@
+/**
+ * @module The local Docker provider: each machine is a node container on a private bridge network per cluster, booted
+ * from its cloud-init payload by the image's `magnetar-node-init` (see ./payload.ts). Implements the provider contract
+ * with host engine calls only; everything is found again by the `magnetar.cluster` label and the container name, so
+ * every method is idempotent and safe to re-run after a crash.
+ */
+import { readFile } from 'node:fs/promises';
+import { hostAddress } from '../../core/cidr.ts';
+import { EngineError, type Engine } from '../../docker-api/engine.ts';
+import type { ContainerCreateSpec, ContainerSummary, Labels, MountSpec } from '../../docker-api/engine-types.ts';
+import { CLOUD_INIT_PATHS } from '../cloud-config.ts';
+import {
+  CLUSTER_LABEL,
+  type BootstrapStatus,
+  type ClusterResources,
+  type Endpoint,
+  type ImageInfo,
+  type Machine,
+  type MachineSpec,
+  type MachineState,
+  type Network,
+  type NetworkRequest,
+  type Provider,
+} from '../contract.ts';
+import { findFreePort } from './free-port.ts';
+import { probeNodeSecurity, securityHostConfig, type NodeSecurity } from './node-security.ts';
+import { payloadArchive } from './payload.ts';
+import { pickFreeSubnet, usedSubnets } from './subnets.ts';
+import { readTar } from './tar.ts';
+
+export { CLUSTER_LABEL } from '../contract.ts';
+export const ROLE_LABEL = 'magnetar.role';
+export const NODEGROUP_LABEL = 'magnetar.nodegroup';
+export const INDEX_LABEL = 'magnetar.node-index';
+export const IP_LABEL = 'magnetar.ip';
+export const HOSTNAME_LABEL = 'magnetar.hostname';
+/** The image the node was created from, by the name it was asked for (an upgrade compares names, not ids). */
+export const IMAGE_LABEL = 'magnetar.image';
+export const FLAVOR_LABEL = 'magnetar.flavor';
+/** On volumes: the machine they belong to (removed with it unless kept). */
+export const MACHINE_LABEL = 'magnetar.machine';
+/** `magnetar.port.<name>=<host port>`: the pinned loopback port of each spec port, readable while the node is stopped. */
+export const PORT_LABEL_PREFIX = 'magnetar.port.';
+/** The engine port label of nodes made before ports were named (read as the `engine` port). */
+const LEGACY_ENGINE_PORT_LABEL = 'magnetar.engine-port';
+
+const RUNNING: ReadonlySet<string> = new Set(['running', 'restarting', 'paused']);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Options of {@link DockerProvider}. */
+export interface DockerProviderOptions {
+  /** Image of the one-off container that probes the node security mode; default: the first machine's image. */
+  probeImage?: string;
+}
+
+export class DockerProvider implements Provider {
+  readonly name = 'docker-local';
+  readonly host: Engine;
+  readonly #probeImage: string | undefined;
+  #security: Promise<NodeSecurity> | undefined;
+  #ncpu: Promise<number> | undefined;
+
+  constructor(host: Engine, opts: DockerProviderOptions = {}) {
+    this.host = host;
+    this.#probeImage = opts.probeImage;
+  }
+
+  /** How node containers get the rights to run their daemons on this host (probed once, then cached). */
+  security(image?: string): Promise<NodeSecurity> {
+    const probe = this.#probeImage ?? image;
+    if (!probe) throw new Error('the node security probe needs an image');
+    this.#security ??= probeNodeSecurity(this.host, probe).catch((e: unknown) => {
+      this.#security = undefined;
+      throw e;
+    });
+    return this.#security;
+  }
+
+  /** CPUs of the host engine (asked once). */
+  #hostCpus(): Promise<number> {
+    this.#ncpu ??= this.host.info().then(
+      (i) => i.NCPU,
+      (e: unknown) => {
+        this.#ncpu = undefined;
+        throw e;
+      },
+    );
+    return this.#ncpu;
+  }
+
+  async ensureNetwork(req: NetworkRequest): Promise<Network> {
+    const name = `magnetar-${req.clusterUuid}`;
+    const existing = (await this.host.listNetworks([`${CLUSTER_LABEL}=${req.clusterUuid}`]))[0];
+    if (existing) {
+      const c = existing.IPAM?.Config?.[0];
+      const cidr = c?.Subnet ?? '';
+      return {
+        id: existing.Id,
+        name: existing.Name,
+        cidr,
+        gateway: c?.Gateway ?? hostAddress(cidr, 1),
+        created: false,
+      };
+    }
+    const preferred = req.subnetHint;
+    // A network another create is still setting up already holds its pool but is not listed yet: remember the
+    // subnets refused as overlapping, or concurrent creates keep picking the same one.
+    const refused: string[] = [];
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const used = await usedSubnets(this.host);
+      const cidr = preferred && attempt === 0 ? preferred : pickFreeSubnet([...used, ...refused]);
+      if (!cidr) throw new Error('no free 10.x.y.0/24 subnet left on this host');
+      const gateway = hostAddress(cidr, 1);
+      try {
+        const { Id } = await this.host.createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          IPAM: { Config: [{ Subnet: cidr, Gateway: gateway }] },
+          Labels: { [CLUSTER_LABEL]: req.clusterUuid },
+        });
+        return { id: Id, name, cidr, gateway, created: true };
+      } catch (e) {
+        const overlap = e instanceof EngineError && /overlap/i.test(e.message);
+        if (overlap && preferred && attempt === 0)
+          throw new Error(`fixed_subnet ${preferred} overlaps a network in use on this host`, { cause: e });
+        if (!overlap) throw e;
+        refused.push(cidr);
+      }
+    }
+    throw new Error('could not find a free subnet after 20 attempts');
+  }
+
+  async listMachines(clusterUuid: string): Promise<Machine[]> {
+    const all = await this.host.listContainers([`${CLUSTER_LABEL}=${clusterUuid}`]);
+    return all.filter((c) => c.Labels[ROLE_LABEL]).map(toMachine);
+  }
+
+  /** ONE host call (`GET /containers/json` filtered by the label key), grouped by cluster. */
+  async observeMachines(): Promise<Map<string, Machine[]>> {
+    const all = await this.host.listContainers([CLUSTER_LABEL]);
+    const out = new Map<string, Machine[]>();
+    for (const c of all) {
+      const uuid = c.Labels[CLUSTER_LABEL];
+      if (!uuid || !c.Labels[ROLE_LABEL]) continue;
+      let list = out.get(uuid);
+      if (!list) out.set(uuid, (list = []));
+      list.push(toMachine(c));
+    }
+    return out;
+  }
+
+  async ensureMachine(spec: MachineSpec, signal?: AbortSignal): Promise<Machine> {
+    if (!spec.name.includes(spec.clusterUuid))
+      throw new RangeError(`machine name ${spec.name} does not contain the cluster UUID ${spec.clusterUuid}`);
+    const archive = payloadArchive(spec.userData); // refuses a payload outside the subset before anything is made
+    const existing = await this.host.inspectContainer(spec.name);
+    if (existing) {
+      const labels = existing.Config.Labels ?? {};
+      if (labels[IMAGE_LABEL] === spec.image && RUNNING.has(existing.State.Status)) {
+        const found = (await this.host.listContainers([`${CLUSTER_LABEL}=${spec.clusterUuid}`])).find(
+          (c) => c.Id === existing.Id,
+        );
+        if (found) return toMachine(found);
+      }
+      await this.host.removeContainer(existing.Id);
+    }
+    const sec = await this.security(spec.image);
+    for (const v of spec.volumes) if (!v.keep) await this.host.removeVolume(v.name);
+    const limits = spec.flavor?.limits;
+    const nanoCpus = limits?.nanoCpus ? Math.min(limits.nanoCpus, (await this.#hostCpus()) * 1e9) : undefined;
+    const mounts: MountSpec[] = spec.volumes.map((v) => ({
+      Type: 'volume',
+      Source: v.name,
+      Target: v.mountPath,
+      VolumeOptions: { Labels: { [CLUSTER_LABEL]: spec.clusterUuid, [MACHINE_LABEL]: spec.name } },
+    }));
+    for (let attempt = 0; ; attempt++) {
+      signal?.throwIfAborted();
+      const ports: Record<string, number> = {};
+      for (const p of spec.ports) {
+        const previous = spec.previousEndpoints?.[p.name]?.port;
+        ports[p.name] = attempt === 0 && previous ? previous : await findFreePort();
+      }
+      const labels: Labels = {
+        ...spec.labels,
+        [CLUSTER_LABEL]: spec.clusterUuid,
+        [ROLE_LABEL]: spec.role,
+        [NODEGROUP_LABEL]: spec.nodegroup,
+        [INDEX_LABEL]: String(spec.index),
+        [IP_LABEL]: spec.network.address,
+        [HOSTNAME_LABEL]: spec.hostname,
+        [IMAGE_LABEL]: spec.image,
+        ...(spec.flavor ? { [FLAVOR_LABEL]: spec.flavor.name } : {}),
+        ...Object.fromEntries(spec.ports.map((p) => [`${PORT_LABEL_PREFIX}${p.name}`, String(ports[p.name])])),
+      };
+      const body: ContainerCreateSpec = {
+        Image: spec.image,
+        Hostname: spec.hostname,
+        Labels: labels,
+        ExposedPorts: Object.fromEntries(spec.ports.map((p) => [`${p.port}/tcp`, {}])),
+        StopTimeout: 30,
+        HostConfig: {
+          Init: true,
+          ...securityHostConfig(sec),
+          CgroupnsMode: 'private',
+          Mounts: mounts,
+          PortBindings: Object.fromEntries(
+            spec.ports.map((p) => [`${p.port}/tcp`, [{ HostIp: '127.0.0.1', HostPort: String(ports[p.name]) }]]),
+          ),
+          RestartPolicy: { Name: 'unless-stopped' },
+          ...(limits?.memoryBytes ? { Memory: limits.memoryBytes } : {}),
+          ...(nanoCpus ? { NanoCpus: nanoCpus } : {}),
+        },
+        NetworkingConfig: {
+          EndpointsConfig: { [spec.network.id]: { IPAMConfig: { IPv4Address: spec.network.address } } },
+        },
+      };
+      const { Id } = await this.host.createContainer(spec.name, body);
+      try {
+        await this.host.putArchive(Id, '/', archive);
+        await this.host.startContainer(Id);
+      } catch (e) {
+        await this.host.removeContainer(Id);
+        const clash = e instanceof EngineError && /already allocated|address already in use/i.test(e.message);
+        if (!clash || attempt >= 5) throw e;
+        continue;
+      }
+      return {
+        id: Id,
+        name: spec.name,
+        hostname: spec.hostname,
+        clusterUuid: spec.clusterUuid,
+        role: spec.role,
+        nodegroup: spec.nodegroup,
+        index: spec.index,
+        image: spec.image,
+        flavor: spec.flavor?.name ?? '',
+        address: spec.network.address,
+        state: 'running',
+        status: 'running',
+        endpoints: Object.fromEntries(spec.ports.map((p) => [p.name, { host: '127.0.0.1', port: ports[p.name] ?? 0 }])),
+      };
+    }
+  }
+
+  async startMachine(m: Pick<Machine, 'id' | 'name'>): Promise<void> {
+    await this.host.startContainer(m.id || m.name);
+  }
+
+  async removeMachine(m: Pick<Machine, 'id' | 'name'>, opts: { keepVolumes?: boolean } = {}): Promise<void> {
+    await this.host.removeContainer(m.id || m.name);
+    if (opts.keepVolumes) return;
+    const volumes = await this.host.listVolumes([`${MACHINE_LABEL}=${m.name}`]);
+    await Promise.all(volumes.map((v) => this.host.removeVolume(v.Name)));
+  }
+
+  async removeCluster(clusterUuid: string): Promise<ClusterResources> {
+    const filter = [`${CLUSTER_LABEL}=${clusterUuid}`];
+    const containers = await this.host.listContainers(filter);
+    await Promise.all(containers.map((c) => this.host.removeContainer(c.Id)));
+    const volumes = await this.host.listVolumes(filter);
+    await Promise.all(volumes.map((v) => this.host.removeVolume(v.Name)));
+    const networks = await this.host.listNetworks(filter);
+    await Promise.all(networks.map((n) => this.host.removeNetwork(n.Id)));
+    return { machines: containers.length, volumes: volumes.length, networks: networks.length };
+  }
+
+  async leftovers(clusterUuid: string): Promise<ClusterResources> {
+    const filter = [`${CLUSTER_LABEL}=${clusterUuid}`];
+    const [c, v, n] = await Promise.all([
+      this.host.listContainers(filter),
+      this.host.listVolumes(filter),
+      this.host.listNetworks(filter),
+    ]);
+    return { machines: c.length, volumes: v.length, networks: n.length };
+  }
+
+  endpoint(m: Pick<Machine, 'endpoints'>, port: string): Endpoint | null {
+    return m.endpoints[port] ?? null;
+  }
+
+  /** Reads `/var/lib/cloud/instance` (one archive call) and, when it failed or asked, the output log's tail. */
+  async bootstrapStatus(
+    m: Pick<Machine, 'id' | 'name'>,
+    opts: { tailLines?: number; signal?: AbortSignal } = {},
+  ): Promise<BootstrapStatus> {
+    const id = m.id || m.name;
+    const dir = CLOUD_INIT_PATHS.bootFinished.slice(0, CLOUD_INIT_PATHS.bootFinished.lastIndexOf('/'));
+    const names = new Set((await this.#archive(id, dir)).map((e) => `/var/lib/cloud/${e.path}`));
+    const state = names.has(CLOUD_INIT_PATHS.bootFailed)
+      ? 'failed'
+      : names.has(CLOUD_INIT_PATHS.bootFinished)
+        ? 'done'
+        : 'pending';
+    const tail = opts.tailLines ?? (state === 'failed' ? 20 : 0);
+    let output = '';
+    if (tail > 0) {
+      const log = (await this.#archive(id, CLOUD_INIT_PATHS.outputLog))[0]?.content.toString('utf8') ?? '';
+      output = log.trimEnd().split('\n').slice(-tail).join('\n');
+    }
+    return { state, output };
+  }
+
+  async waitBootstrap(
+    m: Pick<Machine, 'id' | 'name'>,
+    opts: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal },
+  ): Promise<BootstrapStatus> {
+    const deadline = Date.now() + opts.timeoutMs;
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const s = await this.bootstrapStatus(m, { signal: opts.signal });
+      if (s.state !== 'pending') return s;
+      if (Date.now() >= deadline) return this.bootstrapStatus(m, { tailLines: 20 });
+      await sleep(Math.min(opts.intervalMs ?? 200, Math.max(1, deadline - Date.now())));
+    }
+  }
+
+  async image(ref: string): Promise<ImageInfo | null> {
+    const i = await this.host.inspectImage(ref);
+    return i ? { id: i.Id, properties: { ...(i.Config?.Labels ?? {}) } } : null;
+  }
+
+  resolvers(): Promise<string[]> {
+    return hostResolvers();
+  }
+
+  /** Entries of a path's archive; none when the path (or the container) does not exist. */
+  async #archive(id: string, path: string): Promise<ReturnType<typeof readTar>> {
+    try {
+      return readTar(await this.host.getArchive(id, path));
+    } catch (e) {
+      if (e instanceof EngineError && e.status === 404) return [];
+      throw e;
+    }
+  }
+}
+
+/** A node container's state in the contract's words. */
+export function machineState(dockerState: string): MachineState {
+  switch (dockerState) {
+    case 'running':
+      return 'running';
+    case 'restarting':
+      return 'pending';
+    case 'paused':
+      return 'paused';
+    case 'exited':
+      return 'stopped';
+    default:
+      return 'failed'; // created (never started), dead, removing
+  }
+}
+
+function toMachine(c: ContainerSummary): Machine {
+  const endpoints: Record<string, Endpoint> = {};
+  for (const [k, v] of Object.entries(c.Labels)) {
+    if (!k.startsWith(PORT_LABEL_PREFIX)) continue;
+    endpoints[k.slice(PORT_LABEL_PREFIX.length)] = { host: '127.0.0.1', port: Number(v) };
+  }
+  if (!endpoints.engine && c.Labels[LEGACY_ENGINE_PORT_LABEL]) {
+    const published = c.Ports.find((p) => p.PrivatePort === 2376 && p.PublicPort)?.PublicPort;
+    endpoints.engine = { host: '127.0.0.1', port: published ?? Number(c.Labels[LEGACY_ENGINE_PORT_LABEL]) };
+  }
+  const name = (c.Names[0] ?? '').replace(/^\//, '');
+  return {
+    id: c.Id,
+    name,
+    hostname: c.Labels[HOSTNAME_LABEL] ?? name,
+    clusterUuid: c.Labels[CLUSTER_LABEL] ?? '',
+    role: c.Labels[ROLE_LABEL] ?? 'worker',
+    nodegroup: c.Labels[NODEGROUP_LABEL] ?? '',
+    index: Number(c.Labels[INDEX_LABEL] ?? 0),
+    image: c.Labels[IMAGE_LABEL] ?? c.Image,
+    flavor: c.Labels[FLAVOR_LABEL] ?? '',
+    address: c.Labels[IP_LABEL] ?? '',
+    state: machineState(c.State),
+    status: c.State,
+    endpoints,
+  };
+}
+
+/** Upstream resolvers of this host (not loopback ones), for nodes of clusters that name no DNS servers. */
+export async function hostResolvers(path = '/etc/resolv.conf'): Promise<string[]> {
+  try {
+    const text = await readFile(path, 'utf8');
+    return [...text.matchAll(/^nameserver\s+(\S+)/gm)]
+      .map((m) => m[1] as string)
+      .filter((ip) => !ip.startsWith('127.') && ip !== '::1');
+  } catch {
+    return [];
+  }
+}
