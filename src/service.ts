@@ -16,6 +16,7 @@ import { Worker } from './conductor/worker.ts';
 import type { ImageCatalog } from './core/ports.ts';
 import { DriverRegistry } from './drivers/registry.ts';
 import { DockerDriver } from './drivers/docker/driver.ts';
+import { KubernetesDriver } from './drivers/kubernetes/driver.ts';
 import { SwarmDriver } from './drivers/swarm/driver.ts';
 import { Engine } from './docker-api/engine.ts';
 import { dockerImageCatalog } from './providers/docker/image-catalog.ts';
@@ -85,6 +86,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     const provider = new DockerProvider(host, { probeImage: config.docker.nodeImage });
     drivers.register(new SwarmDriver({ provider, serveVm: true }), config.drivers.disabled);
     drivers.register(new DockerDriver({ provider, serveVm: true }), config.drivers.disabled);
+    drivers.register(new KubernetesDriver({ provider, serveVm: true }), config.drivers.disabled);
 
     const notifier = new ClusterNotifier({ driver: config.notify.driver, host: config.notify.host });
     if (opts.api ?? true) {

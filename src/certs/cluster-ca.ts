@@ -51,6 +51,22 @@ export class ClusterCa {
     return this.#open(await this.#certs.putIfAbsent(clusterUuid, CONDUCTOR_CLIENT_KIND, this.#seal(pair)));
   }
 
+  /** A client certificate from the cluster's CA (e.g. a Kubernetes identity: CN user, O group). */
+  async issueClient(clusterUuid: string, commonName: string, organization?: string): Promise<KeyPairPem> {
+    return issueClientCert(await this.#ca(clusterUuid), { commonName, ...(organization ? { organization } : {}) });
+  }
+
+  /**
+   * Cluster-wide key material stored under `kind` (private key sealed): made by `make` the first time, then returned as
+   * stored. Concurrent first calls keep the first one written.
+   */
+  async secret(clusterUuid: string, kind: string, make: () => Promise<KeyPairPem>): Promise<KeyPairPem> {
+    if (kind === CA_KIND || kind === CONDUCTOR_CLIENT_KIND) throw new Error(`kind ${kind} is reserved`);
+    const stored = await this.#certs.get(clusterUuid, kind);
+    if (stored) return this.#open(stored);
+    return this.#open(await this.#certs.putIfAbsent(clusterUuid, kind, this.#seal(await make())));
+  }
+
   async #ca(clusterUuid: string): Promise<KeyPairPem> {
     const stored = await this.#certs.get(clusterUuid, CA_KIND);
     if (!stored) throw new Error(`cluster ${clusterUuid} has no CA`);

@@ -9,6 +9,10 @@ import { CommanderError, type Command } from 'commander';
 import { checkApiExposure, ConfigError, loadConfig, type Config } from '../config/load.ts';
 import { StartupError } from '../config/startup-error.ts';
 import { Engine } from '../providers/docker/engine.ts';
+import { supportedKubeTags } from '../core/kube-versions.ts';
+import { buildCacheDir, DEFAULT_BUILD_CACHE } from '../images/build-cache.ts';
+import { buildKubeNodeImage } from '../images/build-kubernetes.ts';
+import { BuildProgress } from '../images/progress.ts';
 import { buildNodeImage } from '../providers/docker/image-build.ts';
 import { migrateToLatest } from '../store/migrate.ts';
 import { registerStateCommands } from './state-commands.ts';
@@ -16,6 +20,14 @@ import { openDb } from '../store/database.ts';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCRIPTS = join(REPO, 'scripts');
+
+interface ImageBuildFlags {
+  coe: string;
+  kubeTag?: string;
+  name?: string;
+  cacheDir?: string;
+  ifMissing?: boolean;
+}
 
 interface ServerFlags {
   config?: string;
@@ -58,7 +70,15 @@ async function ensureLocalProvider(config: Config, log: (s: string) => void): Pr
   const [repo, tag] = splitImage(config.docker.nodeImage);
   const engine = new Engine({ socketPath: config.docker.socket });
   try {
-    const r = await buildNodeImage(engine, { repo, tag, scriptsDir: SCRIPTS, ifMissing: true, log });
+    const r = await buildNodeImage(engine, {
+      repo,
+      tag,
+      scriptsDir: SCRIPTS,
+      ifMissing: true,
+      log,
+      write: (text) => void process.stderr.write(text),
+      logFile: BuildProgress.logPath(buildCacheDir(), `node-${tag}`),
+    });
     if (r.imported) log(`node image ${r.image} built in ${r.seconds.toFixed(1)}s`);
   } finally {
     engine.close();
@@ -181,23 +201,55 @@ export function registerServerCommands(program: Command): void {
   addConfigOptions(
     image
       .command('build')
-      .description('build the node image from Debian packages (debootstrap + import), labelled os_distro=debian')
-      .option('--name <repo:tag>', 'image name (default: docker.node_image, magnetar/node:bookworm)')
-      .option('--if-missing', 'do nothing when the image exists and is built from the current inputs'),
-  ).action(async (o: ServerFlags & { name?: string; ifMissing?: boolean }) => {
+      .description(
+        'build a node image: the swarm/docker one from Debian packages (debootstrap + import), or with --coe ' +
+          'kubernetes magnetar/k8s-node:<kube_tag> (Kubernetes and its add-ons compiled from pinned Go modules)',
+      )
+      .option('--coe <coe>', 'swarm (also docker) or kubernetes', 'swarm')
+      .option('--kube-tag <tag>', `Kubernetes version with --coe kubernetes: ${supportedKubeTags().join(', ')}`)
+      .option('--name <repo:tag>', 'swarm image name (default: docker.node_image, magnetar/node:bookworm)')
+      .option('--cache-dir <dir>', `build outputs and logs (env MAGNETAR_BUILD_CACHE, default ${DEFAULT_BUILD_CACHE})`)
+      .option('--if-missing', 'do nothing when the image exists'),
+  ).action(async (o: ServerFlags & ImageBuildFlags) => {
     const config = configFrom(o);
     execFileSync('bash', [join(SCRIPTS, 'ensure-system.sh'), 'docker'], { stdio: ['ignore', 'inherit', 'inherit'] });
-    const [repo, tag] = splitImage(o.name ?? config.docker.nodeImage);
     const engine = new Engine({ socketPath: config.docker.socket });
+    const write = (text: string): void => void process.stderr.write(text);
     try {
+      if (o.coe === 'kubernetes') {
+        if (o.name)
+          throw new Error('--name is for the swarm image; Kubernetes images are magnetar/k8s-node:<kube_tag>');
+        const r = await buildKubeNodeImage(engine, {
+          kubeTag: o.kubeTag,
+          repoDir: REPO,
+          cacheDir: o.cacheDir,
+          ifMissing: o.ifMissing ?? false,
+          write,
+        });
+        process.stdout.write(`${r.image} ${r.built ? `built in ${r.seconds.toFixed(1)}s` : 'already present'}\n`);
+        return;
+      }
+      if (o.coe !== 'swarm' && o.coe !== 'swarm-mode' && o.coe !== 'docker') {
+        throw new Error(`--coe ${o.coe}: expected swarm, docker or kubernetes`);
+      }
+      if (o.kubeTag) throw new Error('--kube-tag needs --coe kubernetes');
+      const [repo, tag] = splitImage(o.name ?? config.docker.nodeImage);
       const r = await buildNodeImage(engine, {
         repo,
         tag,
         scriptsDir: SCRIPTS,
         ifMissing: o.ifMissing ?? false,
-        log: (l) => void process.stderr.write(`${l}\n`),
+        log: (l) => write(`${l}\n`),
+        write,
+        logFile: BuildProgress.logPath(buildCacheDir(o.cacheDir), `node-${tag}`),
       });
       process.stdout.write(`${r.image} ${r.imported ? `built in ${r.seconds.toFixed(1)}s` : 'already present'}\n`);
+    } catch (err) {
+      // A build failure is the user's to act on: its whole message (the output's last lines, the log path), no stack.
+      const message = (err as Error).message ?? String(err);
+      process.stderr.write(`magnetar: ${message}\n`);
+      if (process.env['MAGNETAR_DEBUG'] && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+      throw new CommanderError(1, 'magnetar.failed', message.split('\n')[0] ?? '');
     } finally {
       engine.close();
     }

@@ -113,6 +113,8 @@ async function run(op: Operation, owner: string, signal: AbortSignal, deps: RunD
       caPem: (await deps.ca.caPem(cluster.uuid)) ?? '',
       issueServer: (cn, dns, ips) => deps.ca.issueServer(cluster.uuid, cn, dns, ips),
       conductorClient: () => deps.ca.conductorClient(cluster.uuid),
+      issueClient: (cn, org) => deps.ca.issueClient(cluster.uuid, cn, org),
+      secret: (kind, make) => deps.ca.secret(cluster.uuid, kind, make),
     },
     state: {
       get: () => state,

@@ -66,6 +66,16 @@ export interface ClusterPki {
   ): Promise<{ certPem: string; keyPem: string }>;
   /** The conductor's own client certificate for this cluster (created once, reused). */
   conductorClient(): Promise<{ certPem: string; keyPem: string }>;
+  /** A client certificate (EKU clientAuth) with subject CN (and O, e.g. a Kubernetes group) from the cluster CA. */
+  issueClient(commonName: string, organization?: string): Promise<{ certPem: string; keyPem: string }>;
+  /**
+   * Cluster-wide key material the driver needs to be the same on every run (e.g. a second CA, a signing key): made by
+   * `make` the first time, then kept with the cluster (private key sealed) and returned as stored.
+   */
+  secret(
+    kind: string,
+    make: () => Promise<{ certPem: string; keyPem: string }>,
+  ): Promise<{ certPem: string; keyPem: string }>;
 }
 
 /** Per-driver opaque state persisted on the cluster row (e.g. the chosen subnet). */
@@ -146,6 +156,12 @@ export interface TemplateView {
   volume_driver: string | null;
   labels: Labels;
   master_lb_enabled: boolean;
+  /** Whether the template turns TLS off (a driver that always uses TLS refuses it). */
+  tls_disabled?: boolean;
+  /** The node network the cluster asks for (template or cluster `fixed_subnet`). */
+  fixed_subnet?: string | null;
+  /** Given at cluster create: the number of masters asked for. */
+  master_count?: number;
 }
 
 export interface Driver {
@@ -154,8 +170,11 @@ export interface Driver {
   readonly capabilities: ReadonlySet<Capability>;
   /** Default network driver stored on templates that name none. */
   readonly defaultNetworkDriver: string;
-  /** Throws a MagnumError (400) naming the field when the template asks for something this driver cannot do. */
-  validateTemplate(t: TemplateView): void;
+  /**
+   * Throws (or rejects with) a MagnumError (400) naming the field when the template asks for something this driver
+   * cannot do. May be async (e.g. to ask the provider whether an image exists).
+   */
+  validateTemplate(t: TemplateView): void | Promise<void>;
   /** Makes the provider match the spec: creates, scales, replaces (upgrade) and removes nodes as needed. */
   ensureCluster(ctx: DriverContext): Promise<ClusterOutputs>;
   removeCluster(ctx: DriverContext): Promise<void>;

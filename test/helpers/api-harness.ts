@@ -16,10 +16,12 @@ import { ClusterCa } from '../../src/certs/cluster-ca.ts';
 import { KeySealer } from '../../src/certs/key-sealing.ts';
 import { loadConfig, type Config } from '../../src/config/load.ts';
 import type { Capability } from '../../src/drivers/contract.ts';
+import { KubernetesDriver } from '../../src/drivers/kubernetes/driver.ts';
 import { DriverRegistry } from '../../src/drivers/registry.ts';
 import { SwarmDriver } from '../../src/drivers/swarm/driver.ts';
 import { Engine } from '../../src/providers/docker/engine.ts';
-import { buildNodeImage, imageOsDistro } from '../../src/providers/docker/image-build.ts';
+import { buildNodeImage } from '../../src/providers/docker/image-build.ts';
+import { dockerImageCatalog } from '../../src/providers/docker/image-catalog.ts';
 import { DockerProvider } from '../../src/providers/docker/provider.ts';
 import { openDb } from '../../src/store/database.ts';
 import { Store } from '../../src/store/store.ts';
@@ -105,6 +107,8 @@ export interface HarnessOptions {
   config?: Record<string, unknown>;
   /** The API's logger (default: none). */
   logger?: Logger;
+  /** Also register the kubernetes driver (over the same provider). */
+  kubernetes?: boolean;
 }
 
 /** The API under test and what the tests reach through. */
@@ -152,16 +156,18 @@ export async function startApiHarness(opts: HarnessOptions = {}): Promise<ApiHar
   const store = new Store(await openDb({ url: dbPath }));
   const ca = new ClusterCa(store.certificates, new KeySealer(randomBytes(32)));
   const drivers = new DriverRegistry();
-  const driver = new SwarmDriver({ provider: new DockerProvider(engine, { probeImage: IMAGE }), serveVm: true });
+  const provider = new DockerProvider(engine, { probeImage: IMAGE });
+  const driver = new SwarmDriver({ provider, serveVm: true });
   const capabilities = opts.capabilities ?? new Set(driver.capabilities);
   Object.defineProperty(driver, 'capabilities', { value: capabilities });
   drivers.register(driver);
+  if (opts.kubernetes) drivers.register(new KubernetesDriver({ provider, serveVm: true }));
   let wakes = 0;
   const app = await buildApi(
     {
       store,
       drivers,
-      images: { osDistro: (id) => imageOsDistro(engine, id) },
+      images: dockerImageCatalog(engine, 0),
       ca,
       config,
       wake: () => {

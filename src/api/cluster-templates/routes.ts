@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, invalid, MagnumError, notFound } from '../../core/errors.ts';
 import { checkImageReference } from '../../core/image-reference.ts';
 import { applyPatch, parsePatch } from '../../core/json-patch.ts';
+import { checkKubeImage, checkNodeImage } from '../../core/kube-versions.ts';
 import { normalizeLabels } from '../../core/labels.ts';
 import { canonicalUuid, generateName } from '../../core/names.ts';
 import {
@@ -293,16 +294,20 @@ async function buildTemplate(
   const os = await deps.images.osDistro(imageId);
   if (os === undefined) throw invalid(`Image ${imageId} could not be found.`);
   if (os === null) throw invalid(`Image ${imageId} doesn't contain os_distro field.`);
+  await checkNodeImage(deps.images, imageId);
   checkFlavors(deps.config.flavors, s('flavor_id'), s('master_flavor_id'));
   const driver = deps.drivers.get(serverType, s('cluster_distro') ?? os, coe);
   if (!s('network_driver')) networkDriver = driver.defaultNetworkDriver;
+  if (coe === 'kubernetes') await checkKubeImage(deps.images, labels);
   const masterLb = bool('master_lb_enabled', false);
-  driver.validateTemplate({
+  await driver.validateTemplate({
     coe,
     network_driver: networkDriver,
     volume_driver: s('volume_driver'),
     labels,
     master_lb_enabled: masterLb,
+    tls_disabled: bool('tls_disabled', false),
+    fixed_subnet: s('fixed_subnet'),
   });
   const now = new Date().toISOString();
   return {

@@ -71,7 +71,13 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const now = new Date().toISOString();
       const { cluster, nodegroups } = newCluster(template, req.body, req.caller, { zeroNodesAllowed, now });
       checkFlavors(deps.config.flavors, cluster.flavor_id, cluster.master_flavor_id);
-      driver.validateTemplate({ ...template, labels: cluster.labels, master_lb_enabled: cluster.master_lb_enabled });
+      await driver.validateTemplate({
+        ...template,
+        labels: cluster.labels,
+        master_lb_enabled: cluster.master_lb_enabled,
+        fixed_subnet: cluster.fixed_subnet,
+        master_count: nodegroups.filter((g) => g.role === 'master').reduce((n, g) => n + g.node_count, 0),
+      });
       checkImageReference('image_id', template.image_id);
       const os = await deps.images.osDistro(template.image_id);
       if (os === undefined) throw invalid(`Image ${template.image_id} could not be found.`);

@@ -132,7 +132,7 @@ export function nodegroupRoutes(app: FastifyInstance, deps: ApiDeps): void {
         throw new MagnumError('CreateMasterNodeGroup', 'Creating master nodegroups is currently not supported.');
       const driver = await clusterDriver(deps, c);
       if (driver && template)
-        driver.validateTemplate({ ...template, labels: ng.labels, master_lb_enabled: c.master_lb_enabled });
+        await driver.validateTemplate({ ...template, labels: ng.labels, master_lb_enabled: c.master_lb_enabled });
       await queueUpdate(deps, req, {
         cluster: c,
         verb: 'Creating a nodegroup',

@@ -5,7 +5,10 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { invalidImageReference } from '../../core/image-reference.ts';
+import { NODE_IMAGE_LABEL } from '../../core/kube-versions.ts';
+import { BuildProgress } from '../../images/progress.ts';
 import { EngineError, type Engine } from './engine.ts';
+import type { ImageInspect } from './engine-types.ts';
 import { INPUTS_LABEL, installNodeScripts, nodeImageInputs } from './image-inputs.ts';
 
 /** Written into the rootfs directory after a successful build; holds the suite. */
@@ -14,8 +17,8 @@ export const ROOTFS_MARKER = '.magnetar-rootfs-ok';
 /** Default rootfs directory. */
 export const DEFAULT_ROOTFS_DIR = '/var/tmp/magnetar-rootfs';
 
-/** Label set on node images. */
-export const NODE_IMAGE_LABEL = 'magnetar.node-image';
+/** Label set on node images (its value: the COE family, `docker` here). */
+export { NODE_IMAGE_LABEL };
 
 /** Options of {@link buildNodeImage}. */
 export interface BuildNodeImageOptions {
@@ -33,6 +36,10 @@ export interface BuildNodeImageOptions {
   log?: (line: string) => void;
   /** Do nothing if the image already exists and was built from the current inputs (its `magnetar.inputs` label). */
   ifMissing?: boolean;
+  /** Where raw tool output (debootstrap, dpkg) goes; without it, raw lines go to `log` too. */
+  logFile?: string;
+  /** Receives the step lines as text (e.g. `process.stderr.write`); default: line by line to `log`. */
+  write?: (text: string) => void;
 }
 
 /** The Dockerfile changes applied on import. */
@@ -92,7 +99,7 @@ function waitExit(child: ReturnType<typeof spawn>, what: string): Promise<void> 
  * Holds `<dir>.lock` (a directory holding the owner's pid) while `fn` runs, so that two builders (two test files, two
  * conductors) never debootstrap into the same directory at once. A lock whose owner is gone is taken over.
  */
-async function withBuildLock<T>(dir: string, log: (line: string) => void, fn: () => Promise<T>): Promise<T> {
+export async function withBuildLock<T>(dir: string, log: (line: string) => void, fn: () => Promise<T>): Promise<T> {
   const lock = `${dir}.lock`;
   const deadline = Date.now() + 30 * 60_000;
   let announced = false;
@@ -156,59 +163,81 @@ export async function buildNodeImage(
       log(`image ${image} exists`);
       return { image, seconds: elapsed(), imported: false };
     }
-    if (existing) log(`image ${image} is stale (its inputs changed); building it again`);
-    if (await rootfsReady(dir, suite)) {
-      log(`rootfs: reusing ${dir}`);
-    } else {
-      log(`rootfs: building ${dir} (${suite})`);
-      await rm(join(dir, ROOTFS_MARKER), { force: true });
-      const script = join(opts.scriptsDir, 'build-node-rootfs.sh');
-      const child = spawn('bash', [script, dir, suite], { stdio: ['ignore', 'pipe', 'pipe'] });
-      forwardLines(child.stdout, log);
-      forwardLines(child.stderr, log);
-      await waitExit(child, `${script} ${dir} ${suite}`);
-      log(`rootfs: built in ${elapsed().toFixed(1)} s`);
-    }
-    await writeFile(join(dir, ROOTFS_MARKER), `${suite}\n`);
-    await installNodeScripts(opts.scriptsDir, dir);
-
-    log(`import: ${dir} -> ${image}`);
-    const tar = spawn('tar', ['-C', dir, '--numeric-owner', '--exclude', `./${ROOTFS_MARKER}`, '-c', '.'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const progress = new BuildProgress({
+      total: 2,
+      logFile: opts.logFile ?? null,
+      write: opts.write ?? ((text) => text.split('\n').forEach((l) => l && log(l))),
     });
-    const tarDone = waitExit(tar, `tar -C ${dir} -c .`);
-    void tarDone.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
-    forwardLines(tar.stderr, (line) => log(`tar: ${line}`));
-    let id: string;
     try {
-      id = await engine.importImage(tar.stdout, opts.repo, opts.tag, [
-        ...nodeImageChanges(),
-        `LABEL ${INPUTS_LABEL}=${inputs}`,
-      ]);
-    } catch (err) {
-      tar.kill();
-      await tarDone.catch(() => {});
-      throw err;
+      const reuse = await rootfsReady(dir, suite);
+      if (existing) progress.say(`${image} is stale (its inputs changed); building it again`);
+      progress.say(
+        `${image}: 2 steps, Debian ${suite} root filesystem (debootstrap${reuse ? ', already built' : ', about 3-5 min'}) ` +
+          `and import (under 1 min)${opts.logFile ? `; raw output: ${opts.logFile}` : ''}`,
+      );
+      await progress.step(`debian rootfs ${dir} (debootstrap)`, async (ctx) => {
+        if (reuse) {
+          ctx.raw(`rootfs: reusing ${dir}`);
+          ctx.cached();
+        } else {
+          await rm(join(dir, ROOTFS_MARKER), { force: true });
+          const script = join(opts.scriptsDir, 'build-node-rootfs.sh');
+          const child = spawn('bash', [script, dir, suite], { stdio: ['ignore', 'pipe', 'pipe'] });
+          forwardLines(child.stdout, ctx.raw);
+          forwardLines(child.stderr, ctx.raw);
+          await waitExit(child, `${script} ${dir} ${suite}`);
+        }
+        await writeFile(join(dir, ROOTFS_MARKER), `${suite}\n`);
+        await installNodeScripts(opts.scriptsDir, dir);
+      });
+      const changes = [...nodeImageChanges(), `LABEL ${INPUTS_LABEL}=${inputs}`];
+      const id = await progress.step(`import ${image}`, (ctx) => importRootfs(engine, dir, opts, changes, ctx.raw));
+      progress.say(`${image} (${id}) ready after ${elapsed().toFixed(1)} s`);
+    } finally {
+      await progress.close();
     }
-    try {
-      await tarDone;
-    } catch (err) {
-      await engine.removeImage(id); // an archive cut short must not stay as the node image
-      throw err;
-    }
-    log(`image ${image} (${id}) ready after ${elapsed().toFixed(1)} s`);
     return { image, seconds: elapsed(), imported: true };
   });
 }
 
-/**
- * The image's `os_distro` label: undefined if the image does not exist, null if it has no such label. A name the
- * engine cannot parse (its 400) is the API's 400 naming `image_id`, with the engine's reason.
- */
-export async function imageOsDistro(engine: Engine, image: string): Promise<string | null | undefined> {
-  let inspected;
+/** Streams `tar -C <dir> -c .` into {@link Engine.importImage}; an archive cut short never stays as the image. */
+async function importRootfs(
+  engine: Engine,
+  dir: string,
+  opts: BuildNodeImageOptions,
+  changes: readonly string[],
+  raw: (line: string) => void,
+): Promise<string> {
+  const tar = spawn('tar', ['-C', dir, '--numeric-owner', '--exclude', `./${ROOTFS_MARKER}`, '-c', '.'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const tarDone = waitExit(tar, `tar -C ${dir} -c .`);
+  void tarDone.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
+  forwardLines(tar.stderr, (line) => raw(`tar: ${line}`));
+  let id: string;
   try {
-    inspected = await engine.inspectImage(image);
+    id = await engine.importImage(tar.stdout, opts.repo, opts.tag, changes);
+  } catch (err) {
+    tar.kill();
+    await tarDone.catch(() => {});
+    throw err;
+  }
+  try {
+    await tarDone;
+  } catch (err) {
+    await engine.removeImage(id); // an archive cut short must not stay as the node image
+    throw err;
+  }
+  return id;
+}
+
+/**
+ * The image's details, or null if it does not exist. A name the engine cannot parse (its 400) is the API's 400 naming
+ * `image_id`, with the engine's reason.
+ */
+export async function inspectImageId(engine: Engine, image: string): Promise<ImageInspect | null> {
+  try {
+    return await engine.inspectImage(image);
   } catch (e) {
     if (e instanceof EngineError && e.status === 400) {
       const reason = /invalid reference format.*$/.exec(e.message)?.[0] ?? e.message;
@@ -216,6 +245,11 @@ export async function imageOsDistro(engine: Engine, image: string): Promise<stri
     }
     throw e;
   }
+}
+
+/** The image's `os_distro` label: undefined if the image does not exist, null if it has no such label. */
+export async function imageOsDistro(engine: Engine, image: string): Promise<string | null | undefined> {
+  const inspected = await inspectImageId(engine, image);
   if (!inspected) return undefined;
   return inspected.Config?.Labels?.os_distro ?? null;
 }

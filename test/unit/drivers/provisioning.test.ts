@@ -153,6 +153,8 @@ function context(): { ctx: DriverContext; events: string[] } {
       caPem: 'CA PEM',
       issueServer: async (cn) => ({ certPem: `cert of ${cn}`, keyPem: `key of ${cn}` }),
       conductorClient: async () => ({ certPem: 'client', keyPem: 'client key' }),
+      issueClient: async (cn) => ({ certPem: `client cert of ${cn}`, keyPem: `key of ${cn}` }),
+      secret: async (kind) => ({ certPem: `secret ${kind}`, keyPem: `secret key ${kind}` }),
     },
     state: { get: () => ({}), merge: async () => {} },
     signal: new AbortController().signal,

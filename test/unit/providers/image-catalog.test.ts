@@ -38,6 +38,17 @@ describe('dockerImageCatalog', () => {
     assert.equal(await cat.osDistro('later'), null, 'exists, without os_distro');
     assert.equal(calls(), 2);
   });
+
+  it('answers labels from the same cached inspection as os_distro', async () => {
+    const { engine, calls } = fakeEngine(
+      new Map([['node', { os_distro: 'debian', 'magnetar.node-image': 'kubernetes' }]]),
+    );
+    const cat = dockerImageCatalog(engine, 60_000, () => 0);
+    assert.deepEqual(await cat.labels('node'), { os_distro: 'debian', 'magnetar.node-image': 'kubernetes' });
+    assert.equal(await cat.osDistro('node'), 'debian');
+    assert.equal(await cat.labels('none'), undefined);
+    assert.equal(calls(), 2);
+  });
 });
 
 describe('dockerImageCatalog memory', () => {

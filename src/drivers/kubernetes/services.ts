@@ -1,0 +1,228 @@
+/**
+ * @module The service scripts of a Kubernetes node: `/etc/magnetar/services/NN-<daemon>`, started in name order and
+ * restarted with back-off by magnetar-supervise (NODE-CONVENTION §3). Daemons that cannot work before something else is
+ * up wait for it in their script (the apiserver's readyz, the node's podCIDR) instead of exiting into ever longer
+ * back-offs. Pure.
+ */
+import {
+  APISERVER_PORT,
+  BIN,
+  CNI_CONFLIST,
+  CONTAINERD_CONFIG,
+  ETCD_CLIENT_PORT,
+  ETCD_DATA_DIR,
+  ETCD_PEER_PORT,
+  ETCD_PKI_DIR,
+  FLANNEL_NET_CONF,
+  FLANNEL_SUBNET_ENV,
+  KUBE_PROXY_CONFIG,
+  KUBELET_CONFIG,
+  kubeconfigPath,
+  PKI_DIR,
+  SERVICES_DIR,
+} from './layout.ts';
+import { cniConflistTemplate } from './node-config.ts';
+import type { KubeSettings } from './settings.ts';
+
+/** A shell word: quoted only when it needs it. */
+export function sh(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** One service script. */
+export interface ServiceScript {
+  path: string;
+  content: string;
+}
+
+const script = (name: string, lines: string[]): ServiceScript => ({
+  path: `${SERVICES_DIR}/${name}`,
+  content: [
+    '#!/bin/sh',
+    `# ${name}: written by Magnetar's kubernetes driver; run by magnetar-supervise.`,
+    ...lines,
+    '',
+  ].join('\n'),
+});
+
+/** `exec <binary> <args…>` with each argument on its own line. */
+const execLine = (binary: string, args: readonly string[]): string =>
+  [`exec ${binary}`, ...args.map((a) => `  ${sh(a)}`)].join(' \\\n');
+
+/** Blocks until the local apiserver is ready (its readyz is public), so clients do not crash-loop before RBAC exists. */
+const waitApiserver = (server: string): string =>
+  `until curl -sfk --max-time 2 ${server}/readyz >/dev/null 2>&1; do sleep 0.5; done`;
+
+export const containerdService = (): ServiceScript =>
+  script('10-containerd', [execLine('/usr/bin/containerd', [`--config=${CONTAINERD_CONFIG}`])]);
+
+/** The master's etcd member: TLS for clients and peers, data on the etcd volume. One member until HA (issue 10). */
+export function etcdService(node: { hostname: string; ip: string }): ServiceScript {
+  const peer = `https://${node.ip}:${ETCD_PEER_PORT}`;
+  return script('20-etcd', [
+    `mkdir -p ${ETCD_DATA_DIR} && chmod 700 ${ETCD_DATA_DIR}`,
+    execLine(`${BIN}/etcd`, [
+      `--name=${node.hostname}`,
+      `--data-dir=${ETCD_DATA_DIR}`,
+      `--listen-client-urls=https://127.0.0.1:${ETCD_CLIENT_PORT},https://${node.ip}:${ETCD_CLIENT_PORT}`,
+      `--advertise-client-urls=https://${node.ip}:${ETCD_CLIENT_PORT}`,
+      `--listen-peer-urls=${peer}`,
+      `--initial-advertise-peer-urls=${peer}`,
+      `--initial-cluster=${node.hostname}=${peer}`,
+      '--initial-cluster-state=new',
+      '--listen-metrics-urls=http://127.0.0.1:2381',
+      `--cert-file=${ETCD_PKI_DIR}/server.crt`,
+      `--key-file=${ETCD_PKI_DIR}/server.key`,
+      `--trusted-ca-file=${ETCD_PKI_DIR}/ca.crt`,
+      '--client-cert-auth=true',
+      `--peer-cert-file=${ETCD_PKI_DIR}/server.crt`,
+      `--peer-key-file=${ETCD_PKI_DIR}/server.key`,
+      `--peer-trusted-ca-file=${ETCD_PKI_DIR}/ca.crt`,
+      '--peer-client-cert-auth=true',
+      '--snapshot-count=10000',
+    ]),
+  ]);
+}
+
+/** kube-apiserver flags before the user's `kubeapi_options` (which come last, so they win where allowed). */
+export function apiserverArgs(
+  node: { ip: string },
+  s: Pick<KubeSettings, 'serviceCidr' | 'clusterDomain' | 'apiserverArgs'>,
+): string[] {
+  return [
+    `--advertise-address=${node.ip}`,
+    '--bind-address=0.0.0.0',
+    `--secure-port=${APISERVER_PORT}`,
+    '--allow-privileged=true',
+    '--authorization-mode=Node,RBAC',
+    '--enable-admission-plugins=NodeRestriction',
+    `--client-ca-file=${PKI_DIR}/ca.crt`,
+    `--tls-cert-file=${PKI_DIR}/apiserver.crt`,
+    `--tls-private-key-file=${PKI_DIR}/apiserver.key`,
+    `--etcd-servers=https://127.0.0.1:${ETCD_CLIENT_PORT}`,
+    `--etcd-cafile=${ETCD_PKI_DIR}/ca.crt`,
+    `--etcd-certfile=${PKI_DIR}/apiserver-etcd-client.crt`,
+    `--etcd-keyfile=${PKI_DIR}/apiserver-etcd-client.key`,
+    `--kubelet-client-certificate=${PKI_DIR}/apiserver-kubelet-client.crt`,
+    `--kubelet-client-key=${PKI_DIR}/apiserver-kubelet-client.key`,
+    `--kubelet-certificate-authority=${PKI_DIR}/ca.crt`,
+    '--kubelet-preferred-address-types=InternalIP,Hostname',
+    `--service-cluster-ip-range=${s.serviceCidr.text}`,
+    `--service-account-issuer=https://kubernetes.default.svc.${s.clusterDomain}`,
+    `--service-account-key-file=${PKI_DIR}/sa.pub`,
+    `--service-account-signing-key-file=${PKI_DIR}/sa.key`,
+    `--requestheader-client-ca-file=${PKI_DIR}/front-proxy-ca.crt`,
+    '--requestheader-allowed-names=front-proxy-client',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-username-headers=X-Remote-User',
+    `--proxy-client-cert-file=${PKI_DIR}/front-proxy-client.crt`,
+    `--proxy-client-key-file=${PKI_DIR}/front-proxy-client.key`,
+    '--enable-aggregator-routing=true',
+    ...s.apiserverArgs,
+  ];
+}
+
+export function apiserverService(
+  node: { ip: string },
+  s: Pick<KubeSettings, 'serviceCidr' | 'clusterDomain' | 'apiserverArgs'>,
+): ServiceScript {
+  return script('30-kube-apiserver', [execLine(`${BIN}/kube-apiserver`, apiserverArgs(node, s))]);
+}
+
+const LOCAL_API = `https://127.0.0.1:${APISERVER_PORT}`;
+
+export function controllerManagerService(
+  s: Pick<KubeSettings, 'serviceCidr' | 'podsCidr' | 'nodeCidrMask'>,
+): ServiceScript {
+  const kc = kubeconfigPath('controller-manager');
+  return script('31-kube-controller-manager', [
+    waitApiserver(LOCAL_API),
+    execLine(`${BIN}/kube-controller-manager`, [
+      `--kubeconfig=${kc}`,
+      `--authentication-kubeconfig=${kc}`,
+      `--authorization-kubeconfig=${kc}`,
+      '--bind-address=127.0.0.1',
+      '--leader-elect=true',
+      '--use-service-account-credentials=true',
+      '--allocate-node-cidrs=true',
+      `--cluster-cidr=${s.podsCidr.text}`,
+      `--node-cidr-mask-size=${s.nodeCidrMask}`,
+      `--service-cluster-ip-range=${s.serviceCidr.text}`,
+      `--root-ca-file=${PKI_DIR}/ca.crt`,
+      `--service-account-private-key-file=${PKI_DIR}/sa.key`,
+      `--requestheader-client-ca-file=${PKI_DIR}/front-proxy-ca.crt`,
+    ]),
+  ]);
+}
+
+export function schedulerService(): ServiceScript {
+  const kc = kubeconfigPath('scheduler');
+  return script('32-kube-scheduler', [
+    waitApiserver(LOCAL_API),
+    execLine(`${BIN}/kube-scheduler`, [
+      `--kubeconfig=${kc}`,
+      `--authentication-kubeconfig=${kc}`,
+      `--authorization-kubeconfig=${kc}`,
+      '--bind-address=127.0.0.1',
+      '--leader-elect=true',
+    ]),
+  ]);
+}
+
+/**
+ * flanneld with the kube subnet manager under the `magnetar:cni` identity. It waits until its node has a podCIDR
+ * (flanneld exits otherwise), and once flannel has written subnet.env it writes the bridge CNI conflist, which is
+ * what turns the node Ready.
+ */
+export function flanneldService(node: { hostname: string }, apiServer: string): ServiceScript {
+  const creds = `--cacert ${PKI_DIR}/ca.crt --cert ${PKI_DIR}/cni.crt --key ${PKI_DIR}/cni.key`;
+  return script('40-flanneld', [
+    'set -u',
+    `export NODE_NAME=${sh(node.hostname)}`,
+    `until curl -sf --max-time 2 ${creds} ${apiServer}/api/v1/nodes/${sh(node.hostname)} 2>/dev/null | grep -q '"podCIDR"'; do sleep 0.5; done`,
+    `rm -f ${FLANNEL_SUBNET_ENV}`,
+    `${BIN}/flanneld --kube-subnet-mgr --kubeconfig-file=${kubeconfigPath('cni')} --net-config-path=${FLANNEL_NET_CONF} --ip-masq &`,
+    'pid=$!',
+    'trap \'kill "$pid" 2>/dev/null\' TERM INT',
+    `while kill -0 "$pid" 2>/dev/null && [ ! -s ${FLANNEL_SUBNET_ENV} ]; do sleep 0.2; done`,
+    `if [ -s ${FLANNEL_SUBNET_ENV} ]; then`,
+    `  . ${FLANNEL_SUBNET_ENV}`,
+    '  # host-local wants the network address: FLANNEL_SUBNET is the gateway address with its prefix.',
+    '  IFS=./ read -r a b c d len <<EOF',
+    '$FLANNEL_SUBNET',
+    'EOF',
+    '  n=$(( (a << 24) | (b << 16) | (c << 8) | d )); n=$(( n & ((0xffffffff << (32 - len)) & 0xffffffff) ))',
+    '  SUBNET="$(( (n >> 24) & 255 )).$(( (n >> 16) & 255 )).$(( (n >> 8) & 255 )).$(( n & 255 ))/$len"',
+    '  MTU=$FLANNEL_MTU',
+    `  cat > ${CNI_CONFLIST}.tmp <<EOF`,
+    cniConflistTemplate(),
+    'EOF',
+    `  mv ${CNI_CONFLIST}.tmp ${CNI_CONFLIST}`,
+    'fi',
+    'wait "$pid"',
+  ]);
+}
+
+export function kubeletService(
+  node: { hostname: string; ip: string },
+  nodeLabels: Readonly<Record<string, string>>,
+  s: Pick<KubeSettings, 'kubeletArgs'>,
+): ServiceScript {
+  const labels = Object.entries(nodeLabels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return script('50-kubelet', [
+    execLine(`${BIN}/kubelet`, [
+      `--config=${KUBELET_CONFIG}`,
+      `--kubeconfig=${kubeconfigPath('kubelet')}`,
+      `--hostname-override=${node.hostname}`,
+      `--node-ip=${node.ip}`,
+      ...(labels ? [`--node-labels=${labels}`] : []),
+      ...s.kubeletArgs,
+    ]),
+  ]);
+}
+
+export const kubeProxyService = (): ServiceScript =>
+  script('60-kube-proxy', [execLine(`${BIN}/kube-proxy`, [`--config=${KUBE_PROXY_CONFIG}`])]);

@@ -1,0 +1,102 @@
+/**
+ * @module images/go-build — builds binaries from a pinned Go module of this repository (`build/…/go.mod` + `go.sum`)
+ * into the build cache, keyed by a hash of the module files, the Go version and the flags. The module proxy alone
+ * (`GOPROXY=https://proxy.golang.org`, no `direct`), `go.sum` checked (`-mod=readonly`, `go mod verify`, the default
+ * checksum database), version stamps by `-ldflags -X`, `-trimpath`, static binaries.
+ */
+import { symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileInputs, inputsHash, isComplete, produceDir, type Input } from './build-cache.ts';
+import { runTool, toolOutput } from './run-tool.ts';
+
+/** One Go build: packages of one module, their output names and version stamps. */
+export interface GoBuildSpec {
+  /** Shown in progress lines, e.g. `etcd v3.7.3`. */
+  title: string;
+  /** The output directory is `<cacheDir>/<subdir>/<key>-<hash>/`, e.g. `k8s` and `v1.37.2`. */
+  subdir: string;
+  key: string;
+  /** The module directory (holds go.mod, go.sum and any main.go). */
+  moduleDir: string;
+  /** Package to build → output file name. */
+  targets: ReadonlyArray<{ pkg: string; out: string }>;
+  /** `-X` stamps: fully qualified variable → value. */
+  stamps: Readonly<Record<string, string>>;
+  /** cgo on and linked statically (flannel's udp backend); otherwise CGO_ENABLED=0. */
+  cgo?: boolean;
+  /** Build tags. */
+  tags?: readonly string[];
+  /** Symlinks created next to the outputs: name → target (the multicall names of one binary). */
+  links?: Readonly<Record<string, string>>;
+}
+
+/** The environment of every Go invocation: the proxy alone, go.sum enforced, no workspace, no toolchain switch. */
+export function goEnv(cgo: boolean): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ['GONOSUMDB', 'GONOSUMCHECK', 'GOPRIVATE', 'GONOPROXY', 'GOINSECURE', 'GOFLAGS']) delete env[k];
+  return {
+    ...env,
+    GOWORK: 'off',
+    GOPROXY: 'https://proxy.golang.org',
+    GOFLAGS: '-mod=readonly -buildvcs=false',
+    GOTOOLCHAIN: 'local',
+    GOMAXPROCS: '2',
+    CGO_ENABLED: cgo ? '1' : '0',
+  };
+}
+
+/** The `-ldflags` value of a spec. */
+export function ldflags(spec: GoBuildSpec): string {
+  const stamps = Object.entries(spec.stamps).map(([k, v]) => `-X ${k}=${v}`);
+  return ['-s', '-w', ...stamps, ...(spec.cgo ? ['-extldflags "-static"'] : [])].join(' ');
+}
+
+/** The arguments of `go build` for one target. */
+export function goBuildArgs(spec: GoBuildSpec, out: string, pkg: string): string[] {
+  const tags = spec.tags && spec.tags.length > 0 ? ['-tags', spec.tags.join(',')] : [];
+  return ['build', '-p', '2', '-trimpath', ...tags, '-ldflags', ldflags(spec), '-o', out, pkg];
+}
+
+/** Tool versions that are inputs of every Go build (the Go release; gcc's for cgo builds). */
+export async function goToolInputs(cgo: boolean): Promise<Input[]> {
+  const go = await toolOutput('go', ['env', 'GOVERSION', 'GOOS', 'GOARCH'], { env: goEnv(cgo) });
+  const inputs: Input[] = [['tool:go', go]];
+  if (cgo) inputs.push(['tool:gcc', await toolOutput('gcc', ['-dumpfullversion'])]);
+  return inputs;
+}
+
+/** The output directory a spec builds into (its inputs hashed), without building anything. */
+export async function goOutputDir(cacheDir: string, spec: GoBuildSpec): Promise<string> {
+  const files = await fileInputs(spec.moduleDir, (n) => n === 'go.mod' || n === 'go.sum' || n.endsWith('.go'));
+  const hash = inputsHash([
+    ...files,
+    ...(await goToolInputs(spec.cgo ?? false)),
+    ['targets', JSON.stringify(spec.targets)],
+    ['links', JSON.stringify(spec.links ?? {})],
+    ['args', goBuildArgs(spec, 'OUT', 'PKG').join('\0')],
+    ['env', JSON.stringify({ cgo: spec.cgo ?? false })],
+  ]);
+  return join(cacheDir, spec.subdir, `${spec.key}-${hash}`);
+}
+
+/**
+ * Builds the spec's binaries into the cache unless its output already exists; returns the output directory and
+ * whether it was cached. Raw `go` output goes to `raw`.
+ */
+export async function goBuild(
+  cacheDir: string,
+  spec: GoBuildSpec,
+  raw: (line: string) => void,
+): Promise<{ dir: string; cached: boolean }> {
+  const dir = await goOutputDir(cacheDir, spec);
+  if (await isComplete(dir)) return { dir, cached: true };
+  const env = goEnv(spec.cgo ?? false);
+  const cwd = spec.moduleDir;
+  await produceDir(dir, async (partial) => {
+    for (const t of spec.targets)
+      await runTool('go', goBuildArgs(spec, join(partial, t.out), t.pkg), { cwd, env, raw });
+    await runTool('go', ['mod', 'verify'], { cwd, env, raw }); // the module cache still matches go.sum
+    for (const [name, target] of Object.entries(spec.links ?? {})) await symlink(target, join(partial, name));
+  });
+  return { dir, cached: false };
+}

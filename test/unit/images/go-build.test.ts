@@ -1,0 +1,58 @@
+/** Go builds: the proxy alone, go.sum enforced, version stamps, static cgo only for flannel. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { kubeRelease } from '../../../src/core/kube-versions.ts';
+import { addonSpecs, KUBE_COMPONENTS, kubeSpec } from '../../../src/images/build-specs.ts';
+import { goBuildArgs, goEnv, ldflags } from '../../../src/images/go-build.ts';
+
+describe('go builds', () => {
+  it('use the module proxy alone, read-only go.mod and no checksum exemptions', () => {
+    const saved = { ...process.env };
+    process.env.GONOSUMDB = '*';
+    process.env.GOFLAGS = '-mod=mod';
+    process.env.GOPROXY = 'https://proxy.golang.org,direct';
+    try {
+      const env = goEnv(false);
+      assert.equal(env.GOPROXY, 'https://proxy.golang.org');
+      assert.equal(env.GOFLAGS, '-mod=readonly -buildvcs=false');
+      assert.equal(env.GONOSUMDB, undefined);
+      assert.equal(env.GOWORK, 'off');
+      assert.equal(env.GOTOOLCHAIN, 'local');
+      assert.equal(env.GOMAXPROCS, '2');
+      assert.equal(env.CGO_ENABLED, '0');
+      assert.equal(goEnv(true).CGO_ENABLED, '1');
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('stamp the Kubernetes version into component-base and client-go, one multicall binary', () => {
+    const spec = kubeSpec('/repo/build', kubeRelease('v1.37.2')!);
+    assert.equal(spec.moduleDir, '/repo/build/kubernetes/v1.37.2');
+    assert.deepEqual(spec.targets, [{ pkg: '.', out: 'kube' }]);
+    assert.deepEqual(Object.keys(spec.links ?? {}), [...KUBE_COMPONENTS]);
+    const flags = ldflags(spec);
+    assert.match(flags, /^-s -w /);
+    for (const pkg of ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version']) {
+      assert.ok(flags.includes(`-X ${pkg}.gitVersion=v1.37.2`), flags);
+      assert.ok(flags.includes(`-X ${pkg}.gitMajor=1 -X ${pkg}.gitMinor=37`), flags);
+    }
+    assert.doesNotMatch(flags, /extldflags/);
+    const args = goBuildArgs(spec, '/out/kube', '.');
+    assert.deepEqual(args.slice(0, 4), ['build', '-p', '2', '-trimpath']);
+    assert.deepEqual(args.slice(-3), ['-o', '/out/kube', '.']);
+  });
+
+  it('link flannel statically with cgo and nothing else', () => {
+    const specs = addonSpecs('/repo/build');
+    assert.deepEqual(
+      specs.map((s) => s.key),
+      ['etcd-v3.7.3', 'flannel-v0.28.10', 'coredns-v1.15.0', 'metrics-server-v0.9.0'],
+    );
+    for (const s of specs) {
+      assert.equal(Boolean(s.cgo), s.key.startsWith('flannel'));
+      assert.equal(ldflags(s).includes('-extldflags "-static"'), s.key.startsWith('flannel'));
+    }
+    assert.ok(ldflags(specs[1]!).includes('-X github.com/flannel-io/flannel/pkg/version.Version=v0.28.10'));
+  });
+});
