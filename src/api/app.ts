@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { trustedProxies } from '../config/addresses.ts';
 import { MagnumError } from '../core/errors.ts';
 import { boundIntegers } from '../core/int-bounds.ts';
 import { UnreadableRowError } from '../store/row-decode.ts';
@@ -20,6 +21,7 @@ import { templateRoutes } from './cluster-templates/routes.ts';
 import { clusterEventStreamRoutes } from './clusters/events-stream.ts';
 import { clusterRoutes } from './clusters/routes.ts';
 import type { ApiDeps } from './deps.ts';
+import { FairGate } from './fair-gate.ts';
 import { handlerErrorBody, routingErrorBody } from './error-body.ts';
 import { registerJsonParsers } from './json-body.ts';
 import { MIN_VERSION, negotiate, versionHeaders, versionString } from './microversion.ts';
@@ -49,7 +51,10 @@ declare module 'fastify' {
 /** Builds the API application (not listening yet). */
 export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyInstance> {
   const routes: { method: string; url: string; re: RegExp }[] = [];
+  // X-Forwarded-* are believed only from `api.trusted_proxies` (links, Location, req.ip); default: from no one.
+  const trusted = trustedProxies(deps.config.api.trustedProxies);
   const app = Fastify({
+    trustProxy: (address: string) => trusted(address),
     loggerInstance: logger as FastifyBaseLogger | undefined,
     logController: new LogController({ disableRequestLogging: true }),
     // Names are up to 255 characters (and percent-encoding triples them): a longer path parameter is looked up and not
@@ -72,6 +77,7 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
   registerJsonParsers(app);
   app.decorateRequest('caller', null as never);
   app.decorateRequest('apiVersion', null as never);
+  app.decorateRequest('fromTrustedProxy', false);
   app.addHook('onRoute', (r) => {
     // Integers are bounded to the column range here (before @fastify/swagger collects the route), so the OpenAPI
     // document states the same bounds the validators enforce.
@@ -91,6 +97,7 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
     const noBody = req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
     if (noBody && (req.method === 'DELETE' || req.method === 'PATCH')) delete req.headers['content-type'];
     req.caller = callerFromHeaders(req.headers, deps.config.auth);
+    req.fromTrustedProxy = trusted(req.socket.remoteAddress);
     const path = req.url.split('?')[0] ?? '/';
     if (!path.startsWith('/v1')) return;
     const accept = String(req.headers.accept ?? 'application/json');
@@ -163,6 +170,7 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
   });
 
   app.decorate('routeTable', () => routes.map(({ method, url }) => ({ method, url })));
+  app.decorate('listGate', new FairGate());
   await registerOpenApi(app);
   rootRoutes(app, deps.store);
   openApiRoute(app);

@@ -1,5 +1,5 @@
 /** @module limit / marker / sort_key / sort_dir parsing and the `next` link. */
-import { invalid, invalidField } from '../core/errors.ts';
+import { invalid, invalidField, show } from '../core/errors.ts';
 import { isUuidLike, canonicalUuid } from '../core/names.ts';
 import type { FastifyRequest } from 'fastify';
 import type { OnUnreadable, PageRequest } from '../store/page.ts';
@@ -58,10 +58,10 @@ export function parsePage(
   if (q.limit !== undefined && q.limit <= 0) throw invalid('Limit must be positive');
   const limit = Math.min(q.limit ?? maxLimit, maxLimit);
   const sortKey = q.sort_key ?? 'id';
-  if (!sortable.has(sortKey)) throw invalid(`The sort_key value "${sortKey}" is an invalid field for sorting`);
+  if (!sortable.has(sortKey)) throw invalid(`The sort_key value "${show(sortKey)}" is an invalid field for sorting`);
   const sortDir = q.sort_dir ?? 'asc';
   if (sortDir !== 'asc' && sortDir !== 'desc')
-    throw invalid(`Invalid sort direction: ${sortDir}. Acceptable values are 'asc' or 'desc'`);
+    throw invalid(`Invalid sort direction: ${show(sortDir)}. Acceptable values are 'asc' or 'desc'`);
   let markerUuid: string | undefined;
   if (q.marker !== undefined) {
     if (!isUuidLike(q.marker)) {
@@ -76,14 +76,14 @@ export function parsePage(
   return { limit, sortKey, sortDir, ...(markerUuid ? { markerUuid } : {}) };
 }
 
-/** The `next` link, present only when the page is full. */
+/** The `next` link, present only when the page is full or ended at its byte budget (`api.max_page_bytes`). */
 export function nextLink(
   base: string,
   path: string,
   page: { limit: number; sortKey: string; sortDir: string },
-  items: { uuid: string }[],
+  items: { uuid: string }[] & { cut?: boolean },
 ): string | undefined {
-  if (items.length === 0 || items.length < page.limit) return undefined;
+  if (items.length === 0 || (items.length < page.limit && !items.cut)) return undefined;
   const last = items[items.length - 1] as { uuid: string };
   return `${base}/v1/${path}?sort_key=${page.sortKey}&sort_dir=${page.sortDir}&limit=${page.limit}&marker=${last.uuid}`;
 }

@@ -6,6 +6,8 @@ import { DB_INT_MAX, DB_INT_MIN } from '../core/int-bounds.ts';
 import { BOOL_WORDS } from '../core/labels.ts';
 import { MAGNUM_ERRORS } from './validation.ts';
 
+import { MAX_PATCH_OPS, MAX_STRING } from '../core/limits.ts';
+
 /** `{ident}`: a cluster or template uuid or name. */
 export const identParams = {
   type: 'object',
@@ -23,13 +25,14 @@ export const noQuery = { type: 'object', additionalProperties: false, properties
  */
 export const patchBody = {
   type: 'array',
+  maxItems: MAX_PATCH_OPS,
   items: {
     type: 'object',
     additionalProperties: false,
     required: ['op', 'path'],
     properties: {
       op: { type: 'string', enum: ['add', 'replace', 'remove'] },
-      path: { type: 'string', pattern: '^(/[\\w-]+)+$' },
+      path: { type: 'string', maxLength: MAX_STRING, pattern: '^(/[\\w-]+)+$' },
       value: {
         type: ['string', 'integer', 'boolean'],
         description: "required for 'add' and 'replace'; mappings (labels) as a string",

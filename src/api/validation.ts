@@ -2,6 +2,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { MagnumError, show } from '../core/errors.ts';
 import { boundIntegers } from '../core/int-bounds.ts';
+import { MAX_LABEL_KEY } from '../core/limits.ts';
 
 /**
  * Schema keyword: Magnum's message for a value the schema refuses, by failing Ajv keyword (`{value}` is replaced by the
@@ -75,6 +76,7 @@ export function validationError(errors: ErrorObject[], part: string, arg: string
 
 function reason(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
+  if (e.propertyName !== undefined) return `Key '${show(e.propertyName)}' should be 1 to ${MAX_LABEL_KEY} characters.`;
   switch (e.keyword) {
     case 'type':
       return `Value should be ${String(p.type)}.`;
@@ -92,6 +94,10 @@ function reason(e: ErrorObject): string {
       return `Value should match the pattern ${String(p.pattern)}.`;
     case 'minItems':
       return `Value should have at least ${String(p.limit)} items.`;
+    case 'maxItems':
+      return `Value should have at most ${String(p.limit)} items.`;
+    case 'maxProperties':
+      return `Value should have at most ${String(p.limit)} entries.`;
     default:
       return e.message ?? 'Invalid value.';
   }

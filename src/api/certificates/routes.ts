@@ -1,4 +1,5 @@
 /** @module /v1/certificates: ca-show (GET) and ca-sign (POST) with the cluster's own CA; ca-rotate (PATCH) queues a new CA. */
+import { MAX_CSR, MAX_STRING } from '../../core/limits.ts';
 import type { FastifyInstance } from 'fastify';
 import { CA_KIND } from '../../certs/cluster-ca.ts';
 import { CertificateValidationError, InvalidCsrError } from '../../certs/errors.ts';
@@ -29,7 +30,7 @@ const signSchema = {
   properties: {
     cluster_uuid: { type: 'string', minLength: 1, maxLength: 255 },
     bay_uuid: { type: 'string', minLength: 1, maxLength: 255 },
-    csr: { type: 'string', minLength: 1 },
+    csr: { type: 'string', minLength: 1, maxLength: MAX_CSR },
     ca_cert_type: { type: 'string', maxLength: 255 },
     pem: { readOnly: true },
     links: { readOnly: true },
@@ -43,7 +44,7 @@ const signSchema = {
 const showQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { ca_cert_type: { type: 'string' } },
+  properties: { ca_cert_type: { type: 'string', maxLength: MAX_STRING } },
 } as const;
 
 export function certificateRoutes(app: FastifyInstance, deps: ApiDeps): void {

@@ -1,4 +1,5 @@
 /** @module JSON schemas of the cluster template resource (validation and OpenAPI). */
+import { labelsSchema } from '../../core/limits.ts';
 import { ALL_COES, SERVER_TYPES } from '../../core/template-rules.ts';
 import { pageQueryProperties } from '../pagination.ts';
 
@@ -36,7 +37,7 @@ export const templateBodySchema = {
     no_proxy: str255,
     registry_enabled: { type: 'boolean' },
     insecure_registry: str255,
-    labels: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    labels: labelsSchema,
     tls_disabled: { type: 'boolean' },
     public: { type: 'boolean' },
     hidden: { type: 'boolean' },

@@ -1,6 +1,7 @@
 /** @module JSON schemas of the cluster resource. */
 import { pageQueryProperties } from '../pagination.ts';
 import { boolWordQuery } from '../schemas.ts';
+import { labelsSchema, MAX_NODES_TO_REMOVE, MAX_STRING } from '../../core/limits.ts';
 
 const str255 = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const ro = { readOnly: true } as const;
@@ -17,7 +18,7 @@ export const clusterCreateSchema = {
     node_count: { type: 'integer', minimum: 0 },
     master_count: { type: 'integer', minimum: 1 },
     docker_volume_size: { type: 'integer', minimum: 1 },
-    labels: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    labels: labelsSchema,
     merge_labels: { type: 'boolean' },
     master_flavor_id: str255,
     flavor_id: str255,
@@ -104,7 +105,11 @@ export const resizeBodySchema = {
   required: ['node_count'],
   properties: {
     node_count: { type: 'integer', minimum: 0, description: '0 only from microversion 1.10' },
-    nodes_to_remove: { type: 'array', items: { type: 'string' } },
+    nodes_to_remove: {
+      type: 'array',
+      maxItems: MAX_NODES_TO_REMOVE,
+      items: { type: 'string', maxLength: MAX_STRING },
+    },
     nodegroup: str255,
   },
 } as const;

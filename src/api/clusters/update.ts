@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { clusterDocument, patchCluster } from '../../core/cluster-update-rules.ts';
-import { invalid, MagnumError } from '../../core/errors.ts';
+import { invalid, MagnumError, show } from '../../core/errors.ts';
 import { parsePatch } from '../../core/json-patch.ts';
 import { parseBool } from '../../core/labels.ts';
 import { defaultWorker } from '../../core/nodegroup-rules.ts';
@@ -26,7 +26,7 @@ export function boolQuery(name: string, value: string | undefined): boolean | un
   if (b === undefined) {
     throw new MagnumError(
       'InvalidInput',
-      `Invalid input for field/attribute ${name}. Value: '${value}'. Unrecognized value '${value}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`,
+      `Invalid input for field/attribute ${name}. Value: '${show(value)}'. Unrecognized value '${show(value)}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`,
     );
   }
   return b;

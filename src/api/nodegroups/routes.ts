@@ -71,19 +71,28 @@ export function nodegroupRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: { params: identParams, querystring: nodegroupListQuery },
       config: { ...gate('get_all'), responses: NODEGROUP_RESPONSES.list },
     },
-    async (req) => {
+    async (req, reply) => {
       policy('nodegroup:get_all', req);
       if (req.caller.isAdmin) policy('nodegroup:get_all_all_projects', req);
       const c = await findCluster(deps, req.caller, req.params.ident);
       const page = parsePage(req.query, NODEGROUP_SORT_KEYS, deps.config.api.maxLimit);
-      let marker;
-      if (page.markerUuid) {
-        marker = await deps.store.nodegroups.markerOf(c.uuid, page.markerUuid, page.sortKey);
-        if (!marker) throw notFound('NodeGroupNotFound', `Nodegroup ${page.markerUuid} could not be found.`);
-      }
-      const items = await deps.store.nodegroups.list(c.uuid, { ...page, marker }, req.query.role, logUnreadable(req));
-      const next = nextLink(hostUrl(req), `clusters/${c.uuid}/nodegroups`, page, items);
-      return { nodegroups: items.map(nodegroupListItem), ...(next ? { next } : {}) };
+      // Read and rendered in a fair turn (api/fair-gate.ts), so no project's lists hold up another's requests.
+      const body = await app.listGate.run(req.caller.projectId, async () => {
+        let marker;
+        if (page.markerUuid) {
+          marker = await deps.store.nodegroups.markerOf(c.uuid, page.markerUuid, page.sortKey);
+          if (!marker) throw notFound('NodeGroupNotFound', `Nodegroup ${page.markerUuid} could not be found.`);
+        }
+        const items = await deps.store.nodegroups.list(
+          c.uuid,
+          { ...page, marker, maxBytes: deps.config.api.maxPageBytes },
+          req.query.role,
+          logUnreadable(req),
+        );
+        const next = nextLink(hostUrl(req), `clusters/${c.uuid}/nodegroups`, page, items);
+        return JSON.stringify({ nodegroups: items.map(nodegroupListItem), ...(next ? { next } : {}) });
+      });
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 

@@ -51,6 +51,7 @@ export function quotaRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { marker: markerText, all_tenants, ...rest } = req.query;
       const all = boolQuery('all_tenants', all_tenants) ?? false;
       const page = parsePage(rest, QUOTA_SORT_KEYS, deps.config.api.maxLimit);
+      const listed = req.caller.isAdmin && all ? undefined : req.caller.projectId;
       let marker;
       if (markerText !== undefined) {
         if (!/^\s*[-+]?\d+\s*$/.test(markerText)) {
@@ -61,14 +62,10 @@ export function quotaRoutes(app: FastifyInstance, deps: ApiDeps): void {
           );
         }
         checkDbInt('marker', Number(markerText));
-        marker = await deps.store.quotas.markerOf(Number(markerText), page.sortKey);
+        marker = await deps.store.quotas.markerOf(listed, Number(markerText), page.sortKey);
         if (!marker) throw notFound('QuotaNotFound', `Quota could not be found: id ${markerText}.`);
       }
-      const items = await deps.store.quotas.list(
-        req.caller.isAdmin && all ? undefined : req.caller.projectId,
-        { ...page, marker },
-        logUnreadable(req),
-      );
+      const items = await deps.store.quotas.list(listed, { ...page, marker }, logUnreadable(req));
       const last = items[items.length - 1];
       const next =
         last && items.length >= page.limit

@@ -1,4 +1,5 @@
 /** @module GET /v1/stats: how many clusters and nodes (masters included) a project — or, for admins, everyone — has. */
+import { MAX_STRING } from '../../core/limits.ts';
 import type { FastifyInstance } from 'fastify';
 import { forbidden, invalid } from '../../core/errors.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -11,9 +12,10 @@ const statsQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    project_id: { type: 'string', minLength: 1 },
+    project_id: { type: 'string', minLength: 1, maxLength: MAX_STRING },
     type: {
       type: 'string',
+      maxLength: MAX_STRING,
       pattern: '^[cC][lL][uU][sS][tT][eE][rR]$',
       description: "only 'cluster' (any case)",
       [MAGNUM_ERRORS]: { pattern: "Invalid stats type. Allowed values are 'cluster'" },
