@@ -17,7 +17,15 @@ import { planNodes, type PlannedNode } from '../src/drivers/local-common/node-pl
 import { probeNodeSecurity, securityHostConfig } from '../src/providers/docker/node-security.ts';
 import { payloadArchive } from '../src/providers/docker/payload.ts';
 import { hostResolvers } from '../src/providers/docker/provider.ts';
-import { BENCH_LABEL, floorNetwork, floorStartNode, sleep, type FloorHost } from './create-shared.ts';
+import {
+  BENCH_LABEL,
+  FloorClock,
+  floorNetwork,
+  floorStartNode,
+  sleep,
+  type FloorHost,
+  type FloorResult,
+} from './create-shared.ts';
 
 export const KUBE_NODE_IMAGE = kubeNodeImage(DEFAULT_KUBE_TAG);
 const POLL_MS = 100;
@@ -59,9 +67,9 @@ async function memoryPki(name: string): Promise<ClusterPki> {
  * available). Returns the milliseconds it took. Everything it makes carries `magnetar.bench=<id>`; the caller removes
  * it with `floorCleanup`.
  */
-export async function kubernetesFloorCreate(fh: FloorHost, id: string): Promise<number> {
+export async function kubernetesFloorCreate(fh: FloorHost, id: string): Promise<FloorResult> {
   const { host } = fh;
-  const started = performance.now();
+  const clock = new FloorClock();
   fh.security ??= await probeNodeSecurity(host, KUBE_NODE_IMAGE);
   const sec = fh.security;
   const labels = { [BENCH_LABEL]: id };
@@ -71,6 +79,7 @@ export async function kubernetesFloorCreate(fh: FloorHost, id: string): Promise<
   const netName = `magnetar-bench-${id}`;
   const net = await floorNetwork(host, netName, labels);
   const network = { ...net, name: netName, created: true };
+  clock.mark(`network created on ${net.cidr}`);
   const settings = kubeSettings({}, { networkDriver: 'flannel', fixedSubnet: null });
   const group = (role: 'master' | 'worker', nodeCount: number): ClusterSpec['nodegroups'][number] => ({
     name: `default-${role}`,
@@ -148,6 +157,7 @@ export async function kubernetesFloorCreate(fh: FloorHost, id: string): Promise<
         }),
         payloadArchive(spec.userData),
       );
+      clock.mark(`node ${p.hostname} started`);
       return { plan: p, ...node };
     }),
   );
@@ -158,7 +168,10 @@ export async function kubernetesFloorCreate(fh: FloorHost, id: string): Promise<
   const api = new KubeApi({ host: '127.0.0.1', port: apiPort, caPem: pki.caPem, ...client });
   try {
     await until('apiserver not ready', async () => (await api.readyz(undefined, 5_000)).ok);
-    for (const o of addons(settings, resolvers, DEFAULT_ADDON_IMAGES)) await api.apply(o);
+    clock.mark('apiserver ready');
+    const objects = addons(settings, resolvers, DEFAULT_ADDON_IMAGES);
+    for (const o of objects) await api.apply(o);
+    clock.mark(`applied ${objects.length} objects`);
     const wanted = new Map(plan.nodes.map((p) => [p.hostname, nodeLabels({ name: p.nodegroup, role: p.role })]));
     const labelled = new Set<string>();
     await until('nodes not all Ready', async () => {
@@ -172,14 +185,16 @@ export async function kubernetesFloorCreate(fh: FloorHost, id: string): Promise<
       const ready = nodes.filter((n) => wanted.has(n.metadata.name) && nodeReady(n) === 'True').length;
       return ready === wanted.size && labelled.size === wanted.size;
     });
+    clock.mark(`${wanted.size} nodes Ready`);
     await until('CoreDNS not available', async () => {
       const d = await api.get<{ spec?: { replicas?: number }; status?: { availableReplicas?: number } }>(
         '/apis/apps/v1/namespaces/kube-system/deployments/coredns',
       );
       return (d.status?.availableReplicas ?? 0) >= (d.spec?.replicas ?? 1);
     });
+    clock.mark('CoreDNS available');
   } finally {
     api.close();
   }
-  return performance.now() - started;
+  return clock.done();
 }

@@ -19,6 +19,24 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 // ---- floor steps ---------------------------------------------------------------------------------
 
+/** A floor run: its time and when each of its steps ended (ms after its start), printed beside Magnetar's timeline. */
+export interface FloorResult {
+  ms: number;
+  marks: { at: number; what: string }[];
+}
+
+/** Times a floor run's steps. */
+export class FloorClock {
+  readonly #t0 = performance.now();
+  readonly marks: FloorResult['marks'] = [];
+  mark(what: string): void {
+    this.marks.push({ at: performance.now() - this.#t0, what });
+  }
+  done(): FloorResult {
+    return { ms: performance.now() - this.#t0, marks: this.marks };
+  }
+}
+
 /** What stays the same across floor runs: the host engine and the node security mode (probed once, like DockerProvider). */
 export interface FloorHost {
   host: Engine;

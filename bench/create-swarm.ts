@@ -10,7 +10,15 @@ import { probeNodeSecurity, securityHostConfig } from '../src/providers/docker/n
 import { payloadArchive } from '../src/providers/docker/payload.ts';
 import { hostResolvers } from '../src/providers/docker/provider.ts';
 import { hostAddress } from '../src/providers/docker/subnets.ts';
-import { BENCH_LABEL, floorNetwork, floorStartNode, sleep, type FloorHost } from './create-shared.ts';
+import {
+  BENCH_LABEL,
+  FloorClock,
+  floorNetwork,
+  floorStartNode,
+  sleep,
+  type FloorHost,
+  type FloorResult,
+} from './create-shared.ts';
 
 export const SWARM_NODE_IMAGE = 'magnetar/node:bookworm';
 
@@ -18,9 +26,9 @@ export const SWARM_NODE_IMAGE = 'magnetar/node:bookworm';
  * Creates a 1 master + 2 worker swarm. Returns the milliseconds it took. Everything it makes carries
  * `magnetar.bench=<id>`; the caller removes it with `floorCleanup`.
  */
-export async function swarmFloorCreate(fh: FloorHost, id: string): Promise<number> {
+export async function swarmFloorCreate(fh: FloorHost, id: string): Promise<FloorResult> {
   const { host } = fh;
-  const started = performance.now();
+  const clock = new FloorClock();
   fh.security ??= await probeNodeSecurity(host, SWARM_NODE_IMAGE);
   const sec = fh.security;
   const labels = { [BENCH_LABEL]: id };
@@ -31,6 +39,7 @@ export async function swarmFloorCreate(fh: FloorHost, id: string): Promise<numbe
 
   const netName = `magnetar-bench-${id}`;
   const net = (await floorNetwork(host, netName, labels)).cidr;
+  clock.mark(`network created on ${net}`);
 
   // Three node containers, in parallel, configured and started exactly like DockerProvider.ensureMachine.
   const dns = await hostResolvers();
@@ -76,6 +85,7 @@ export async function swarmFloorCreate(fh: FloorHost, id: string): Promise<numbe
         }),
         tar,
       );
+      clock.mark(`node ${p.hostname} started`);
       return { ...p, port };
     }),
   );
@@ -85,6 +95,7 @@ export async function swarmFloorCreate(fh: FloorHost, id: string): Promise<numbe
   const engines = nodes.map((n) => new Engine({ host: '127.0.0.1', port: n.port, tls }, { timeoutMs: 30_000 }));
   try {
     await Promise.all(engines.map((e) => e.waitUntilUp(60_000, 100)));
+    clock.mark('node engines up');
     const [leaderEngine, ...workerEngines] = engines as [Engine, ...Engine[]];
     const [leader, ...workers] = nodes as [(typeof nodes)[number], ...typeof nodes];
     await leaderEngine.swarmInit({
@@ -112,8 +123,9 @@ export async function swarmFloorCreate(fh: FloorHost, id: string): Promise<numbe
         throw new Error(`floor: only ${ready} of ${nodes.length} swarm nodes Ready after 90 s`);
       await sleep(100);
     }
+    clock.mark(`${nodes.length} swarm nodes ready`);
   } finally {
     for (const e of engines) e.close();
   }
-  return performance.now() - started;
+  return clock.done();
 }

@@ -28,6 +28,7 @@ import {
   magnetarDelete,
   type EventView,
   type FloorHost,
+  type FloorResult,
 } from './create-shared.ts';
 import { SWARM_NODE_IMAGE, swarmFloorCreate } from './create-swarm.ts';
 
@@ -40,7 +41,7 @@ interface Coe {
   name: 'swarm' | 'kubernetes';
   image: string;
   template: Record<string, unknown>;
-  floor: (fh: FloorHost, id: string) => Promise<number>;
+  floor: (fh: FloorHost, id: string) => Promise<FloorResult>;
   sizes: string[];
   /** Makes the node image when it is missing (or says how). */
   ensureImage: (host: Engine) => Promise<void>;
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
   const floor: number[] = [];
   const magnetar: number[] = [];
   let lastEvents: { postedAt: number; events: EventView[] } | undefined;
+  let lastFloor: FloorResult | undefined;
   let memory: { name: string; bytes: number }[] = [];
   try {
     await coe.ensureImage(host);
@@ -122,7 +124,8 @@ async function main(): Promise<void> {
       const fid = `${benchId}-${i}`;
       floorIds.push(fid);
       try {
-        floor.push(await coe.floor(fh, fid));
+        lastFloor = await coe.floor(fh, fid);
+        floor.push(lastFloor.ms);
       } finally {
         await floorCleanup(host, fid);
       }
@@ -150,6 +153,11 @@ async function main(): Promise<void> {
         const t = (Date.parse(e.time) - lastEvents.postedAt) / 1000;
         out.push(`${t.toFixed(3).padStart(8)}  ${e.phase.padEnd(10)} ${e.message}`);
       }
+    }
+    if (lastFloor) {
+      out.push('');
+      out.push('timeline of the last floor run (s after its start):');
+      for (const m of lastFloor.marks) out.push(`${(m.at / 1000).toFixed(3).padStart(8)}  ${m.what}`);
     }
     if (memory.length > 0) {
       out.push('');
