@@ -144,7 +144,7 @@ export async function kubernetesFloorCreate(fh: FloorHost, id: string): Promise<
             CgroupnsMode: 'private',
             Mounts: spec.volumes.map((v) => ({
               Type: 'volume' as const,
-              Source: `${v.name}`,
+              Source: v.name,
               Target: v.mountPath,
               VolumeOptions: { Labels: labels },
             })),
