@@ -11,6 +11,7 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { MAX_VERSION, MIN_VERSION, SERVICE, versionString } from './microversion.ts';
 import { errorBody, jsonResponse, notAcceptableBody, type ResponseDoc, type ResponsesDoc } from './schemas.ts';
+import { DOCUMENT_PATTERN } from './validation.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -80,10 +81,11 @@ export function errorStatuses(r: RouteShape, extra: readonly number[] = []): num
 function withoutMagnumKeywords<T>(schema: T): T {
   if (Array.isArray(schema)) return schema.map(withoutMagnumKeywords) as T;
   if (schema === null || typeof schema !== 'object') return schema;
+  const documented = (schema as Record<string, unknown>)[DOCUMENT_PATTERN];
   return Object.fromEntries(
     Object.entries(schema)
       .filter(([k]) => !k.startsWith('x-magnum'))
-      .map(([k, v]) => [k, withoutMagnumKeywords(v)]),
+      .map(([k, v]) => [k, k === 'pattern' && typeof documented === 'string' ? documented : withoutMagnumKeywords(v)]),
   ) as T;
 }
 

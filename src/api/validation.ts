@@ -12,6 +12,13 @@ import { MAX_LABEL_KEY } from '../core/limits.ts';
 export const MAGNUM_ERRORS = 'x-magnum-errors';
 
 /**
+ * Schema keyword: the pattern the OpenAPI document states where the API checks a string in two steps (its form by
+ * `pattern`, with Magnum's wording, then its range in the handler), so that the document still names exactly what is
+ * accepted — e.g. a quota marker: an integer within the id column's range.
+ */
+export const DOCUMENT_PATTERN = 'x-magnum-document-pattern';
+
+/**
  * Compiles validators: bodies strictly (no type coercion, unknown fields refused), query strings with coercion.
  * Every integer without its own bounds is held to the database column range (core/int-bounds.ts).
  */

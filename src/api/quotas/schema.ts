@@ -2,7 +2,7 @@
 import { QUOTA_RESOURCES } from '../../core/quota-rules.ts';
 import { pageQueryProperties } from '../pagination.ts';
 import { boolWordQuery } from '../schemas.ts';
-import { MAGNUM_ERRORS } from '../validation.ts';
+import { DOCUMENT_PATTERN, MAGNUM_ERRORS } from '../validation.ts';
 
 const ro = { readOnly: true } as const;
 
@@ -38,11 +38,28 @@ export const QUOTA_SORT_KEYS: ReadonlySet<string> = new Set([
   'updated_at',
 ]);
 
+/** The decimal forms of 0 … 2147483647 (2^31 - 1), as one regular expression alternation. */
+const INT32_DIGITS = [
+  '\\d{1,9}',
+  '1\\d{9}',
+  '20\\d{8}',
+  '21[0-3]\\d{7}',
+  '214[0-6]\\d{6}',
+  '2147[0-3]\\d{5}',
+  '21474[0-7]\\d{4}',
+  '214748[0-2]\\d{3}',
+  '2147483[0-5]\\d{2}',
+  '21474836[0-3]\\d',
+  '214748364[0-7]',
+].join('|');
+
 /** Quota pages are marked by the integer id of the last quota. */
 const quotaMarker = {
   type: 'string',
   pattern: '^\\s*[-+]?\\d+\\s*$',
-  description: 'integer id of the last quota of the previous page',
+  description: 'integer id of the last quota of the previous page (within the id column: -2147483648 … 2147483647)',
+  // Its range is checked after its form (Magnum's wording differs); the document states both at once.
+  [DOCUMENT_PATTERN]: `^\\s*(\\+?0*(${INT32_DIGITS})|-0*(${INT32_DIGITS}|2147483648))\\s*$`,
   [MAGNUM_ERRORS]: {
     pattern:
       "Invalid input for field/attribute marker. Value: '{value}'. unable to convert to int. Error: invalid literal for int() with base 10: '{value}'",
