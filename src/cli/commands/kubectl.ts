@@ -14,7 +14,7 @@ import { DEFAULT_KUBE_TAG, kubeImageBuildCommand, kubeRelease } from '../../core
 import { buildCacheDir } from '../../images/build-cache.ts';
 import { findKubectl } from '../../images/kubectl-binary.ts';
 import type { Cluster } from '../api-client.ts';
-import { action, type CliContext } from '../context.ts';
+import { action, describeError, type CliContext } from '../context.ts';
 import { CliError } from '../errors.ts';
 
 /** Global options of `magnetar` that take a value (they may come before `kubectl`). */
@@ -97,11 +97,16 @@ function signalNumber(signal: NodeJS.Signals): number | undefined {
 
 /** Runs `magnetar kubectl`. */
 export async function runKubectlCommand(ctx: CliContext, args: readonly string[]): Promise<number> {
-  const override = ctx.env['MAGNETAR_KUBE_TAG'];
-  let tag = override || (await clusterKubeTag(ctx));
+  let tag = ctx.env['MAGNETAR_KUBE_TAG'] || null;
   if (!tag) {
-    ctx.warn(`magnetar kubectl: the kubeconfig names no Magnetar cluster; using kubectl ${DEFAULT_KUBE_TAG}`);
-    tag = DEFAULT_KUBE_TAG;
+    try {
+      tag = await clusterKubeTag(ctx);
+      if (!tag)
+        ctx.warn(`magnetar kubectl: the kubeconfig names no Magnetar cluster; using kubectl ${DEFAULT_KUBE_TAG}`);
+    } catch (err) {
+      ctx.warn(`magnetar kubectl: cluster version unknown (${describeError(err)}); using kubectl ${DEFAULT_KUBE_TAG}`);
+    }
+    tag ??= DEFAULT_KUBE_TAG;
   }
   const cacheDir = buildCacheDir(ctx.env['MAGNETAR_BUILD_CACHE']);
   const path = await findKubectl(cacheDir, tag);
