@@ -3,12 +3,13 @@
  * (one `magnetar serve` child process, real Docker, the built node image): `magnetar kubectl` runs the cluster's
  * kubectl from the image build cache with the kubeconfig of `magnetar cluster-config`, passes its arguments through and
  * its exit code back; `magnetar image load` puts an image built on the host into every node's containerd, and a Pod
- * with `imagePullPolicy: Never` runs it and prints its greeting. Delete leaves nothing labelled with the cluster.
+ * with `imagePullPolicy: Never` runs it and prints its greeting. The kubeconfig of the real `openstack coe cluster
+ * config` works with it too. Delete leaves nothing labelled with the cluster.
  * Skipped, saying so, only when the node image is not built (`magnetar image build --coe kubernetes`).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,12 +18,15 @@ import { CLUSTER_LABEL } from '../../../src/providers/contract.ts';
 import { Engine } from '../../../src/providers/docker/engine.ts';
 import { buildHelloImage, type HelloImage } from '../../helpers/hello-image.ts';
 import { eventually, removeLeftovers } from '../../helpers/lifecycle.ts';
+import { openstack } from '../../helpers/real-clients.ts';
 import { BIN, cli, startServe, waitCluster, type ServeProcess } from '../../helpers/service-process.ts';
 
 const KUBE_TAG = process.env.MAGNETAR_TEST_KUBE_TAG ?? 'v1.37.2';
 const NODE_IMAGE = `magnetar/k8s-node:${KUBE_TAG}`;
 const NAME = 'access';
 const host = new Engine({ socketPath: '/var/run/docker.sock' });
+const OPENSTACK =
+  spawnSync('openstack', ['--version']).status === 0 ? false : 'python3-openstackclient is not installed';
 const SKIP =
   (await host.inspectImage(NODE_IMAGE)) !== null
     ? false
@@ -34,9 +38,12 @@ describe('kubectl and image load on a Kubernetes cluster', { skip: SKIP, timeout
   let uuid: string;
   let hello: HelloImage;
 
-  /** `magnetar kubectl …` with the cluster's kubeconfig; never rejects on a non-zero exit. */
-  async function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env = { ...process.env, MAGNETAR_URL: svc.url, KUBECONFIG: join(dir, 'certs', 'config') };
+  /** `magnetar kubectl …` with a kubeconfig (default: the one of `magnetar cluster-config`); never rejects. */
+  async function kubectlWith(
+    kubeconfig: string,
+    ...args: string[]
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
+    const env = { ...process.env, MAGNETAR_URL: svc.url, KUBECONFIG: kubeconfig };
     try {
       const { stdout, stderr } = await promisify(execFile)(BIN, ['kubectl', ...args], { env, timeout: 120_000 });
       return { code: 0, stdout, stderr };
@@ -45,6 +52,8 @@ describe('kubectl and image load on a Kubernetes cluster', { skip: SKIP, timeout
       return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
     }
   }
+  const kubectl = (...args: string[]): ReturnType<typeof kubectlWith> =>
+    kubectlWith(join(dir, 'certs', 'config'), ...args);
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'magnetar-kaccess-'));
@@ -101,6 +110,22 @@ describe('kubectl and image load on a Kubernetes cluster', { skip: SKIP, timeout
     const missing = await kubectl('get', 'pod', 'no-such-pod', '-n', 'kube-system');
     assert.equal(missing.code, 1, 'kubectl exit code passed back');
     assert.match(missing.stderr, /pods "no-such-pod" not found/);
+  });
+
+  it('works with the kubeconfig of the real `openstack coe cluster config`', { skip: OPENSTACK }, async () => {
+    const osDir = join(dir, 'os');
+    await mkdir(osDir);
+    const out = await openstack(svc.url, ['coe', 'cluster', 'config', NAME, '--dir', osDir]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, new RegExp(`^export KUBECONFIG=${osDir}/config$`, 'm'));
+    const nodes = await kubectlWith(join(osDir, 'config'), 'get', 'nodes', '--no-headers');
+    assert.equal(nodes.code, 0, nodes.stderr);
+    const lines = nodes.stdout.trim().split('\n');
+    assert.equal(lines.length, 2, nodes.stdout);
+    assert.ok(
+      lines.every((l) => / Ready /.test(l)),
+      nodes.stdout,
+    );
   });
 
   it('loads a host image into every node; a Pod runs it without a registry', async () => {
