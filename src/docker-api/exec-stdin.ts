@@ -47,8 +47,12 @@ function startHijacked(engine: Engine, execId: string, input: Readable, timeoutM
         upgrade: 'tcp',
       },
     });
+    let hijacked: Duplex | undefined;
     const timer = setTimeout(() => {
-      req.destroy(new Error(`exec ${execId} did not finish within ${timeoutMs / 1000}s`));
+      const err = new Error(`exec ${execId} did not finish within ${timeoutMs / 1000}s`);
+      hijacked?.destroy();
+      req.destroy(err);
+      fail(err);
     }, timeoutMs);
     const fail = (err: unknown): void => {
       clearTimeout(timer);
@@ -61,6 +65,7 @@ function startHijacked(engine: Engine, execId: string, input: Readable, timeoutM
       res.on('end', () => fail(new Error(`exec start: HTTP ${res.statusCode} ${Buffer.concat(chunks).toString()}`)));
     });
     req.on('upgrade', (_res, socket: Duplex, head: Buffer) => {
+      hijacked = socket;
       const chunks: Buffer[] = [head];
       socket.on('data', (c: Buffer) => chunks.push(c));
       socket.on('error', fail);

@@ -67,7 +67,9 @@ export async function loadImagesIntoCluster(host: Engine, req: LoadImagesRequest
     if (!(await host.inspectImage(image))) throw new Error(`image ${image} is not in the host's Docker engine`);
   }
   const provider = new DockerProvider(host);
-  const machines = (await provider.listMachines(req.clusterUuid)).filter((m) => m.state === 'running');
+  const all = await provider.listMachines(req.clusterUuid);
+  const machines = all.filter((m) => m.state === 'running');
+  for (const m of all) if (m.state !== 'running') req.say?.(`${m.hostname}: skipped (${m.status})`);
   if (machines.length === 0) {
     throw new Error(`no running node container labelled magnetar.cluster=${req.clusterUuid}`);
   }
