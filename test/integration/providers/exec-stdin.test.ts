@@ -25,6 +25,7 @@ describe('execWithInput on the host engine', () => {
 
   after(async () => {
     if (id) await host.removeContainer(id);
+    await host.removeImage(WORKLOAD_IMAGE);
     host.close();
   });
 
