@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs (from Debian) and starts, on loopback, what Magnetar and its tests need.
 # Idempotent: every step checks first and does nothing when already satisfied.
-# Usage: scripts/ensure-system.sh [docker] [postgres] [clients] [rabbitmq]   (default: docker)
+# Usage: scripts/ensure-system.sh [docker] [postgres] [clients] [rabbitmq] [schemathesis]   (default: docker)
 set -euo pipefail
 
 want=("$@"); [ ${#want[@]} -eq 0 ] && want=(docker)
@@ -102,12 +102,30 @@ amqp_answers() {
     [ "$(head -c 1 <&3 | od -An -tx1 | tr -d " ")" = 01 ]' _ "$amqp_port" 2>/dev/null
 }
 
+# schemathesis (PyPI, pinned) in a venv of its own under the cache dir, outside the repository: the API fuzz test
+# (test/integration/api/schemathesis.test.ts) runs $MAGNETAR_SCHEMATHESIS_VENV/bin/schemathesis.
+SCHEMATHESIS_VERSION=4.32.5
+ensure_schemathesis() {
+  local venv=${MAGNETAR_SCHEMATHESIS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/magnetar/schemathesis-venv}
+  if [ -x "$venv/bin/schemathesis" ] &&
+    [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("schemathesis"))' 2>/dev/null)" = "$SCHEMATHESIS_VERSION" ]; then
+    return 0
+  fi
+  need_pkgs python3 python3-venv
+  log "installing schemathesis $SCHEMATHESIS_VERSION into $venv"
+  rm -rf "$venv"
+  mkdir -p "$(dirname "$venv")"
+  /usr/bin/python3 -m venv "$venv" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2
+}
+
 for w in "${want[@]}"; do
   case $w in
     docker) ensure_docker ;;
     postgres) ensure_postgres ;;
     clients) ensure_clients ;;
     rabbitmq) ensure_rabbitmq ;;
+    schemathesis) ensure_schemathesis ;;
     *) log "unknown component $w"; exit 2 ;;
   esac
 done

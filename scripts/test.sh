@@ -11,7 +11,7 @@ if [ ! -L node_modules ] && { [ ! -x node_modules/.bin/node ] || [ package-lock.
 fi
 export PATH="$PWD/node_modules/.bin:$PATH"
 
-bash scripts/ensure-system.sh docker postgres clients rabbitmq
+bash scripts/ensure-system.sh docker postgres clients rabbitmq schemathesis
 bin/magnetar image build --if-missing >&2
 # The Kubernetes node image of the default kube_tag (cached by its inputs under /var/cache/magnetar: the first build on
 # a machine compiles Kubernetes, etcd, flannel, CoreDNS and metrics-server from the Go module proxy, ~30-50 min on 2

@@ -8,7 +8,7 @@ import pino, { type Logger } from 'pino';
 import { buildApi } from './api/app.ts';
 import { ClusterCa } from './certs/cluster-ca.ts';
 import { KeySealer, loadMasterKeyFor } from './certs/key-sealing.ts';
-import type { Config } from './config/load.ts';
+import { checkApiExposure, type Config } from './config/load.ts';
 import { StartupError } from './config/startup-error.ts';
 import { HealthSync } from './conductor/health-sync.ts';
 import { Heartbeat, type ServiceBinary } from './conductor/heartbeat.ts';
@@ -57,6 +57,7 @@ export interface StartOptions {
  * stopped again first.
  */
 export async function startService(config: Config, opts: StartOptions = {}): Promise<Service> {
+  if (opts.api ?? true) checkApiExposure(config);
   const log = opts.logger ?? pino({ level: config.log.level, base: { svc: 'magnetar' } });
   prepareStateDir(config.stateDir);
   const store = new Store(await openDb({ url: config.databaseUrl }));

@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { trustedProxies } from '../config/addresses.ts';
 import { MagnumError } from '../core/errors.ts';
 import { boundIntegers } from '../core/int-bounds.ts';
 import { UnreadableRowError } from '../store/row-decode.ts';
@@ -20,6 +21,7 @@ import { templateRoutes } from './cluster-templates/routes.ts';
 import { clusterEventStreamRoutes } from './clusters/events-stream.ts';
 import { clusterRoutes } from './clusters/routes.ts';
 import type { ApiDeps } from './deps.ts';
+import { FairGate } from './fair-gate.ts';
 import { handlerErrorBody, routingErrorBody } from './error-body.ts';
 import { registerJsonParsers } from './json-body.ts';
 import { MIN_VERSION, negotiate, versionHeaders, versionString } from './microversion.ts';
@@ -49,10 +51,15 @@ declare module 'fastify' {
 /** Builds the API application (not listening yet). */
 export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyInstance> {
   const routes: { method: string; url: string; re: RegExp }[] = [];
+  // X-Forwarded-* are believed only from `api.trusted_proxies` (links, Location, req.ip); default: from no one.
+  const trusted = trustedProxies(deps.config.api.trustedProxies);
   const app = Fastify({
+    trustProxy: (address: string) => trusted(address),
     loggerInstance: logger as FastifyBaseLogger | undefined,
     logController: new LogController({ disableRequestLogging: true }),
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // Names are up to 255 characters (and percent-encoding triples them): a longer path parameter is looked up and not
+    // found (404) as in Magnum, never Fastify's 414.
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 4096 },
     genReqId: () => `req-${randomUUID()}`,
     bodyLimit: 1024 * 1024,
     // Paths not under /v1 answer as if /v1 were prefixed (this is what makes bookmark links resolvable).
@@ -70,6 +77,7 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
   registerJsonParsers(app);
   app.decorateRequest('caller', null as never);
   app.decorateRequest('apiVersion', null as never);
+  app.decorateRequest('fromTrustedProxy', false);
   app.addHook('onRoute', (r) => {
     // Integers are bounded to the column range here (before @fastify/swagger collects the route), so the OpenAPI
     // document states the same bounds the validators enforce.
@@ -89,6 +97,7 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
     const noBody = req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
     if (noBody && (req.method === 'DELETE' || req.method === 'PATCH')) delete req.headers['content-type'];
     req.caller = callerFromHeaders(req.headers, deps.config.auth);
+    req.fromTrustedProxy = trusted(req.socket.remoteAddress);
     const path = req.url.split('?')[0] ?? '/';
     if (!path.startsWith('/v1')) return;
     const accept = String(req.headers.accept ?? 'application/json');
@@ -120,11 +129,17 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
     return undefined;
   });
 
-  app.setNotFoundHandler(async (req, reply) => {
+  /** 405 with `Allow` when the path exists with other methods, else 404 (both raised while routing, as Pecan does). */
+  const unrouted = (req: FastifyRequest, reply: FastifyReply): FastifyReply => {
     // Errors raised while routing carry no version headers (Magnum: Pecan raises them before the version hook runs).
     for (const h of Object.keys(versionHeaders(MIN_VERSION))) reply.removeHeader(h);
     const path = req.url.split('?')[0] ?? '/';
-    const other = routes.filter((r) => r.re.test(path)).map((r) => r.method);
+    // The resource a path names is that of its most specific routes: a static segment (`/v1/clusters/detail`)
+    // wins over a parameter (`/v1/clusters/:ident`), as the OpenAPI document lists them.
+    const matching = routes.filter((r) => r.re.test(path));
+    const params = (url: string): number => url.split(':').length;
+    const fewest = Math.min(...matching.map((r) => params(r.url)));
+    const other = matching.filter((r) => params(r.url) === fewest).map((r) => r.method);
     if (other.length > 0) {
       return reply
         .code(405)
@@ -134,9 +149,12 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
         );
     }
     return reply.code(404).send(routingErrorBody(404, 'Not Found', 'The resource could not be found.'));
-  });
+  };
+  app.setNotFoundHandler(async (req, reply) => unrouted(req, reply));
 
   app.setErrorHandler(async (err: FastifyError | MagnumError, req: FastifyRequest, reply: FastifyReply) => {
+    // A request no route takes fails while routing, before its body is read (e.g. QUERY without a Content-Type).
+    if (req.is404) return unrouted(req, reply);
     let status: number;
     let message: string;
     try {
@@ -152,6 +170,7 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
   });
 
   app.decorate('routeTable', () => routes.map(({ method, url }) => ({ method, url })));
+  app.decorate('listGate', new FairGate());
   await registerOpenApi(app);
   rootRoutes(app, deps.store);
   openApiRoute(app);

@@ -13,13 +13,17 @@ export function callerFromHeaders(headers: Record<string, string | string[] | un
     const s = Array.isArray(v) ? v[0] : v;
     return s && s.trim() !== '' ? s.trim() : undefined;
   };
-  const rolesHeader = one('x-roles');
-  const roles = rolesHeader
-    ? rolesHeader
-        .split(',')
-        .map((r) => r.trim())
-        .filter(Boolean)
-    : [...d.defaultRoles];
+  // A present X-Roles is the role list, even when it names none (an empty list means no roles); only an absent header
+  // takes the default roles.
+  const rolesRaw = headers['x-roles'];
+  const rolesHeader = Array.isArray(rolesRaw) ? rolesRaw.join(',') : rolesRaw;
+  const roles =
+    rolesHeader !== undefined
+      ? rolesHeader
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean)
+      : [...d.defaultRoles];
   return {
     userId: one('x-user-id') ?? d.defaultUser,
     projectId: one('x-project-id') ?? one('x-tenant-id') ?? d.defaultProject,

@@ -6,6 +6,7 @@ import type { Caller } from '../core/types.ts';
 import type { DriverRegistry } from '../drivers/registry.ts';
 import type { ClusterNotifier } from '../notify/outbox.ts';
 import type { Store } from '../store/store.ts';
+import type { FairGate } from './fair-gate.ts';
 import type { ApiVersion } from './microversion.ts';
 
 export interface ApiDeps {
@@ -21,9 +22,15 @@ export interface ApiDeps {
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Fair turns for rendering list pages (api/fair-gate.ts), one gate per application. */
+    listGate: FairGate;
+  }
   interface FastifyRequest {
     caller: Caller;
     apiVersion: ApiVersion;
+    /** The peer is one of `api.trusted_proxies`: its X-Forwarded-* headers are believed. */
+    fromTrustedProxy: boolean;
   }
   interface FastifyContextConfig {
     /** wsme's name of the body argument, used in "Unknown attribute for argument <arg>". */

@@ -1,11 +1,19 @@
 /** @module self/bookmark links and ISO timestamps as Magnum renders them. */
 import type { FastifyRequest } from 'fastify';
 
-/** scheme://host[:port] of the request, honouring X-Forwarded-Proto/Host. */
+/**
+ * scheme://host[:port] of the request. X-Forwarded-Proto/Host are honoured only from a trusted proxy
+ * (`api.trusted_proxies`, decided per request in app.ts); from anyone else they are ignored.
+ */
 export function hostUrl(req: FastifyRequest): string {
-  const proto = (req.headers['x-forwarded-proto'] as string | undefined)?.split(',')[0]?.trim() ?? req.protocol;
-  const host =
-    (req.headers['x-forwarded-host'] as string | undefined)?.split(',')[0]?.trim() ?? req.headers.host ?? 'localhost';
+  const forwarded = (name: string): string | undefined => {
+    if (!req.fromTrustedProxy) return undefined;
+    const v = req.headers[name];
+    const first = (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim();
+    return first ? first : undefined;
+  };
+  const proto = forwarded('x-forwarded-proto') ?? req.protocol;
+  const host = forwarded('x-forwarded-host') ?? req.headers.host ?? 'localhost';
   return `${proto}://${host}`;
 }
 

@@ -3,26 +3,30 @@
  * table is unchanged. On SQLite the token is the revision row, bumped by triggers in every write's transaction, so the
  * check is exact. On PostgreSQL it is a generation moved by LISTEN/NOTIFY (delivered at commit) and by this process's
  * own writes: another process's write shows as soon as its notification arrives (sub-millisecond on one host).
+ * Bodies are kept encoded (sent without re-encoding) and bounded by their bytes (`api.list_cache_bytes`).
  */
+import { SizedCache } from '../core/sized-cache.ts';
 
 export class ResponseCache {
-  readonly #entries = new Map<string, { revision: string; body: string }>();
-  readonly #max: number;
+  readonly #entries: SizedCache<{ revision: string; body: Buffer }>;
 
-  /** @param max entries kept; the oldest is dropped first. @default 256 */
-  constructor(max = 256) {
-    this.#max = max;
+  /** @param maxBytes bytes of bodies (and keys) kept; the least recently used go first. */
+  constructor(maxBytes: number) {
+    this.#entries = new SizedCache(maxBytes, (e) => e.body.length + e.revision.length * 2);
+  }
+
+  /** Bytes held now. */
+  get bytes(): number {
+    return this.#entries.bytes;
   }
 
   /** The body cached for `key` at `revision`, if any. */
-  get(key: string, revision: string): string | undefined {
+  get(key: string, revision: string): Buffer | undefined {
     const e = this.#entries.get(key);
     return e && e.revision === revision ? e.body : undefined;
   }
 
-  set(key: string, revision: string, body: string): void {
-    this.#entries.delete(key);
+  set(key: string, revision: string, body: Buffer): void {
     this.#entries.set(key, { revision, body });
-    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value as string);
   }
 }

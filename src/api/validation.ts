@@ -2,6 +2,14 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { MagnumError, show } from '../core/errors.ts';
 import { boundIntegers } from '../core/int-bounds.ts';
+import { MAX_LABEL_KEY } from '../core/limits.ts';
+
+/**
+ * Schema keyword: Magnum's message for a value the schema refuses, by failing Ajv keyword (`{value}` is replaced by the
+ * value). Lets a query parameter's schema say exactly what the API accepts (for the OpenAPI document) while the
+ * refusal keeps Magnum's wording, e.g. `{ minimum: 'Limit must be positive' }`.
+ */
+export const MAGNUM_ERRORS = 'x-magnum-errors';
 
 /**
  * Compiles validators: bodies strictly (no type coercion, unknown fields refused), query strings with coercion.
@@ -14,6 +22,7 @@ export function makeValidatorCompiler(): (opts: { schema: object; httpPart?: str
     removeAdditional: false,
     useDefaults: false,
     strict: false,
+    verbose: true,
   });
   const loose = new Ajv({
     allErrors: false,
@@ -21,6 +30,7 @@ export function makeValidatorCompiler(): (opts: { schema: object; httpPart?: str
     removeAdditional: false,
     useDefaults: true,
     strict: false,
+    verbose: true,
   });
   return ({ schema, httpPart }) => (httpPart === 'body' ? strict : loose).compile(boundIntegers(schema));
 }
@@ -54,6 +64,10 @@ export function validationError(errors: ErrorObject[], part: string, arg: string
     (o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined),
     data,
   );
+  const custom = (e.parentSchema as Record<string, Record<string, unknown> | undefined> | undefined)?.[MAGNUM_ERRORS]?.[
+    e.keyword
+  ];
+  if (typeof custom === 'string') return new MagnumError('InvalidInput', custom.replaceAll('{value}', show(value)));
   return new MagnumError(
     'InvalidInput',
     `Invalid input for field/attribute ${field}. Value: '${show(value)}'. ${reason(e)}`,
@@ -62,6 +76,7 @@ export function validationError(errors: ErrorObject[], part: string, arg: string
 
 function reason(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
+  if (e.propertyName !== undefined) return `Key '${show(e.propertyName)}' should be 1 to ${MAX_LABEL_KEY} characters.`;
   switch (e.keyword) {
     case 'type':
       return `Value should be ${String(p.type)}.`;
@@ -79,6 +94,10 @@ function reason(e: ErrorObject): string {
       return `Value should match the pattern ${String(p.pattern)}.`;
     case 'minItems':
       return `Value should have at least ${String(p.limit)} items.`;
+    case 'maxItems':
+      return `Value should have at most ${String(p.limit)} items.`;
+    case 'maxProperties':
+      return `Value should have at most ${String(p.limit)} entries.`;
     default:
       return e.message ?? 'Invalid value.';
   }

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommanderError, type Command } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../config/load.ts';
+import { checkApiExposure, ConfigError, loadConfig, type Config } from '../config/load.ts';
 import { StartupError } from '../config/startup-error.ts';
 import { Engine } from '../providers/docker/engine.ts';
 import { supportedKubeTags } from '../core/kube-versions.ts';
@@ -101,6 +101,7 @@ const STOP_DEADLINE_MS = 20_000;
  */
 async function runService(o: ServerFlags, parts: { api: boolean; conductor?: boolean; setup: boolean }): Promise<void> {
   const config = configFrom(o);
+  if (parts.api) checkApiExposure(config);
   const say = (s: string): void => void process.stderr.write(`magnetar: ${s}\n`);
   if (parts.setup) await ensureLocalProvider(config, say);
   const { startService } = await import('../service.ts');

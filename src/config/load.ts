@@ -3,15 +3,31 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { isLoopbackHost, trustedProxies } from './addresses.ts';
+import { StartupError } from './startup-error.ts';
 import { parseFlavorTable, type FlavorTable } from '../core/flavors.ts';
 import { CONFIG_SCHEMA, type ConfigKey, type KeySpec } from './schema.ts';
 
 /** The compiled configuration every module receives. */
 export interface Config {
-  api: { host: string; port: number; maxLimit: number };
+  api: {
+    host: string;
+    port: number;
+    maxLimit: number;
+    maxPageBytes: number;
+    listCacheBytes: number;
+    trustedProxies: string[];
+  };
   stateDir: string;
   databaseUrl: string;
-  auth: { mode: 'noauth'; defaultProject: string; defaultUser: string; defaultRoles: string[] };
+  auth: {
+    mode: 'noauth';
+    defaultProject: string;
+    defaultUser: string;
+    defaultRoles: string[];
+    /** noauth on a non-loopback api.host is allowed (`auth.allow_remote_noauth`). */
+    allowRemoteNoauth: boolean;
+  };
   conductor: {
     enabled: boolean;
     workers: number;
@@ -77,9 +93,22 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     values.set(key, src ? coerce(key, spec, src) : spec.default);
   }
   const get = <T>(k: ConfigKey): T => values.get(k) as T;
+  try {
+    trustedProxies(get<string[]>('api.trusted_proxies'));
+  } catch (e) {
+    const from = sources.get('api.trusted_proxies')?.from ?? 'defaults';
+    throw new ConfigError(`config: api.trusted_proxies: ${(e as Error).message} (from ${from})`);
+  }
   const stateDir = resolve(get<string>('state_dir'));
   return deepFreeze({
-    api: { host: get('api.host'), port: get('api.port'), maxLimit: get('api.max_limit') },
+    api: {
+      host: get('api.host'),
+      port: get('api.port'),
+      maxLimit: get('api.max_limit'),
+      maxPageBytes: get('api.max_page_bytes'),
+      listCacheBytes: get('api.list_cache_bytes'),
+      trustedProxies: get('api.trusted_proxies'),
+    },
     stateDir,
     databaseUrl: get<string | null>('database.url') ?? join(stateDir, 'magnetar.db'),
     auth: {
@@ -87,6 +116,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       defaultProject: get('auth.default_project'),
       defaultUser: get('auth.default_user'),
       defaultRoles: get('auth.default_roles'),
+      allowRemoteNoauth: get('auth.allow_remote_noauth'),
     },
     conductor: {
       enabled: get('conductor.enabled'),
@@ -115,6 +145,17 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       pollMs: get('notify.poll_ms'),
     },
   });
+}
+
+/**
+ * Refuses an API on a non-loopback address in noauth mode (anyone reaching it would act as any project, and as admin
+ * without X-Roles) unless `auth.allow_remote_noauth` is set.
+ */
+export function checkApiExposure(config: Config): void {
+  if (config.auth.mode !== 'noauth' || config.auth.allowRemoteNoauth || isLoopbackHost(config.api.host)) return;
+  throw new StartupError(
+    `config: refusing to serve noauth on non-loopback api.host ${config.api.host} (anyone reaching it acts as any project or admin); bind to 127.0.0.1 (--host, MAGNETAR_HOST) or set auth.allow_remote_noauth: true (MAGNETAR_ALLOW_REMOTE_NOAUTH=true) behind an authenticating proxy`,
+  );
 }
 
 const entries = (): [ConfigKey, KeySpec][] => Object.entries(CONFIG_SCHEMA) as [ConfigKey, KeySpec][];

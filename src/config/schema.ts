@@ -38,6 +38,29 @@ export const CONFIG_SCHEMA = {
     description: 'Largest page a list call returns.',
     min: 1,
   },
+  'api.max_page_bytes': {
+    type: 'integer',
+    default: 1024 * 1024,
+    env: 'MAGNETAR_MAX_PAGE_BYTES',
+    description:
+      'Bytes of stored objects one list page holds at most (sizes of labels and other JSON columns plus 1 KiB a row): a page ends early, with a `next` link, rather than pass it (it always holds at least one object). Keeps every list request small whatever the objects; clients follow `next`.',
+    min: 4096,
+  },
+  'api.list_cache_bytes': {
+    type: 'integer',
+    default: 32 * 1024 * 1024,
+    env: 'MAGNETAR_LIST_CACHE_BYTES',
+    description:
+      'Bytes of rendered list responses each API process keeps (least recently used dropped first; a response larger than a quarter of it is not kept); 0 turns the cache off.',
+    min: 0,
+  },
+  'api.trusted_proxies': {
+    type: 'string-list',
+    default: [],
+    env: 'MAGNETAR_TRUSTED_PROXIES',
+    description:
+      'Addresses or CIDRs (e.g. 127.0.0.1, 10.0.0.0/8, ::1) of reverse proxies whose X-Forwarded-Proto / X-Forwarded-Host / X-Forwarded-For are believed (links and the Location header are built from them); default none: the headers are ignored.',
+  },
   state_dir: {
     type: 'string',
     default: join(homedir(), '.local', 'state', 'magnetar'),
@@ -56,6 +79,13 @@ export const CONFIG_SCHEMA = {
     env: 'MAGNETAR_AUTH',
     description: 'noauth: identity from X-User-Id / X-Project-Id / X-Roles headers.',
     choices: ['noauth'],
+  },
+  'auth.allow_remote_noauth': {
+    type: 'boolean',
+    default: false,
+    env: 'MAGNETAR_ALLOW_REMOTE_NOAUTH',
+    description:
+      'Let noauth serve on a non-loopback api.host. Off by default: with noauth anyone who reaches the port acts as any project and as admin, so the service refuses to start on such an address.',
   },
   'auth.default_project': {
     type: 'string',

@@ -1,7 +1,8 @@
 /** @module How a new cluster inherits from its template, and the two default node groups it starts with. */
 import { randomUUID } from 'node:crypto';
 import { invalid, MagnumError } from './errors.ts';
-import { normalizeLabels } from './labels.ts';
+import { checkMapSize, normalizeLabels } from './labels.ts';
+import { LABEL_LIMITS } from './limits.ts';
 import { generateName } from './names.ts';
 import type { Caller, Cluster, ClusterTemplate, Nodegroup } from './types.ts';
 
@@ -45,6 +46,7 @@ export function newCluster(
   }
   const own = b.labels === undefined ? {} : normalizeLabels(b.labels);
   const labels = Object.keys(own).length === 0 ? { ...t.labels } : b.merge_labels ? { ...t.labels, ...own } : own;
+  checkMapSize('labels', labels, LABEL_LIMITS, "after merging with the cluster template's labels");
   const masterLb = b.master_lb_enabled ?? t.master_lb_enabled;
   if (masterCount > 1 && !masterLb) throw invalid('master_count must be 1 when master_lb_enabled is False');
   const volume = b.docker_volume_size || t.docker_volume_size;

@@ -6,6 +6,7 @@ import { invalid, invalidField, MagnumError } from './errors.ts';
 import { checkDbInt } from './int-bounds.ts';
 import { applyPatch, type PatchOp } from './json-patch.ts';
 import { normalizeLabels, type Labels } from './labels.ts';
+import { HEALTH_REASON_LIMITS } from './limits.ts';
 import { HEALTH_STATUSES } from './status.ts';
 import type { Cluster, Nodegroup } from './types.ts';
 
@@ -63,7 +64,8 @@ export function patchCluster(
   if (reason !== null && (typeof reason !== 'object' || Array.isArray(reason))) {
     throw invalidField('health_status_reason', reason, 'Value should be a dictionary of strings.');
   }
-  if (patched.labels !== null && typeof patched.labels === 'object') patched.labels = normalizeLabels(patched.labels);
+  if (patched.labels !== null && typeof patched.labels === 'object')
+    patched.labels = normalizeLabels(patched.labels, 'labels', null);
   const changed = Object.keys(patched)
     .filter((k) => !ALLOWED.has(k) && JSON.stringify(patched[k]) !== JSON.stringify(doc[k]))
     .sort();
@@ -77,7 +79,7 @@ export function patchCluster(
   return {
     nodeCount,
     healthStatus: (health as string | null) ?? null,
-    healthStatusReason: reason === null ? null : normalizeLabels(reason, 'health_status_reason'),
+    healthStatusReason: reason === null ? null : normalizeLabels(reason, 'health_status_reason', HEALTH_REASON_LIMITS),
   };
 }
 

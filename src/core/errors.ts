@@ -40,10 +40,13 @@ export const clusterTypeNotSupported = (serverType: string, os: string | null, c
 export const operationInProgress = (clusterName: string): MagnumError =>
   new MagnumError('OperationInProgress', `Cluster ${clusterName} already has an operation in progress.`);
 
-/** Renders a value the way wsme does inside its messages (Python-ish). */
+/** Characters of a value echoed in an error message; longer values are cut (an error body stays small). */
+const SHOWN = 255;
+
+/** Renders a value the way wsme does inside its messages (Python-ish), cut after 255 characters. */
 export function show(value: unknown): string {
   if (value === null || value === undefined) return 'None';
-  if (typeof value === 'string') return value;
   if (typeof value === 'boolean') return value ? 'True' : 'False';
-  return JSON.stringify(value);
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > SHOWN ? `${text.slice(0, SHOWN)}… (${text.length} characters)` : text;
 }

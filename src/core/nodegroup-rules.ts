@@ -1,7 +1,8 @@
 /** @module Node group rules from Magnum's API: defaults of a new group, the count rules (409) and resize bounds (400). */
 import { randomUUID } from 'node:crypto';
 import { conflict, MagnumError } from './errors.ts';
-import { normalizeLabels } from './labels.ts';
+import { checkMapSize, normalizeLabels } from './labels.ts';
+import { LABEL_LIMITS } from './limits.ts';
 import type { Cluster, Nodegroup } from './types.ts';
 
 /** A validated node group create body (after coercion and schema validation). */
@@ -76,6 +77,7 @@ export function newNodegroup(
 ): Omit<Nodegroup, 'id'> {
   const own = b.labels === undefined ? undefined : normalizeLabels(b.labels);
   const labels = own === undefined ? { ...cluster.labels } : b.merge_labels ? { ...cluster.labels, ...own } : own;
+  checkMapSize('labels', labels, LABEL_LIMITS, "after merging with the cluster's labels");
   return {
     uuid: randomUUID(),
     cluster_id: cluster.uuid,

@@ -1,7 +1,7 @@
 /** @module Cluster and nodegroup repository, including the one-transaction writes that start an operation. */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Caller, Cluster, Nodegroup, Operation } from '../core/types.ts';
-import { applyPage, readPage, type OnUnreadable, type PageRequest } from './page.ts';
+import { listPage, type OnUnreadable, type Page, type PageRequest } from './page.ts';
 import { decodeEach } from './row-decode.ts';
 import { fromCluster, fromNodegroup, toCluster, toNodegroup } from './rows.ts';
 import type { Database } from './schema.ts';
@@ -78,14 +78,17 @@ export class ClusterRepository {
     return row && toCluster(row);
   }
 
-  async list(caller: Caller, page: PageRequest, onUnreadable?: OnUnreadable): Promise<Cluster[]> {
+  async list(caller: Caller, page: PageRequest, onUnreadable?: OnUnreadable): Promise<Page<Cluster>> {
     let q = this.#db.selectFrom('clusters').selectAll();
     if (!caller.isAdmin) q = q.where('project_id', '=', caller.projectId);
-    return readPage((p) => applyPage(q, 'clusters', p).execute(), page, toCluster, onUnreadable);
+    return listPage(q, 'clusters', page, ['labels', 'health_status_reason', 'status_reason'], toCluster, onUnreadable);
   }
 
-  async markerOf(uuid: string, sortKey: string): Promise<{ id: number; value: unknown } | undefined> {
-    const row = await this.#db.selectFrom('clusters').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+  /** The marker row of a page, only among the clusters `caller` may list (a hidden one is no marker, like a missing one). */
+  async markerOf(caller: Caller, uuid: string, sortKey: string): Promise<{ id: number; value: unknown } | undefined> {
+    let q = this.#db.selectFrom('clusters').selectAll().where('uuid', '=', uuid);
+    if (!caller.isAdmin) q = q.where('project_id', '=', caller.projectId);
+    const row = await q.executeTakeFirst();
     return row && { id: Number(row.id), value: (row as Record<string, unknown>)[sortKey] };
   }
 

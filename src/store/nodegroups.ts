@@ -1,7 +1,7 @@
 /** @module Node group reads (list with paging and role filter, lookups by id / uuid / name) and the min/max update. */
 import type { Kysely } from 'kysely';
 import type { Nodegroup } from '../core/types.ts';
-import { applyPage, readPage, type OnUnreadable, type PageRequest } from './page.ts';
+import { listPage, type OnUnreadable, type Page, type PageRequest } from './page.ts';
 import { toNodegroup } from './rows.ts';
 import type { Database } from './schema.ts';
 
@@ -15,10 +15,15 @@ export class NodegroupRepository {
   }
 
   /** A page of the cluster's node groups, optionally only those of one role. */
-  async list(clusterUuid: string, page: PageRequest, role?: string, onUnreadable?: OnUnreadable): Promise<Nodegroup[]> {
+  async list(
+    clusterUuid: string,
+    page: PageRequest,
+    role?: string,
+    onUnreadable?: OnUnreadable,
+  ): Promise<Page<Nodegroup>> {
     let q = this.#db.selectFrom('nodegroups').selectAll().where('cluster_id', '=', clusterUuid);
     if (role !== undefined) q = q.where('role', '=', role);
-    return readPage((p) => applyPage(q, 'nodegroups', p).execute(), page, toNodegroup, onUnreadable);
+    return listPage(q, 'nodegroups', page, ['labels', 'node_addresses', 'status_reason'], toNodegroup, onUnreadable);
   }
 
   /** Matching node groups of the cluster (at most two, enough to tell "ambiguous"). */

@@ -10,10 +10,80 @@ export interface PageRequest {
   sortDir: 'asc' | 'desc';
   /** The marker row (id and its sort-key value), looked up by the caller. */
   marker?: { id: number; value: unknown } | undefined;
+  /**
+   * Bytes a page may hold (`api.max_page_bytes`): the page ends before the row that would pass it (never empty), as
+   * counted from the stored sizes of the resource's large columns plus {@link ROW_BYTES} a row.
+   */
+  maxBytes?: number | undefined;
 }
+
+/** A page of records; `cut` when it ended at its byte budget before `limit` (more rows follow). */
+export type Page<T> = T[] & { cut: boolean };
+
+/** Bytes counted for a row's small columns and links, beyond its large (JSON text) columns. */
+export const ROW_BYTES = 1024;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyQuery = SelectQueryBuilder<Database, any, any>;
+
+/** Bytes of rows read at once when a page is read in slices (between slices, other requests are served). */
+export const SLICE_BYTES = 128 * 1024;
+
+/**
+ * Runs the page query. With a byte budget, first reads only the sizes of `sizeColumns` of the page's rows (no large
+ * value is read), and then only the rows that fit, in slices of about {@link SLICE_BYTES} with the event loop free
+ * between them: one project's huge rows cannot make a page, its read, or any one step of it large.
+ */
+export async function pageRows<Q extends AnyQuery>(
+  q: Q,
+  table: string,
+  page: PageRequest,
+  sizeColumns: readonly string[],
+): Promise<{ rows: Awaited<ReturnType<Q['execute']>>; cut: boolean }> {
+  type Rows = Awaited<ReturnType<Q['execute']>>;
+  if (page.maxBytes === undefined || sizeColumns.length === 0)
+    return { rows: (await applyPage(q, table, page).execute()) as Rows, cut: false };
+  const size = sql.join(
+    sizeColumns.map((c) => sql`coalesce(octet_length(${sql.ref(`${table}.${c}`)}), 0)`),
+    sql` + `,
+  );
+  const sizes = (await applyPage(
+    q.clearSelect().select(sql<number>`${size}`.as('row_bytes')) as Q,
+    table,
+    page,
+  ).execute()) as { row_bytes: number | string }[];
+  // Rows that fit the budget (at least one), grouped into slices.
+  const slices: number[] = [];
+  let total = 0;
+  let inSlice = 0;
+  let sliceBytes = 0;
+  let n = 0;
+  for (const r of sizes) {
+    const bytes = Number(r.row_bytes) + ROW_BYTES;
+    if (n > 0 && total + bytes > page.maxBytes) break;
+    if (inSlice > 0 && sliceBytes + bytes > SLICE_BYTES) {
+      slices.push(inSlice);
+      inSlice = 0;
+      sliceBytes = 0;
+    }
+    total += bytes;
+    sliceBytes += bytes;
+    inSlice += 1;
+    n += 1;
+  }
+  if (inSlice > 0) slices.push(inSlice);
+  const rows: Record<string, unknown>[] = [];
+  let marker = page.marker;
+  for (const [i, count] of slices.entries()) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const part = (await applyPage(q, table, { ...page, marker, limit: count }).execute()) as Record<string, unknown>[];
+    rows.push(...part);
+    const last = part[part.length - 1];
+    if (!last || part.length < count) break;
+    marker = { id: Number(last.id), value: last[page.sortKey] };
+  }
+  return { rows: rows as Rows, cut: n < sizes.length };
+}
 
 /** Applies order, limit and the after-marker condition to a query on `table`. */
 export function applyPage<Q extends AnyQuery>(q: Q, table: string, page: PageRequest): Q {
@@ -67,4 +137,30 @@ export async function readPage<R extends { id: unknown }, T>(
     const value = (last as Record<string, unknown>)[page.sortKey];
     request = { ...page, limit: page.limit - out.length, marker: { id: int(last.id, 'id'), value } };
   }
+}
+
+/**
+ * A page of records: read with the byte budget ({@link pageRows}), decoded skipping unreadable rows
+ * ({@link readPage}); `cut` when it ended at its byte budget.
+ */
+export async function listPage<Q extends AnyQuery, T>(
+  q: Q,
+  table: string,
+  page: PageRequest,
+  sizeColumns: readonly string[],
+  decode: (row: Awaited<ReturnType<Q['execute']>>[number]) => T,
+  onUnreadable?: OnUnreadable,
+): Promise<Page<T>> {
+  let cut = false;
+  const items = await readPage(
+    async (p) => {
+      const r = await pageRows(q, table, p, sizeColumns);
+      cut = r.cut;
+      return r.rows as (Awaited<ReturnType<Q['execute']>>[number] & { id: unknown })[];
+    },
+    page,
+    decode,
+    onUnreadable,
+  );
+  return Object.assign(items, { cut });
 }

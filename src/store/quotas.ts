@@ -25,9 +25,18 @@ export class QuotaRepository {
     return readPage((p) => applyPage(q, 'quotas', p).execute(), page, toQuota, onUnreadable);
   }
 
-  /** The marker row of a page (quota markers are integer ids). */
-  async markerOf(id: number, sortKey: string): Promise<{ id: number; value: unknown } | undefined> {
-    const row = await this.#db.selectFrom('quotas').selectAll().where('id', '=', id).executeTakeFirst();
+  /**
+   * The marker row of a page (quota markers are integer ids), only among the quotas listed: those of `projectId`, or
+   * (undefined) of all. Another project's quota is no marker, exactly like a missing one.
+   */
+  async markerOf(
+    projectId: string | undefined,
+    id: number,
+    sortKey: string,
+  ): Promise<{ id: number; value: unknown } | undefined> {
+    let q = this.#db.selectFrom('quotas').selectAll().where('id', '=', id);
+    if (projectId !== undefined) q = q.where('project_id', '=', projectId);
+    const row = await q.executeTakeFirst();
     return row && { id: Number(row.id), value: (row as Record<string, unknown>)[sortKey] };
   }
 

@@ -39,6 +39,23 @@ export const BOOL_TEMPLATE_FIELDS = [
  * the largest cost of listing templates (bench/api); a literal gives the record one fixed shape.
  */
 export function toTemplate(r: Selectable<ClusterTemplateTable>): ClusterTemplate {
+  return templateOf(r, () => json(r.labels, 'labels', 'object', {}));
+}
+
+/**
+ * {@link toTemplate} with the labels left unparsed (`{}`), for a list that renders their stored text as is: the text
+ * is only checked to be an object's (`{…}`), not parsed.
+ */
+export function toTemplateWithoutLabels(r: Selectable<ClusterTemplateTable>): ClusterTemplate {
+  return templateOf(r, () => {
+    const t = r.labels;
+    if (t !== '' && (typeof t !== 'string' || !t.startsWith('{') || !t.endsWith('}')))
+      throw new Error('labels is not a JSON object');
+    return {};
+  });
+}
+
+function templateOf(r: Selectable<ClusterTemplateTable>, labels: () => ClusterTemplate['labels']): ClusterTemplate {
   return decodeRow(`cluster template ${r.uuid}`, () => ({
     id: int(r.id, 'id'),
     uuid: r.uuid,
@@ -65,7 +82,7 @@ export function toTemplate(r: Selectable<ClusterTemplateTable>): ClusterTemplate
     no_proxy: r.no_proxy,
     registry_enabled: bool(r.registry_enabled),
     insecure_registry: r.insecure_registry,
-    labels: json(r.labels, 'labels', 'object', {}),
+    labels: labels(),
     tls_disabled: bool(r.tls_disabled),
     public: bool(r.public),
     hidden: bool(r.hidden),

@@ -1,9 +1,9 @@
 /** @module Cluster template repository. Visibility: own project, plus public templates; admins see all. */
-import type { CompiledQuery, Kysely } from 'kysely';
+import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { Caller, ClusterTemplate } from '../core/types.ts';
-import { applyPage, readPage, type OnUnreadable, type PageRequest } from './page.ts';
-import { fromTemplate, toTemplate } from './rows.ts';
-import type { Database } from './schema.ts';
+import { listPage, type OnUnreadable, type Page, type PageRequest } from './page.ts';
+import { fromTemplate, toTemplate, toTemplateWithoutLabels } from './rows.ts';
+import type { ClusterTemplateTable, Database } from './schema.ts';
 import type { RevisionWatcher } from './revision-watcher.ts';
 
 export class TemplateRepository {
@@ -57,18 +57,44 @@ export class TemplateRepository {
   }
 
   /** Lists own-project templates plus public, non-hidden ones; admins see every template. */
-  async list(caller: Caller, page: PageRequest, onUnreadable?: OnUnreadable): Promise<ClusterTemplate[]> {
+  async list(caller: Caller, page: PageRequest, onUnreadable?: OnUnreadable): Promise<Page<ClusterTemplate>> {
+    return listPage(this.#query(caller), 'cluster_templates', page, ['labels'], toTemplate, onUnreadable);
+  }
+
+  /**
+   * A page for rendering: each template with its labels left as their stored JSON text (written by JSON.stringify of
+   * the same map, so it is already the rendered form), not parsed and stringified again.
+   */
+  async listForView(
+    caller: Caller,
+    page: PageRequest,
+    onUnreadable?: OnUnreadable,
+  ): Promise<Page<{ template: ClusterTemplate; labelsJson: string }>> {
+    const decode = (r: Selectable<ClusterTemplateTable>): { template: ClusterTemplate; labelsJson: string } => ({
+      template: toTemplateWithoutLabels(r),
+      labelsJson: r.labels || '{}',
+    });
+    return listPage(this.#query(caller), 'cluster_templates', page, ['labels'], decode, onUnreadable);
+  }
+
+  #query(caller: Caller) {
     let q = this.#db.selectFrom('cluster_templates').selectAll();
     if (!caller.isAdmin) {
       q = q.where((eb) =>
         eb.or([eb('project_id', '=', caller.projectId), eb.and([eb('public', '=', 1), eb('hidden', '=', 0)])]),
       );
     }
-    return readPage((p) => applyPage(q, 'cluster_templates', p).execute(), page, toTemplate, onUnreadable);
+    return q;
   }
 
-  async markerOf(uuid: string, sortKey: string): Promise<{ id: number; value: unknown } | undefined> {
-    const row = await this.#db.selectFrom('cluster_templates').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+  /**
+   * The marker row of a page, only among the templates `caller` may see (own project, any public one; admins all): a
+   * template the caller cannot see is no marker, exactly like one that does not exist.
+   */
+  async markerOf(caller: Caller, uuid: string, sortKey: string): Promise<{ id: number; value: unknown } | undefined> {
+    let q = this.#db.selectFrom('cluster_templates').selectAll().where('uuid', '=', uuid);
+    if (!caller.isAdmin) q = q.where((eb) => eb.or([eb('project_id', '=', caller.projectId), eb('public', '=', 1)]));
+    const row = await q.executeTakeFirst();
     return row && { id: Number(row.id), value: (row as Record<string, unknown>)[sortKey] };
   }
 

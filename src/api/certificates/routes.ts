@@ -1,4 +1,5 @@
 /** @module /v1/certificates: ca-show (GET) and ca-sign (POST) with the cluster's own CA; ca-rotate (PATCH) queues a new CA. */
+import { MAX_CSR, MAX_STRING } from '../../core/limits.ts';
 import type { FastifyInstance } from 'fastify';
 import { CA_KIND } from '../../certs/cluster-ca.ts';
 import { CertificateValidationError, InvalidCsrError } from '../../certs/errors.ts';
@@ -13,6 +14,7 @@ import { hostUrl, selfLinks } from '../links.ts';
 import { authorize } from '../policy.ts';
 import { noQuery } from '../schemas.ts';
 import { CERTIFICATE_POLICIES } from './policy.ts';
+import { CERTIFICATE_RESPONSES } from './responses.ts';
 
 const clusterParams = {
   type: 'object',
@@ -28,7 +30,7 @@ const signSchema = {
   properties: {
     cluster_uuid: { type: 'string', minLength: 1, maxLength: 255 },
     bay_uuid: { type: 'string', minLength: 1, maxLength: 255 },
-    csr: { type: 'string', minLength: 1 },
+    csr: { type: 'string', minLength: 1, maxLength: MAX_CSR },
     ca_cert_type: { type: 'string', maxLength: 255 },
     pem: { readOnly: true },
     links: { readOnly: true },
@@ -42,13 +44,13 @@ const signSchema = {
 const showQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { ca_cert_type: { type: 'string' } },
+  properties: { ca_cert_type: { type: 'string', maxLength: MAX_STRING } },
 } as const;
 
 export function certificateRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { cluster: string }; Querystring: { ca_cert_type?: string } }>(
     '/v1/certificates/:cluster',
-    { schema: { params: clusterParams, querystring: showQuery } },
+    { schema: { params: clusterParams, querystring: showQuery }, config: { responses: CERTIFICATE_RESPONSES.show } },
     async (req) => {
       const c = await findCluster(deps, req.caller, req.params.cluster);
       authorize(CERTIFICATE_POLICIES, 'certificate:get', req.caller, c);
@@ -61,7 +63,7 @@ export function certificateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/certificates',
     {
       schema: { querystring: noQuery, body: signSchema },
-      config: { bodyArg: 'certificate' },
+      config: { bodyArg: 'certificate', responses: CERTIFICATE_RESPONSES.sign, errors: [404, 409] },
       preValidation: async (req) => coerceBody(req.body, signSchema),
     },
     async (req, reply) => {
@@ -105,7 +107,10 @@ export function certificateRoutes(app: FastifyInstance, deps: ApiDeps): void {
 function rotateRoute(app: FastifyInstance, deps: ApiDeps): void {
   app.patch<{ Params: { cluster: string } }>(
     '/v1/certificates/:cluster',
-    { schema: { params: clusterParams, querystring: noQuery }, config: { controllerMethod: 'patch' } },
+    {
+      schema: { params: clusterParams, querystring: noQuery },
+      config: { controllerMethod: 'patch', responses: CERTIFICATE_RESPONSES.rotate },
+    },
     async (req, reply) => {
       // As in Magnum, certificate calls do not widen an admin's scope to every project.
       const c = await findCluster(deps, { ...req.caller, isAdmin: false }, req.params.cluster);

@@ -28,6 +28,7 @@ import { resolveOne } from '../resolve.ts';
 import { identParams, noQuery, patchBody } from '../schemas.ts';
 import { makeValidatorCompiler, validationError } from '../validation.ts';
 import { TEMPLATE_POLICIES } from './policy.ts';
+import { TEMPLATE_RESPONSES } from './responses.ts';
 import { TEMPLATE_SORT_KEYS, templateBodySchema, templateListQuery } from './schema.ts';
 import { templateView } from './view.ts';
 
@@ -49,7 +50,7 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/clustertemplates',
     {
       schema: { querystring: noQuery, body: templateBodySchema },
-      config: { bodyArg: 'cluster_template' },
+      config: { bodyArg: 'cluster_template', responses: TEMPLATE_RESPONSES.create, errors: [409] },
       preValidation: async (req) => coerceBody(req.body, templateBodySchema),
     },
     async (req, reply) => {
@@ -80,42 +81,63 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  const listCache = new ResponseCache();
+  const listCache = new ResponseCache(deps.config.api.listCacheBytes);
   for (const path of ['/v1/clustertemplates', '/v1/clustertemplates/detail']) {
-    app.get<{ Querystring: PageQuery }>(path, { schema: { querystring: templateListQuery } }, async (req, reply) => {
-      policy(path.endsWith('detail') ? 'clustertemplate:detail' : 'clustertemplate:get_all', req);
-      if (req.caller.isAdmin)
-        policy(
-          path.endsWith('detail') ? 'clustertemplate:detail_all_projects' : 'clustertemplate:get_all_all_projects',
-          req,
-        );
-      const page = parsePage(req.query, TEMPLATE_SORT_KEYS, deps.config.api.maxLimit);
-      const base = hostUrl(req);
-      // Read the revision before the rows: a write in between only makes the entry fresher than its revision.
-      const revision = await deps.store.templates.revision();
-      const key = `${path}|${req.caller.isAdmin ? '*' : req.caller.projectId}|${base}|${page.limit}|${page.sortKey}|${page.sortDir}|${page.markerUuid ?? ''}`;
-      const cached = listCache.get(key, revision);
-      if (cached !== undefined) return reply.type('application/json; charset=utf-8').send(cached);
-      let marker;
-      if (page.markerUuid) {
-        marker = await deps.store.templates.markerOf(page.markerUuid, page.sortKey);
-        if (!marker)
-          throw notFound('ClusterTemplateNotFound', `ClusterTemplate ${page.markerUuid} could not be found.`);
-      }
-      const items = await deps.store.templates.list(req.caller, { ...page, marker }, logUnreadable(req));
-      const next = nextLink(base, path.slice(4), page, items);
-      const body = JSON.stringify({
-        clustertemplates: items.map((t) => templateView(t, base)),
-        ...(next ? { next } : {}),
-      });
-      listCache.set(key, revision, body);
-      return reply.type('application/json; charset=utf-8').send(body);
-    });
+    const config = { responses: TEMPLATE_RESPONSES.list, errors: [404] };
+    app.get<{ Querystring: PageQuery }>(
+      path,
+      { schema: { querystring: templateListQuery }, config },
+      async (req, reply) => {
+        policy(path.endsWith('detail') ? 'clustertemplate:detail' : 'clustertemplate:get_all', req);
+        if (req.caller.isAdmin)
+          policy(
+            path.endsWith('detail') ? 'clustertemplate:detail_all_projects' : 'clustertemplate:get_all_all_projects',
+            req,
+          );
+        const page = parsePage(req.query, TEMPLATE_SORT_KEYS, deps.config.api.maxLimit);
+        const base = hostUrl(req);
+        const key = `${path}|${req.caller.isAdmin ? '*' : req.caller.projectId}|${base}|${page.limit}|${page.sortKey}|${page.sortDir}|${page.markerUuid ?? ''}`;
+        // Read (or found in the cache) and rendered in a fair turn (api/fair-gate.ts), so no project's lists hold up
+        // another's requests.
+        const body = await app.listGate.run(req.caller.projectId, async () => {
+          // Read the revision before the rows: a write in between only makes the entry fresher than its revision.
+          const revision = await deps.store.templates.revision();
+          const cached = listCache.get(key, revision);
+          if (cached !== undefined) return cached;
+          let marker;
+          if (page.markerUuid) {
+            marker = await deps.store.templates.markerOf(req.caller, page.markerUuid, page.sortKey);
+            if (!marker)
+              throw notFound('ClusterTemplateNotFound', `ClusterTemplate ${page.markerUuid} could not be found.`);
+          }
+          const items = await deps.store.templates.listForView(
+            req.caller,
+            { ...page, marker, maxBytes: deps.config.api.maxPageBytes },
+            logUnreadable(req),
+          );
+          const next = nextLink(
+            base,
+            path.slice(4),
+            page,
+            Object.assign(
+              items.map((i) => i.template),
+              { cut: items.cut },
+            ),
+          );
+          const rendered = Buffer.from(
+            `{"clustertemplates":[${items.map((i) => renderWithLabels(templateView(i.template, base), i.labelsJson)).join(',')}]${next ? `,"next":${JSON.stringify(next)}` : ''}}`,
+          );
+          listCache.set(key, revision, rendered);
+          return rendered;
+        });
+        return reply.type('application/json; charset=utf-8').send(body);
+      },
+    );
   }
 
   app.get<{ Params: { ident: string } }>(
     '/v1/clustertemplates/:ident',
-    { schema: { params: identParams, querystring: noQuery } },
+    { schema: { params: identParams, querystring: noQuery }, config: { responses: TEMPLATE_RESPONSES.show } },
     async (req) => {
       if (req.caller.isAdmin) policy('clustertemplate:get_one_all_projects', req);
       const t = await findTemplate(deps, req.caller, req.params.ident);
@@ -128,7 +150,7 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/clustertemplates/:ident',
     {
       schema: { params: identParams, querystring: noQuery, body: patchBody },
-      config: { bodyArg: 'patch' },
+      config: { bodyArg: 'patch', responses: TEMPLATE_RESPONSES.update },
       preValidation: async (req) => void parsePatch(req.body),
     },
     async (req) => {
@@ -216,7 +238,7 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.delete<{ Params: { ident: string } }>(
     '/v1/clustertemplates/:ident',
-    { schema: { params: identParams, querystring: noQuery } },
+    { schema: { params: identParams, querystring: noQuery }, config: { responses: TEMPLATE_RESPONSES.delete } },
     async (req, reply) => {
       if (req.caller.isAdmin) policy('clustertemplate:delete_all_projects', req);
       const t = await findTemplate(deps, req.caller, req.params.ident);
@@ -227,6 +249,18 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
       return reply.code(204).send();
     },
   );
+}
+
+/** Stands in for the labels while a view is stringified; JSON.stringify writes it as the text below. */
+const LABELS_SLOT = '\u0000labels\u0000';
+const LABELS_SLOT_JSON = '"labels":"\\u0000labels\\u0000"';
+
+/**
+ * A view as JSON with `labelsJson` (a labels map's stored JSON text, written by JSON.stringify of the same map) as its
+ * labels: the large part is copied, not parsed and stringified again.
+ */
+function renderWithLabels(view: Record<string, unknown>, labelsJson: string): string {
+  return JSON.stringify({ ...view, labels: LABELS_SLOT }).replace(LABELS_SLOT_JSON, () => `"labels":${labelsJson}`);
 }
 
 /** Magnum's in-use rule: a referenced template may only change its name, be made public, change hidden, or set tags. */

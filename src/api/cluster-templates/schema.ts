@@ -1,6 +1,7 @@
 /** @module JSON schemas of the cluster template resource (validation and OpenAPI). */
+import { labelsSchema } from '../../core/limits.ts';
 import { ALL_COES, SERVER_TYPES } from '../../core/template-rules.ts';
-import { PAGE_QUERY_PROPERTIES } from '../pagination.ts';
+import { pageQueryProperties } from '../pagination.ts';
 
 const str255 = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const ro = { readOnly: true } as const;
@@ -36,7 +37,7 @@ export const templateBodySchema = {
     no_proxy: str255,
     registry_enabled: { type: 'boolean' },
     insecure_registry: str255,
-    labels: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    labels: labelsSchema,
     tls_disabled: { type: 'boolean' },
     public: { type: 'boolean' },
     hidden: { type: 'boolean' },
@@ -50,12 +51,6 @@ export const templateBodySchema = {
     created_at: ro,
     updated_at: ro,
   },
-} as const;
-
-export const templateListQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { ...PAGE_QUERY_PROPERTIES },
 } as const;
 
 /** Columns a template list can be sorted by. */
@@ -82,3 +77,9 @@ export const TEMPLATE_SORT_KEYS: ReadonlySet<string> = new Set([
   'updated_at',
   'tags',
 ]);
+
+export const templateListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: pageQueryProperties(TEMPLATE_SORT_KEYS),
+} as const;

@@ -17,6 +17,7 @@ import { findNodegroup } from '../nodegroups/find.ts';
 import { authorize } from '../policy.ts';
 import { identParams } from '../schemas.ts';
 import { CLUSTER_POLICIES } from './policy.ts';
+import { CLUSTER_RESPONSES } from './responses.ts';
 import { clusterDriver, queueUpdate } from './queue-update.ts';
 import { findCluster } from './routes.ts';
 import { resizeBodySchema, upgradeBodySchema } from './schema.ts';
@@ -46,7 +47,12 @@ export function clusterActionRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/clusters/:ident/actions/resize',
     {
       schema: { params: identParams, body: resizeBodySchema },
-      config: { minVersion: 7, controllerMethod: 'resize', bodyArg: 'cluster_resize_req' },
+      config: {
+        minVersion: 7,
+        controllerMethod: 'resize',
+        bodyArg: 'cluster_resize_req',
+        responses: CLUSTER_RESPONSES.resize,
+      },
       preValidation: async (req) => coerceBody(req.body, resizeBodySchema),
     },
     async (req, reply) => {
@@ -90,7 +96,13 @@ export function clusterActionRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/clusters/:ident/actions/upgrade',
     {
       schema: { params: identParams, body: upgradeBodySchema },
-      config: { minVersion: 7, controllerMethod: 'upgrade', bodyArg: 'cluster_upgrade_req' },
+      config: {
+        minVersion: 7,
+        controllerMethod: 'upgrade',
+        bodyArg: 'cluster_upgrade_req',
+        workingMinVersion: 8,
+        responses: CLUSTER_RESPONSES.upgrade,
+      },
       preValidation: async (req) => coerceBody(req.body, upgradeBodySchema),
     },
     async (req, reply) => {

@@ -8,8 +8,10 @@ import type { FastifyInstance } from 'fastify';
 import { isInProgress } from '../../core/status.ts';
 import type { ApiDeps } from '../deps.ts';
 import { authorize } from '../policy.ts';
+import { identParams } from '../schemas.ts';
 import { eventView } from './event-view.ts';
 import { CLUSTER_POLICIES } from './policy.ts';
+import { CLUSTER_RESPONSES } from './responses.ts';
 import { findCluster } from './routes.ts';
 
 /** Timing of the stream (tests shorten it). */
@@ -37,7 +39,7 @@ export function clusterEventStreamRoutes(app: FastifyInstance, deps: ApiDeps, op
 
   app.get<{ Params: { ident: string }; Querystring: { after?: number } }>(
     '/v1/clusters/:ident/events/stream',
-    { schema: { querystring: streamQuery } },
+    { schema: { params: identParams, querystring: streamQuery }, config: { responses: CLUSTER_RESPONSES.eventStream } },
     async (req, reply) => {
       const c = await findCluster(deps, req.caller, req.params.ident);
       authorize(CLUSTER_POLICIES, 'cluster:events_stream', req.caller, c);

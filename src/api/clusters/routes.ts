@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { newCluster, type ClusterCreateBody } from '../../core/cluster-rules.ts';
 import { invalid, MagnumError, notFound } from '../../core/errors.ts';
+import type { Labels } from '../../core/labels.ts';
 import { checkImageReference } from '../../core/image-reference.ts';
 import { localProviderRefusal } from '../../core/provider-access.ts';
 import { checkClusterQuota } from '../../core/quota-rules.ts';
@@ -11,7 +12,6 @@ import { coerceBody } from '../body-coercion.ts';
 import { checkFlavors } from '../flavors.ts';
 import { findTemplate } from '../cluster-templates/routes.ts';
 import { identityOf } from '../../notify/outbox.ts';
-import type { OnUnreadable } from '../../store/page.ts';
 import { UnreadableRowError } from '../../store/row-decode.ts';
 import type { ApiDeps } from '../deps.ts';
 import { hostUrl } from '../links.ts';
@@ -22,6 +22,7 @@ import { resolveOne } from '../resolve.ts';
 import { identParams, noQuery } from '../schemas.ts';
 import { eventView } from './event-view.ts';
 import { CLUSTER_POLICIES } from './policy.ts';
+import { CLUSTER_RESPONSES } from './responses.ts';
 import { CLUSTER_SORT_KEYS, clusterCreateSchema, clusterListQuery, eventsQuery } from './schema.ts';
 import { clusterDetail, clusterListItem } from './view.ts';
 
@@ -40,7 +41,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/clusters',
     {
       schema: { querystring: noQuery, body: clusterCreateSchema },
-      config: { bodyArg: 'cluster' },
+      config: { bodyArg: 'cluster', responses: CLUSTER_RESPONSES.create, errors: [404, 409] },
       preValidation: async (req) => coerceBody(req.body, clusterCreateSchema),
     },
     async (req, reply) => {
@@ -109,37 +110,75 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   for (const path of ['/v1/clusters', '/v1/clusters/detail']) {
     const detail = path.endsWith('detail');
-    app.get<{ Querystring: PageQuery }>(path, { schema: { querystring: clusterListQuery } }, async (req) => {
-      policy(detail ? 'cluster:detail' : 'cluster:get_all', req);
-      if (req.caller.isAdmin) policy(detail ? 'cluster:detail_all_projects' : 'cluster:get_all_all_projects', req);
-      const page = parsePage(req.query, CLUSTER_SORT_KEYS, deps.config.api.maxLimit);
-      let marker;
-      if (page.markerUuid) {
-        marker = await deps.store.clusters.markerOf(page.markerUuid, page.sortKey);
-        if (!marker) throw notFound('ClusterNotFound', `Cluster ${page.markerUuid} could not be found.`);
-      }
-      const skipped = logUnreadable(req);
-      const items = await deps.store.clusters.list(req.caller, { ...page, marker }, skipped);
-      const ngs = await deps.store.clusters.nodegroups(
-        items.map((c) => c.uuid),
-        skipped,
-      );
-      const base = hostUrl(req);
-      const templates = detail ? await templateLabels(deps, items, skipped) : new Map<string, Record<string, string>>();
-      const clusters = items.map((c) => {
-        const own = ngs.filter((n) => n.cluster_id === c.uuid);
-        return detail
-          ? clusterDetail(c, own, templates.get(c.cluster_template_id) ?? {}, base, false)
-          : clusterListItem(c, own, base);
-      });
-      const next = nextLink(base, path.slice(4), page, items);
-      return { clusters, ...(next ? { next } : {}) };
-    });
+    const config = { responses: detail ? CLUSTER_RESPONSES.detail : CLUSTER_RESPONSES.list, errors: [404] };
+    app.get<{ Querystring: PageQuery }>(
+      path,
+      { schema: { querystring: clusterListQuery }, config },
+      async (req, reply) => {
+        policy(detail ? 'cluster:detail' : 'cluster:get_all', req);
+        if (req.caller.isAdmin) policy(detail ? 'cluster:detail_all_projects' : 'cluster:get_all_all_projects', req);
+        const page = parsePage(req.query, CLUSTER_SORT_KEYS, deps.config.api.maxLimit);
+        // Read and rendered in a fair turn (api/fair-gate.ts), so no project's lists hold up another's requests.
+        const body = await app.listGate.run(req.caller.projectId, async () => {
+          let marker;
+          if (page.markerUuid) {
+            marker = await deps.store.clusters.markerOf(req.caller, page.markerUuid, page.sortKey);
+            if (!marker) throw notFound('ClusterNotFound', `Cluster ${page.markerUuid} could not be found.`);
+          }
+          const skipped = logUnreadable(req);
+          const items = await deps.store.clusters.list(
+            req.caller,
+            { ...page, marker, maxBytes: deps.config.api.maxPageBytes },
+            skipped,
+          );
+          const ngs = await deps.store.clusters.nodegroups(
+            items.map((c) => c.uuid),
+            skipped,
+          );
+          const base = hostUrl(req);
+          // A detail item also shows its template's labels: the page ends where the rendered items pass the budget
+          // (never empty), and a template is read only for an item that is rendered.
+          const templates = new Map<string, Labels>();
+          const parts: string[] = [];
+          let bytes = 0;
+          let cut = items.cut;
+          for (const c of items) {
+            const own = ngs.filter((n) => n.cluster_id === c.uuid);
+            if (detail && !templates.has(c.cluster_template_id)) {
+              let labels: Labels = {};
+              try {
+                labels = (await deps.store.templates.getByUuid(c.cluster_template_id))?.labels ?? {};
+              } catch (e) {
+                // A template that cannot be read only costs its clusters the template labels in this list.
+                if (!(e instanceof UnreadableRowError)) throw e;
+                skipped(e);
+              }
+              templates.set(c.cluster_template_id, labels);
+            }
+            const part = JSON.stringify(
+              detail
+                ? clusterDetail(c, own, templates.get(c.cluster_template_id) ?? {}, base, false)
+                : clusterListItem(c, own, base),
+            );
+            if (parts.length > 0 && bytes + part.length > deps.config.api.maxPageBytes) {
+              cut = true;
+              break;
+            }
+            parts.push(part);
+            bytes += part.length;
+          }
+          const shown = Object.assign(items.slice(0, parts.length), { cut });
+          const next = nextLink(base, path.slice(4), page, shown);
+          return `{"clusters":[${parts.join(',')}]${next ? `,"next":${JSON.stringify(next)}` : ''}}`;
+        });
+        return reply.type('application/json; charset=utf-8').send(body);
+      },
+    );
   }
 
   app.get<{ Params: { ident: string } }>(
     '/v1/clusters/:ident',
-    { schema: { params: identParams, querystring: noQuery } },
+    { schema: { params: identParams, querystring: noQuery }, config: { responses: CLUSTER_RESPONSES.show } },
     async (req) => {
       const c = await findCluster(deps, req.caller, req.params.ident);
       if (req.caller.isAdmin) policy('cluster:get_one_all_projects', req);
@@ -152,7 +191,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.delete<{ Params: { ident: string } }>(
     '/v1/clusters/:ident',
-    { schema: { params: identParams, querystring: noQuery } },
+    { schema: { params: identParams, querystring: noQuery }, config: { responses: CLUSTER_RESPONSES.delete } },
     async (req, reply) => {
       const c = await findCluster(deps, req.caller, req.params.ident);
       if (req.caller.isAdmin) policy('cluster:delete_all_projects', req);
@@ -178,7 +217,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get<{ Params: { ident: string }; Querystring: { after?: number; limit?: number } }>(
     '/v1/clusters/:ident/events',
-    { schema: { params: identParams, querystring: eventsQuery } },
+    { schema: { params: identParams, querystring: eventsQuery }, config: { responses: CLUSTER_RESPONSES.events } },
     async (req) => {
       const c = await findCluster(deps, req.caller, req.params.ident);
       policy('cluster:events', req, c);
@@ -186,23 +225,4 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
       return { events: events.map(eventView) };
     },
   );
-}
-
-async function templateLabels(
-  deps: ApiDeps,
-  clusters: Cluster[],
-  onUnreadable: OnUnreadable,
-): Promise<Map<string, Record<string, string>>> {
-  const out = new Map<string, Record<string, string>>();
-  for (const id of new Set(clusters.map((c) => c.cluster_template_id))) {
-    try {
-      const t = await deps.store.templates.getByUuid(id);
-      if (t) out.set(id, t.labels);
-    } catch (e) {
-      // A template that cannot be read only costs its clusters the template labels in this list.
-      if (!(e instanceof UnreadableRowError)) throw e;
-      onUnreadable(e);
-    }
-  }
-  return out;
 }

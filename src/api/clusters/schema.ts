@@ -1,5 +1,7 @@
 /** @module JSON schemas of the cluster resource. */
-import { PAGE_QUERY_PROPERTIES } from '../pagination.ts';
+import { pageQueryProperties } from '../pagination.ts';
+import { boolWordQuery } from '../schemas.ts';
+import { labelsSchema, MAX_NODES_TO_REMOVE, MAX_STRING } from '../../core/limits.ts';
 
 const str255 = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const ro = { readOnly: true } as const;
@@ -16,7 +18,7 @@ export const clusterCreateSchema = {
     node_count: { type: 'integer', minimum: 0 },
     master_count: { type: 'integer', minimum: 1 },
     docker_volume_size: { type: 'integer', minimum: 1 },
-    labels: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    labels: labelsSchema,
     merge_labels: { type: 'boolean' },
     master_flavor_id: str255,
     flavor_id: str255,
@@ -51,12 +53,6 @@ export const clusterCreateSchema = {
   },
 } as const;
 
-export const clusterListQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { ...PAGE_QUERY_PROPERTIES },
-} as const;
-
 export const eventsQuery = {
   type: 'object',
   additionalProperties: false,
@@ -87,12 +83,18 @@ export const CLUSTER_SORT_KEYS: ReadonlySet<string> = new Set([
   'updated_at',
 ]);
 
+export const clusterListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: pageQueryProperties(CLUSTER_SORT_KEYS),
+} as const;
+
 /** Query of `PATCH /v1/clusters/{ident}`: `rollback` (a boolean word) from microversion 1.3. */
 export const clusterPatchQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    rollback: { type: 'string', description: 'boolean word (true/false, yes/no, 1/0, …); microversion ≥ 1.3' },
+    rollback: boolWordQuery('rollback', 'roll back on failure; microversion ≥ 1.3'),
   },
 } as const;
 
@@ -103,7 +105,11 @@ export const resizeBodySchema = {
   required: ['node_count'],
   properties: {
     node_count: { type: 'integer', minimum: 0, description: '0 only from microversion 1.10' },
-    nodes_to_remove: { type: 'array', items: { type: 'string' } },
+    nodes_to_remove: {
+      type: 'array',
+      maxItems: MAX_NODES_TO_REMOVE,
+      items: { type: 'string', maxLength: MAX_STRING },
+    },
     nodegroup: str255,
   },
 } as const;

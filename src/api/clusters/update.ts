@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { clusterDocument, patchCluster } from '../../core/cluster-update-rules.ts';
-import { invalid, MagnumError } from '../../core/errors.ts';
+import { invalid, MagnumError, show } from '../../core/errors.ts';
 import { parsePatch } from '../../core/json-patch.ts';
 import { parseBool } from '../../core/labels.ts';
 import { defaultWorker } from '../../core/nodegroup-rules.ts';
@@ -14,6 +14,7 @@ import { atLeast } from '../microversion.ts';
 import { authorize } from '../policy.ts';
 import { identParams, patchBody } from '../schemas.ts';
 import { CLUSTER_POLICIES } from './policy.ts';
+import { CLUSTER_RESPONSES } from './responses.ts';
 import { checkUpdatable, queueUpdate } from './queue-update.ts';
 import { findCluster } from './routes.ts';
 import { clusterPatchQuery } from './schema.ts';
@@ -25,7 +26,7 @@ export function boolQuery(name: string, value: string | undefined): boolean | un
   if (b === undefined) {
     throw new MagnumError(
       'InvalidInput',
-      `Invalid input for field/attribute ${name}. Value: '${value}'. Unrecognized value '${value}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`,
+      `Invalid input for field/attribute ${name}. Value: '${show(value)}'. Unrecognized value '${show(value)}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`,
     );
   }
   return b;
@@ -36,7 +37,7 @@ export function clusterUpdateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/clusters/:ident',
     {
       schema: { params: identParams, querystring: clusterPatchQuery, body: patchBody },
-      config: { bodyArg: 'patch', controllerMethod: 'patch' },
+      config: { bodyArg: 'patch', controllerMethod: 'patch', responses: CLUSTER_RESPONSES.update },
       preValidation: async (req) => void parsePatch(req.body),
     },
     async (req, reply) => {

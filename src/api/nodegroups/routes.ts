@@ -23,6 +23,7 @@ import { identParams, noQuery, patchBody } from '../schemas.ts';
 import { makeValidatorCompiler, validationError } from '../validation.ts';
 import { findNodegroup } from './find.ts';
 import { NODEGROUP_POLICIES } from './policy.ts';
+import { NODEGROUP_RESPONSES } from './responses.ts';
 import {
   NODEGROUP_SORT_KEYS,
   nodegroupBoundsSchema,
@@ -66,26 +67,41 @@ export function nodegroupRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get<{ Params: { ident: string }; Querystring: PageQuery & { role?: string } }>(
     '/v1/clusters/:ident/nodegroups',
-    { schema: { params: identParams, querystring: nodegroupListQuery }, config: gate('get_all') },
-    async (req) => {
+    {
+      schema: { params: identParams, querystring: nodegroupListQuery },
+      config: { ...gate('get_all'), responses: NODEGROUP_RESPONSES.list },
+    },
+    async (req, reply) => {
       policy('nodegroup:get_all', req);
       if (req.caller.isAdmin) policy('nodegroup:get_all_all_projects', req);
       const c = await findCluster(deps, req.caller, req.params.ident);
       const page = parsePage(req.query, NODEGROUP_SORT_KEYS, deps.config.api.maxLimit);
-      let marker;
-      if (page.markerUuid) {
-        marker = await deps.store.nodegroups.markerOf(c.uuid, page.markerUuid, page.sortKey);
-        if (!marker) throw notFound('NodeGroupNotFound', `Nodegroup ${page.markerUuid} could not be found.`);
-      }
-      const items = await deps.store.nodegroups.list(c.uuid, { ...page, marker }, req.query.role, logUnreadable(req));
-      const next = nextLink(hostUrl(req), `clusters/${c.uuid}/nodegroups`, page, items);
-      return { nodegroups: items.map(nodegroupListItem), ...(next ? { next } : {}) };
+      // Read and rendered in a fair turn (api/fair-gate.ts), so no project's lists hold up another's requests.
+      const body = await app.listGate.run(req.caller.projectId, async () => {
+        let marker;
+        if (page.markerUuid) {
+          marker = await deps.store.nodegroups.markerOf(c.uuid, page.markerUuid, page.sortKey);
+          if (!marker) throw notFound('NodeGroupNotFound', `Nodegroup ${page.markerUuid} could not be found.`);
+        }
+        const items = await deps.store.nodegroups.list(
+          c.uuid,
+          { ...page, marker, maxBytes: deps.config.api.maxPageBytes },
+          req.query.role,
+          logUnreadable(req),
+        );
+        const next = nextLink(hostUrl(req), `clusters/${c.uuid}/nodegroups`, page, items);
+        return JSON.stringify({ nodegroups: items.map(nodegroupListItem), ...(next ? { next } : {}) });
+      });
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 
   app.get<{ Params: Params }>(
     '/v1/clusters/:ident/nodegroups/:nodegroup',
-    { schema: { params: nodegroupParams, querystring: noQuery }, config: gate('get_one') },
+    {
+      schema: { params: nodegroupParams, querystring: noQuery },
+      config: { ...gate('get_one'), responses: NODEGROUP_RESPONSES.show },
+    },
     async (req) => {
       policy('nodegroup:get', req);
       if (req.caller.isAdmin) policy('nodegroup:get_one_all_projects', req);
@@ -99,7 +115,7 @@ export function nodegroupRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/clusters/:ident/nodegroups',
     {
       schema: { params: identParams, querystring: noQuery, body: nodegroupCreateSchema },
-      config: { ...gate('post'), bodyArg: 'nodegroup' },
+      config: { ...gate('post'), bodyArg: 'nodegroup', responses: NODEGROUP_RESPONSES.create },
       preValidation: async (req) => coerceBody(req.body, nodegroupCreateSchema),
     },
     async (req, reply) => {
@@ -145,7 +161,7 @@ export function nodegroupRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/clusters/:ident/nodegroups/:nodegroup',
     {
       schema: { params: nodegroupParams, querystring: noQuery, body: patchBody },
-      config: { ...gate('patch'), bodyArg: 'patch' },
+      config: { ...gate('patch'), bodyArg: 'patch', responses: NODEGROUP_RESPONSES.update },
       preValidation: async (req) => void parsePatch(req.body),
     },
     async (req, reply) => {
@@ -182,7 +198,10 @@ export function nodegroupRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.delete<{ Params: Params }>(
     '/v1/clusters/:ident/nodegroups/:nodegroup',
-    { schema: { params: nodegroupParams, querystring: noQuery }, config: gate('delete') },
+    {
+      schema: { params: nodegroupParams, querystring: noQuery },
+      config: { ...gate('delete'), responses: NODEGROUP_RESPONSES.delete },
+    },
     async (req, reply) => {
       const c = await findCluster(deps, own(req.caller), req.params.ident);
       policy('nodegroup:delete', req, c);

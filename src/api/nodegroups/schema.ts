@@ -1,5 +1,6 @@
 /** @module JSON schemas of the node group resource (validation and OpenAPI). */
-import { PAGE_QUERY_PROPERTIES } from '../pagination.ts';
+import { pageQueryProperties } from '../pagination.ts';
+import { labelsSchema, MAX_STRING } from '../../core/limits.ts';
 
 const str255 = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const ro = { readOnly: true } as const;
@@ -27,7 +28,7 @@ export const nodegroupCreateSchema = {
     flavor_id: str255,
     image_id: str255,
     docker_volume_size: { type: 'integer', minimum: 1 },
-    labels: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    labels: labelsSchema,
     role: str255,
     merge_labels: { type: 'boolean' },
     // Accepted by Magnum's parser and then ignored or overwritten.
@@ -60,12 +61,6 @@ export const nodegroupBoundsSchema = {
   },
 } as const;
 
-export const nodegroupListQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { ...PAGE_QUERY_PROPERTIES, role: { type: 'string' } },
-} as const;
-
 /** Columns a node group list can be sorted by. */
 export const NODEGROUP_SORT_KEYS: ReadonlySet<string> = new Set([
   'id',
@@ -90,3 +85,12 @@ export const NODEGROUP_SORT_KEYS: ReadonlySet<string> = new Set([
   'created_at',
   'updated_at',
 ]);
+
+export const nodegroupListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...pageQueryProperties(NODEGROUP_SORT_KEYS),
+    role: { type: 'string', maxLength: MAX_STRING, description: 'only groups of this role' },
+  },
+} as const;

@@ -14,6 +14,7 @@ import { logUnreadable, parsePage } from '../pagination.ts';
 import { authorize } from '../policy.ts';
 import { noQuery } from '../schemas.ts';
 import { QUOTA_POLICIES } from './policy.ts';
+import { QUOTA_RESPONSES } from './responses.ts';
 import { QUOTA_SORT_KEYS, quotaBodySchema, quotaCreateSchema, quotaListQuery, quotaParams } from './schema.ts';
 
 interface QuotaBody {
@@ -42,40 +43,41 @@ export function quotaRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get<{
     Querystring: { limit?: number; marker?: string; sort_key?: string; sort_dir?: string; all_tenants?: string };
-  }>('/v1/quotas', { schema: { querystring: quotaListQuery } }, async (req) => {
-    policy('quota:get_all', req);
-    const { marker: markerText, all_tenants, ...rest } = req.query;
-    const all = boolQuery('all_tenants', all_tenants) ?? false;
-    const page = parsePage(rest, QUOTA_SORT_KEYS, deps.config.api.maxLimit);
-    let marker;
-    if (markerText !== undefined) {
-      if (!/^\s*[-+]?\d+\s*$/.test(markerText)) {
-        throw invalidField(
-          'marker',
-          markerText,
-          `unable to convert to int. Error: invalid literal for int() with base 10: '${markerText}'`,
-        );
+  }>(
+    '/v1/quotas',
+    { schema: { querystring: quotaListQuery }, config: { responses: QUOTA_RESPONSES.list, errors: [404] } },
+    async (req) => {
+      policy('quota:get_all', req);
+      const { marker: markerText, all_tenants, ...rest } = req.query;
+      const all = boolQuery('all_tenants', all_tenants) ?? false;
+      const page = parsePage(rest, QUOTA_SORT_KEYS, deps.config.api.maxLimit);
+      const listed = req.caller.isAdmin && all ? undefined : req.caller.projectId;
+      let marker;
+      if (markerText !== undefined) {
+        if (!/^\s*[-+]?\d+\s*$/.test(markerText)) {
+          throw invalidField(
+            'marker',
+            markerText,
+            `unable to convert to int. Error: invalid literal for int() with base 10: '${markerText}'`,
+          );
+        }
+        checkDbInt('marker', Number(markerText));
+        marker = await deps.store.quotas.markerOf(listed, Number(markerText), page.sortKey);
+        if (!marker) throw notFound('QuotaNotFound', `Quota could not be found: id ${markerText}.`);
       }
-      checkDbInt('marker', Number(markerText));
-      marker = await deps.store.quotas.markerOf(Number(markerText), page.sortKey);
-      if (!marker) throw notFound('QuotaNotFound', `Quota could not be found: id ${markerText}.`);
-    }
-    const items = await deps.store.quotas.list(
-      req.caller.isAdmin && all ? undefined : req.caller.projectId,
-      { ...page, marker },
-      logUnreadable(req),
-    );
-    const last = items[items.length - 1];
-    const next =
-      last && items.length >= page.limit
-        ? `${hostUrl(req)}/v1/quotas?sort_key=${page.sortKey}&sort_dir=${page.sortDir}&limit=${page.limit}&marker=${last.id}`
-        : undefined;
-    return { quotas: items.map(quotaView), ...(next ? { next } : {}) };
-  });
+      const items = await deps.store.quotas.list(listed, { ...page, marker }, logUnreadable(req));
+      const last = items[items.length - 1];
+      const next =
+        last && items.length >= page.limit
+          ? `${hostUrl(req)}/v1/quotas?sort_key=${page.sortKey}&sort_dir=${page.sortDir}&limit=${page.limit}&marker=${last.id}`
+          : undefined;
+      return { quotas: items.map(quotaView), ...(next ? { next } : {}) };
+    },
+  );
 
   app.get<{ Params: Params }>(
     '/v1/quotas/:project_id/:resource',
-    { schema: { params: quotaParams, querystring: noQuery } },
+    { schema: { params: quotaParams, querystring: noQuery }, config: { responses: QUOTA_RESPONSES.show } },
     async (req) => {
       policy('quota:get', req);
       const { project_id, resource } = req.params;
@@ -93,7 +95,7 @@ export function quotaRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/quotas',
     {
       schema: { querystring: noQuery, body: quotaCreateSchema },
-      config: { bodyArg: 'quota' },
+      config: { bodyArg: 'quota', responses: QUOTA_RESPONSES.create, errors: [409] },
       preValidation: async (req) => coerceBody(req.body, quotaCreateSchema),
     },
     async (req, reply) => {
@@ -118,7 +120,7 @@ export function quotaRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/quotas/:project_id/:resource',
     {
       schema: { params: quotaParams, querystring: noQuery, body: quotaBodySchema },
-      config: { bodyArg: 'quota' },
+      config: { bodyArg: 'quota', responses: QUOTA_RESPONSES.update },
       preValidation: async (req) => coerceBody(req.body, quotaBodySchema),
     },
     async (req, reply) => {
@@ -137,7 +139,7 @@ export function quotaRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.delete<{ Params: Params }>(
     '/v1/quotas/:project_id/:resource',
-    { schema: { params: quotaParams, querystring: noQuery } },
+    { schema: { params: quotaParams, querystring: noQuery }, config: { responses: QUOTA_RESPONSES.delete } },
     async (req, reply) => {
       policy('quota:delete', req);
       if (!(await deps.store.quotas.delete(req.params.project_id, req.params.resource))) throw missing(req.params);

@@ -1,5 +1,8 @@
 /** @module JSON schemas of the quota resource (validation and OpenAPI). */
 import { QUOTA_RESOURCES } from '../../core/quota-rules.ts';
+import { pageQueryProperties } from '../pagination.ts';
+import { boolWordQuery } from '../schemas.ts';
+import { MAGNUM_ERRORS } from '../validation.ts';
 
 const ro = { readOnly: true } as const;
 
@@ -26,18 +29,6 @@ export const quotaParams = {
   properties: { project_id: { type: 'string', minLength: 1 }, resource: { type: 'string', minLength: 1 } },
 } as const;
 
-export const quotaListQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    limit: { type: 'integer' },
-    marker: { type: 'string', description: 'integer id of the last quota of the previous page' },
-    sort_key: { type: 'string' },
-    sort_dir: { type: 'string' },
-    all_tenants: { type: 'string', description: 'boolean word; admins see every project' },
-  },
-} as const;
-
 export const QUOTA_SORT_KEYS: ReadonlySet<string> = new Set([
   'id',
   'project_id',
@@ -46,3 +37,23 @@ export const QUOTA_SORT_KEYS: ReadonlySet<string> = new Set([
   'created_at',
   'updated_at',
 ]);
+
+/** Quota pages are marked by the integer id of the last quota. */
+const quotaMarker = {
+  type: 'string',
+  pattern: '^\\s*[-+]?\\d+\\s*$',
+  description: 'integer id of the last quota of the previous page',
+  [MAGNUM_ERRORS]: {
+    pattern:
+      "Invalid input for field/attribute marker. Value: '{value}'. unable to convert to int. Error: invalid literal for int() with base 10: '{value}'",
+  },
+} as const;
+
+export const quotaListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    all_tenants: boolWordQuery('all_tenants', 'admins: every project'),
+    ...pageQueryProperties(QUOTA_SORT_KEYS, quotaMarker),
+  },
+} as const;

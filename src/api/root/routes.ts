@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../store/store.ts';
 import { hostUrl } from '../links.ts';
 import { MAX_VERSION, MIN_VERSION, versionString } from '../microversion.ts';
+import { ROOT_RESPONSES } from './responses.ts';
 
 const COLLECTIONS = [
   'clustertemplates',
@@ -57,7 +58,7 @@ export function storeWriteCheck(store: Store): () => Promise<string | undefined>
 }
 
 export function rootRoutes(app: FastifyInstance, store: Store): void {
-  app.get('/', async (req) => ({
+  app.get('/', { config: { responses: ROOT_RESPONSES.root } }, async (req) => ({
     name: 'OpenStack Magnum API',
     description: 'Magnum is an OpenStack project which aims to provide container cluster management.',
     versions: [
@@ -71,7 +72,7 @@ export function rootRoutes(app: FastifyInstance, store: Store): void {
     ],
   }));
 
-  app.get('/v1', async (req) => {
+  app.get('/v1', { config: { responses: ROOT_RESPONSES.v1 } }, async (req) => {
     const base = hostUrl(req);
     const doc: Record<string, unknown> = {
       id: 'v1',
@@ -100,7 +101,7 @@ export function rootRoutes(app: FastifyInstance, store: Store): void {
 
   // oslo.middleware's healthcheck shape, as Magnum serves it: 200 "OK", or 503 with the reason as text.
   const storeWrites = storeWriteCheck(store);
-  app.get('/healthcheck', async (req, reply) => {
+  app.get('/healthcheck', { config: { responses: ROOT_RESPONSES.healthcheck } }, async (req, reply) => {
     const problem = await storeWrites();
     if (problem === undefined) return reply.type('text/plain').send('OK');
     req.log.error({ reason: problem }, 'healthcheck: the store cannot write');

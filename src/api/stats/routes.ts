@@ -1,23 +1,32 @@
 /** @module GET /v1/stats: how many clusters and nodes (masters included) a project — or, for admins, everyone — has. */
+import { MAX_STRING } from '../../core/limits.ts';
 import type { FastifyInstance } from 'fastify';
 import { forbidden, invalid } from '../../core/errors.ts';
 import type { ApiDeps } from '../deps.ts';
 import { authorize } from '../policy.ts';
+import { MAGNUM_ERRORS } from '../validation.ts';
 import { STATS_POLICIES } from './policy.ts';
+import { STATS_RESPONSES } from './responses.ts';
 
 const statsQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    project_id: { type: 'string', minLength: 1 },
-    type: { type: 'string', description: "only 'cluster' (case-insensitive)" },
+    project_id: { type: 'string', minLength: 1, maxLength: MAX_STRING },
+    type: {
+      type: 'string',
+      maxLength: MAX_STRING,
+      pattern: '^[cC][lL][uU][sS][tT][eE][rR]$',
+      description: "only 'cluster' (any case)",
+      [MAGNUM_ERRORS]: { pattern: "Invalid stats type. Allowed values are 'cluster'" },
+    },
   },
 } as const;
 
 export function statsRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Querystring: { project_id?: string; type?: string } }>(
     '/v1/stats',
-    { schema: { querystring: statsQuery } },
+    { schema: { querystring: statsQuery }, config: { responses: STATS_RESPONSES.get } },
     async (req) => {
       authorize(STATS_POLICIES, 'stats:get_all', req.caller);
       if ((req.query.type ?? 'cluster').toLowerCase() !== 'cluster')

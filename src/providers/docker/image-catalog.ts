@@ -2,15 +2,31 @@
  * @module The local provider's image catalog (Glance's role): does an image exist, and what are its labels
  * (`os_distro`, `magnetar.node-image`, `magnetar.kube_version`, …). Answers for existing images are kept for a few
  * seconds, so a burst of template creates asks the engine once; a missing image is always asked again, so an image
- * built a moment ago is found at once. A name the engine cannot parse is a 400 naming `image_id`.
+ * built a moment ago is found at once. A name the engine cannot parse is a 400 naming `image_id`. The answers kept
+ * are bounded by their bytes (1 MiB by default), whatever the length of the names asked for.
  */
+import { SizedCache, stringBytes } from '../../core/sized-cache.ts';
 import type { ImageCatalog } from '../../core/ports.ts';
 import type { Engine } from './engine.ts';
 import { inspectImageId } from './image-build.ts';
 
-export function dockerImageCatalog(engine: Engine, ttlMs = 5_000, now: () => number = Date.now): ImageCatalog {
-  const known = new Map<string, { labels: Readonly<Record<string, string>>; until: number }>();
-  const labels = async (imageId: string): Promise<Readonly<Record<string, string>> | undefined> => {
+/** Bytes of image answers the catalog keeps by default. */
+export const IMAGE_CACHE_BYTES = 1024 * 1024;
+
+type Labels = Readonly<Record<string, string>>;
+
+/** Bytes an image's labels hold, at most. */
+const labelBytes = (labels: Labels): number =>
+  Object.entries(labels).reduce((n, [k, v]) => n + stringBytes(k) + stringBytes(v), 8);
+
+export function dockerImageCatalog(
+  engine: Engine,
+  ttlMs = 5_000,
+  now: () => number = Date.now,
+  maxBytes = IMAGE_CACHE_BYTES,
+): ImageCatalog {
+  const known = new SizedCache<{ labels: Labels; until: number }>(maxBytes, (e) => labelBytes(e.labels) + 8);
+  const labels = async (imageId: string): Promise<Labels | undefined> => {
     const hit = known.get(imageId);
     if (hit && hit.until > now()) return hit.labels;
     const inspected = await inspectImageId(engine, imageId);
@@ -20,7 +36,6 @@ export function dockerImageCatalog(engine: Engine, ttlMs = 5_000, now: () => num
     }
     const found = { ...(inspected.Config?.Labels ?? {}) };
     known.set(imageId, { labels: found, until: now() + ttlMs });
-    if (known.size > 1000) known.delete(known.keys().next().value as string);
     return found;
   };
   return {

@@ -7,7 +7,7 @@
  * Skipped, saying so, only when the node image is not built (`magnetar image build --coe kubernetes`).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +17,7 @@ import { Engine } from '../../../src/providers/docker/engine.ts';
 import { CLUSTER_LABEL } from '../../../src/providers/contract.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { eventually, openStateStore, removeLeftovers, waitStatus } from '../../helpers/lifecycle.ts';
+import { openstack } from '../../helpers/real-clients.ts';
 import { cli, getJson, startServe, waitCluster, type ServeProcess } from '../../helpers/service-process.ts';
 
 /** The Kubernetes version under test (`MAGNETAR_TEST_KUBE_TAG`, default the default version). */
@@ -135,6 +136,27 @@ describe('a Kubernetes cluster through the API', { skip: SKIP, timeout: 1_200_00
     const worker = byName.get(`${NAME}-node-0`) as KubeNode;
     assert.equal(worker.metadata.labels?.['magnum.openstack.org/nodegroup'], 'default-worker');
     assert.equal(worker.metadata.labels?.['node-role.kubernetes.io/worker'], '');
+  });
+
+  it('the REAL `openstack coe cluster config` writes a kubeconfig that lists the 3 Ready nodes', async () => {
+    const out = join(dir, 'osc');
+    await mkdir(out);
+    const r = await openstack(svc.url, ['coe', 'cluster', 'config', NAME, '--dir', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /export KUBECONFIG=.*osc\/config/);
+    const viaClient = await kubeFrom(join(out, 'config'));
+    try {
+      const nodes = await viaClient.listNodes();
+      assert.deepEqual(nodes.map((n) => n.metadata.name).sort(), [
+        `${NAME}-master-0`,
+        `${NAME}-node-0`,
+        `${NAME}-node-1`,
+      ]);
+      for (const n of nodes)
+        assert.equal(n.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', n.metadata.name);
+    } finally {
+      viaClient.close();
+    }
   });
 
   it('serves a Deployment spread over both workers through its ClusterIP Service and its DNS name', async () => {

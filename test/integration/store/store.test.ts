@@ -15,7 +15,7 @@ import { newCluster } from '../../../src/core/cluster-rules.ts';
 import type { Caller, ClusterTemplate, Nodegroup, Operation } from '../../../src/core/types.ts';
 import { openDb, type Db } from '../../../src/store/database.ts';
 import { migrateToLatest } from '../../../src/store/migrate.ts';
-import type { PageRequest } from '../../../src/store/page.ts';
+import { ROW_BYTES, type PageRequest } from '../../../src/store/page.ts';
 import { Store } from '../../../src/store/store.ts';
 import { templateRecord as buildTemplate } from '../../helpers/builders.ts';
 
@@ -195,7 +195,7 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
           if (items.length === 0) break;
           assert.ok(items.length <= 2);
           seen.push(...items.map((t) => t.uuid));
-          marker = await store.templates.markerOf(items[items.length - 1]?.uuid ?? '', 'id');
+          marker = await store.templates.markerOf(caller('pa'), items[items.length - 1]?.uuid ?? '', 'id');
         }
         assert.deepEqual(seen, uuids);
       });
@@ -218,15 +218,57 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
           });
           got.push(...items.map((t) => `${t.name}#${t.id}`));
           if (items.length < 4) break;
-          marker = await store.templates.markerOf(items[items.length - 1]?.uuid ?? '', 'name');
+          marker = await store.templates.markerOf(caller('pa'), items[items.length - 1]?.uuid ?? '', 'name');
           assert.ok(marker);
         }
         assert.deepEqual(got, want);
         assert.equal(got[0]?.startsWith('e#'), true);
       });
 
-      test('markerOf an unknown uuid is undefined', async () => {
-        assert.equal(await store.templates.markerOf(randomUUID(), 'id'), undefined);
+      test('a page with a byte budget ends at it, read in slices, in sort order across slices', async () => {
+        // 12 templates of ~60 KB of labels (names shuffled), 3 small; a budget of about 7 big ones.
+        const big = (i: number): Record<string, string> => ({ [`k${i}`]: 'v'.repeat(60_000) });
+        const names = ['g', 'c', 'k', 'a', 'i', 'e', 'l', 'b', 'j', 'd', 'h', 'f'];
+        for (const [i, name] of names.entries())
+          await store.templates.insert(templateRecord('pa', { name, labels: big(i) }));
+        for (const name of ['m', 'n', 'o']) await store.templates.insert(templateRecord('pa', { name }));
+        const budget = 7 * (60_010 + ROW_BYTES);
+        const want = [...names, 'm', 'n', 'o'].sort().reverse();
+        const got: string[] = [];
+        let marker: PageRequest['marker'];
+        let pages = 0;
+        for (;;) {
+          const page = await store.templates.list(caller('pa'), {
+            limit: 100,
+            sortKey: 'name',
+            sortDir: 'desc',
+            marker,
+            maxBytes: budget,
+          });
+          pages += 1;
+          got.push(...page.map((t) => t.name));
+          const bytes = page.reduce((n, t) => n + JSON.stringify(t.labels).length + ROW_BYTES, 0);
+          assert.ok(bytes <= budget, `page of ${bytes} bytes`);
+          if (!page.cut) break;
+          assert.ok(page.length > 0);
+          marker = await store.templates.markerOf(caller('pa'), page[page.length - 1]?.uuid ?? '', 'name');
+        }
+        assert.deepEqual(got, want);
+        assert.equal(pages, 2, '3 small and 6 big, then the other 6 big');
+        const rendered = await store.templates.listForView(caller('pa'), { limit: 2, sortKey: 'name', sortDir: 'asc' });
+        assert.deepEqual(
+          rendered.map((r) => JSON.parse(r.labelsJson) as unknown),
+          [big(3), big(7)],
+          'the stored label text, unparsed',
+        );
+      });
+
+      test('markerOf an unknown uuid, or of a private template of another project, is undefined', async () => {
+        assert.equal(await store.templates.markerOf(caller('pa'), randomUUID(), 'id'), undefined);
+        const other = await store.templates.insert(templateRecord('pb'));
+        assert.equal(await store.templates.markerOf(caller('pa'), other.uuid, 'id'), undefined);
+        assert.ok(await store.templates.markerOf(caller('pb'), other.uuid, 'id'));
+        assert.ok(await store.templates.markerOf(caller('pa', true), other.uuid, 'id'));
       });
 
       test('update rewrites the row and deleteUnlessReferenced refuses while a cluster uses the template', async () => {

@@ -37,10 +37,23 @@ void describe('loadConfig', () => {
     const c = loadConfig({ env: {} });
     const state = join(homedir(), '.local', 'state', 'magnetar');
     assert.deepEqual(c, {
-      api: { host: '127.0.0.1', port: 9511, maxLimit: 1000 },
+      api: {
+        host: '127.0.0.1',
+        port: 9511,
+        maxLimit: 1000,
+        maxPageBytes: 1024 * 1024,
+        listCacheBytes: 32 * 1024 * 1024,
+        trustedProxies: [],
+      },
       stateDir: state,
       databaseUrl: join(state, 'magnetar.db'),
-      auth: { mode: 'noauth', defaultProject: 'default', defaultUser: 'admin', defaultRoles: ['admin'] },
+      auth: {
+        mode: 'noauth',
+        defaultProject: 'default',
+        defaultUser: 'admin',
+        defaultRoles: ['admin'],
+        allowRemoteNoauth: false,
+      },
       conductor: { enabled: true, workers: 4, leaseMs: 15_000, pollMs: 500, maxAttempts: 5, syncMs: 10_000 },
       flavors: DEFAULT_FLAVORS,
       drivers: { disabled: [] },

@@ -50,3 +50,20 @@ describe('dockerImageCatalog', () => {
     assert.equal(calls(), 2);
   });
 });
+
+describe('dockerImageCatalog memory', () => {
+  it('keeps at most its byte bound of answers, however many names are asked for', async () => {
+    const images = new Map<string, Record<string, string>>();
+    for (let i = 0; i < 900; i++) images.set(`${'n'.repeat(240)}${i}`, { os_distro: 'debian' });
+    const { engine, calls } = fakeEngine(images);
+    const cat = dockerImageCatalog(engine, 60_000, () => 0, 64 * 1024);
+    for (const name of images.keys()) await cat.osDistro(name);
+    const last = [...images.keys()].at(-1) as string;
+    const first = [...images.keys()][0] as string;
+    const before = calls();
+    await cat.osDistro(last);
+    assert.equal(calls(), before, 'a recent answer is kept');
+    await cat.osDistro(first);
+    assert.equal(calls(), before + 1, 'an old answer was dropped to stay under 64 KiB');
+  });
+});
