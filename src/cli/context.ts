@@ -37,6 +37,8 @@ export interface CliEnvironment {
   fetch?: typeof fetch;
   /** Key and CSR generator used by `cluster-config`. */
   generateKeyAndCsr: GenerateKeyAndCsr;
+  /** Child programs (`kubectl`) get the process's own standard streams (a terminal); otherwise their output is piped. */
+  inheritStdio?: boolean;
 }
 
 /** The environment plus per-invocation helpers handed to command actions. */

@@ -9,6 +9,7 @@ import { registerClusterConfigCommand } from './commands/cluster-config.ts';
 import { registerClusterEventsCommand } from './commands/cluster-events.ts';
 import { registerClusterTemplateCommands } from './commands/cluster-templates.ts';
 import { registerClusterCommands } from './commands/clusters.ts';
+import { registerKubectlCommand, splitKubectlArgv } from './commands/kubectl.ts';
 import { registerNodegroupCommands } from './commands/nodegroups.ts';
 import { registerQuotaCommands } from './commands/quotas.ts';
 import { registerServiceListCommand } from './commands/services.ts';
@@ -43,11 +44,12 @@ export function processEnvironment(): CliEnvironment {
     pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
     // loaded on demand: only cluster-config needs the X.509 stack
     generateKeyAndCsr: async (subject) => (await import('../certs/x509.ts')).generateKeyAndCsr(subject),
+    inheritStdio: true,
   };
 }
 
 /** Builds the `magnetar` program bound to `ctx`; the program throws `CommanderError` instead of exiting. */
-export function buildProgram(ctx: CliContext): Command {
+export function buildProgram(ctx: CliContext, kubectlArgs: () => readonly string[] = () => []): Command {
   const program = new Command('magnetar');
   program
     .description('Client (and server) of Magnetar, an implementation of the OpenStack Magnum container-infra API v1.')
@@ -63,13 +65,14 @@ export function buildProgram(ctx: CliContext): Command {
   registerClusterCommands(program, ctx);
   registerClusterChangeCommands(program, ctx);
   registerClusterConfigCommand(program, ctx);
+  registerKubectlCommand(program, ctx, kubectlArgs);
   registerClusterEventsCommand(program, ctx);
   registerNodegroupCommands(program, ctx);
   registerCertificateCommands(program, ctx);
   registerQuotaCommands(program, ctx);
   registerServiceListCommand(program, ctx);
   registerStatsListCommand(program, ctx);
-  registerServerCommands(program);
+  registerServerCommands(program, ctx);
   return program;
 }
 
@@ -104,9 +107,11 @@ export async function main(argv: string[], environment: Partial<CliEnvironment> 
       exitCode = code;
     },
   };
-  const program = buildProgram(ctx);
+  // `kubectl`'s arguments are kubectl's, options included: commander parses only what comes before them.
+  const kubectl = splitKubectlArgv(argv);
+  const program = buildProgram(ctx, () => kubectl?.args ?? []);
   try {
-    await program.parseAsync(argv, { from: 'node' });
+    await program.parseAsync(kubectl?.head ?? argv, { from: 'node' });
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     throw err;

@@ -15,6 +15,8 @@ import { buildKubeNodeImage } from '../images/build-kubernetes.ts';
 import { BuildProgress } from '../images/progress.ts';
 import { buildNodeImage } from '../providers/docker/image-build.ts';
 import { migrateToLatest } from '../store/migrate.ts';
+import { registerImageLoadCommand } from './commands/image-load.ts';
+import type { CliContext } from './context.ts';
 import { registerStateCommands } from './state-commands.ts';
 import { openDb } from '../store/database.ts';
 
@@ -155,7 +157,7 @@ export function oneLineErrors<A extends unknown[]>(fn: (...args: A) => Promise<v
   };
 }
 
-export function registerServerCommands(program: Command): void {
+export function registerServerCommands(program: Command, ctx: CliContext): void {
   addConfigOptions(
     program
       .command('serve')
@@ -197,7 +199,10 @@ export function registerServerCommands(program: Command): void {
 
   registerStateCommands(program, addConfigOptions, configFrom, oneLineErrors);
 
-  const image = program.command('image').description('node images of the local Docker provider');
+  const image = program
+    .command('image')
+    .description('node images of the local Docker provider, and workload images loaded into clusters');
+  registerImageLoadCommand(image, ctx);
   addConfigOptions(
     image
       .command('build')

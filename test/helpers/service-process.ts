@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { findFreePort } from '../../src/providers/docker/free-port.ts';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = join(REPO, 'bin', 'magnetar');
+export const BIN = join(REPO, 'bin', 'magnetar');
 
 /** A running `magnetar` server process (`serve`, `api` or `conductor`). */
 export interface MagnetarProcess {
