@@ -7,58 +7,23 @@
  * Skipped, saying so, only when the node image is not built (`magnetar image build --coe kubernetes`).
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parse } from 'yaml';
-import { KubeApi, type KubeNode } from '../../../src/drivers/kubernetes/kube-api.ts';
+import type { KubeApi } from '../../../src/drivers/kubernetes/kube-api.ts';
+import { type KubeNode } from '../../../src/drivers/kubernetes/kube-api.ts';
 import { Engine } from '../../../src/providers/docker/engine.ts';
 import { CLUSTER_LABEL } from '../../../src/providers/contract.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { eventually, openStateStore, removeLeftovers, waitStatus } from '../../helpers/lifecycle.ts';
 import { openstack } from '../../helpers/real-clients.ts';
 import { cli, getJson, startServe, waitCluster, type ServeProcess } from '../../helpers/service-process.ts';
+import { BUSYBOX, KUBE_TAG, kubeFrom, kubeImageSkip, NODE_IMAGE, post } from '../../helpers/kube.ts';
 
-/** The Kubernetes version under test (`MAGNETAR_TEST_KUBE_TAG`, default the default version). */
-const KUBE_TAG = process.env.MAGNETAR_TEST_KUBE_TAG ?? 'v1.37.2';
-const NODE_IMAGE = `magnetar/k8s-node:${KUBE_TAG}`;
-const BUSYBOX = 'magnetar.local/busybox:1';
 const NAME = 'kube';
 const host = new Engine({ socketPath: '/var/run/docker.sock' });
-const built = (await host.inspectImage(NODE_IMAGE)) !== null;
-const SKIP = built
-  ? false
-  : `the Kubernetes node image ${NODE_IMAGE} is not built (magnetar image build --coe kubernetes)`;
-
-async function post(url: string, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'OpenStack-API-Version': 'container-infra latest' },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-/** The API client of a kubeconfig written by `cluster-config` (its admin user's certificate). */
-async function kubeFrom(path: string): Promise<KubeApi> {
-  type Kubeconfig = {
-    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-    users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
-  };
-  const kc = parse(await readFile(path, 'utf8')) as Kubeconfig;
-  const b64 = (s: string | undefined): string => Buffer.from(s ?? '', 'base64').toString('utf8');
-  const server = new URL(kc.clusters[0]?.cluster.server ?? '');
-  return new KubeApi({
-    host: server.hostname,
-    port: Number(server.port),
-    caPem: b64(kc.clusters[0]?.cluster['certificate-authority-data']),
-    certPem: b64(kc.users[0]?.user['client-certificate-data']),
-    keyPem: b64(kc.users[0]?.user['client-key-data']),
-  });
-}
+const SKIP = await kubeImageSkip(host);
 
 const pod = (name: string, command: string, nodeSelector?: Record<string, string>): Record<string, unknown> => ({
   apiVersion: 'v1',

@@ -9,12 +9,12 @@
  * only when the node image is not built.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parse } from 'yaml';
-import { KubeApi, nodeReady } from '../../../src/drivers/kubernetes/kube-api.ts';
+import type { KubeApi } from '../../../src/drivers/kubernetes/kube-api.ts';
+import { nodeReady } from '../../../src/drivers/kubernetes/kube-api.ts';
 import { Engine } from '../../../src/providers/docker/engine.ts';
 import { CLUSTER_LABEL } from '../../../src/providers/contract.ts';
 import type { Store } from '../../../src/store/store.ts';
@@ -29,47 +29,13 @@ import {
   waitStatus,
 } from '../../helpers/lifecycle.ts';
 import { cli, startServe, type ServeProcess } from '../../helpers/service-process.ts';
+import { BUSYBOX, KUBE_TAG, kubeFrom, kubeImageSkip, NODE_IMAGE, post } from '../../helpers/kube.ts';
 
-/** The Kubernetes version under test (`MAGNETAR_TEST_KUBE_TAG`, default the default version). */
-const KUBE_TAG = process.env.MAGNETAR_TEST_KUBE_TAG ?? 'v1.37.2';
-const NODE_IMAGE = `magnetar/k8s-node:${KUBE_TAG}`;
-const BUSYBOX = 'magnetar.local/busybox:1';
 const NAME = 'kl';
 const h = (s: string): string => `${NAME}-${s}`;
 const ENV = { MAGNETAR_LEASE_SECONDS: '5', MAGNETAR_SYNC_SECONDS: '2' };
 const host = new Engine({ socketPath: '/var/run/docker.sock' });
-const built = (await host.inspectImage(NODE_IMAGE)) !== null;
-const SKIP = built
-  ? false
-  : `the Kubernetes node image ${NODE_IMAGE} is not built (magnetar image build --coe kubernetes)`;
-
-async function post(url: string, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'OpenStack-API-Version': 'container-infra latest' },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function kubeFrom(path: string): Promise<KubeApi> {
-  type Kubeconfig = {
-    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-    users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
-  };
-  const kc = parse(await readFile(path, 'utf8')) as Kubeconfig;
-  const b64 = (s: string | undefined): string => Buffer.from(s ?? '', 'base64').toString('utf8');
-  const server = new URL(kc.clusters[0]?.cluster.server ?? '');
-  return new KubeApi({
-    host: server.hostname,
-    port: Number(server.port),
-    caPem: b64(kc.clusters[0]?.cluster['certificate-authority-data']),
-    certPem: b64(kc.users[0]?.user['client-certificate-data']),
-    keyPem: b64(kc.users[0]?.user['client-key-data']),
-  });
-}
+const SKIP = await kubeImageSkip(host);
 
 type PodList = { items: { metadata: { name: string }; spec: { nodeName?: string }; status: { phase?: string } }[] };
 

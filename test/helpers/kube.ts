@@ -1,0 +1,51 @@
+/**
+ * @module Test helper for the Kubernetes suites: the version and node image under test (skipping, saying why, when
+ * the image is not built), JSON POSTs to a `magnetar serve`, and a Kubernetes API client from a kubeconfig file.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { KubeApi } from '../../src/drivers/kubernetes/kube-api.ts';
+import type { Engine } from '../../src/providers/docker/engine.ts';
+
+/** The Kubernetes version under test (`MAGNETAR_TEST_KUBE_TAG`, default the default version). */
+export const KUBE_TAG = process.env.MAGNETAR_TEST_KUBE_TAG ?? 'v1.37.2';
+export const NODE_IMAGE = `magnetar/k8s-node:${KUBE_TAG}`;
+/** busybox-static FROM scratch, preloaded on every node (imagePullPolicy Never). */
+export const BUSYBOX = 'magnetar.local/busybox:1';
+
+/** `false` when the node image is built; otherwise the reason the suite is skipped. */
+export async function kubeImageSkip(host: Engine): Promise<false | string> {
+  const built = (await host.inspectImage(NODE_IMAGE)) !== null;
+  return built ? false : `the Kubernetes node image ${NODE_IMAGE} is not built (magnetar image build --coe kubernetes)`;
+}
+
+/** POSTs JSON at the latest microversion and asserts a 2xx; returns the body. */
+export async function post(url: string, path: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'OpenStack-API-Version': 'container-infra latest' },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** The API client of a kubeconfig with embedded certificates (its first cluster and user). */
+export async function kubeFrom(path: string): Promise<KubeApi> {
+  type Kubeconfig = {
+    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+    users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
+  };
+  const kc = parse(await readFile(path, 'utf8')) as Kubeconfig;
+  const b64 = (s: string | undefined): string => Buffer.from(s ?? '', 'base64').toString('utf8');
+  const server = new URL(kc.clusters[0]?.cluster.server ?? '');
+  return new KubeApi({
+    host: server.hostname,
+    port: Number(server.port),
+    caPem: b64(kc.clusters[0]?.cluster['certificate-authority-data']),
+    certPem: b64(kc.users[0]?.user['client-certificate-data']),
+    keyPem: b64(kc.users[0]?.user['client-key-data']),
+  });
+}
