@@ -5,9 +5,11 @@
  * project `small` GETs its one small template over the rest. Printed: 5xx and errors of both, and the small GET's p99
  * under that load next to the same small load on an idle server (target: ≤ 2×). On SQLite and on a fresh PostgreSQL
  * database. The server (Magnetar's API, no conductor) runs in a child process, the big project's load in another,
- * the measured small GETs in this one; all over loopback. Prints figures only; the target is reported, not asserted.
+ * the measured small GETs in this one (timed to the microsecond with node:http and hrtime; the big load is
+ * autocannon's, in whole milliseconds); all over loopback. Prints figures only; the target is reported, not asserted.
  * Run: `npm run bench:isolation` or `node_modules/.bin/node bench/isolation.ts [--seconds 30] [--connections 32]
- * [--small-connections 4] [--templates 50] [--clusters 10] [--only sqlite|postgres]`.
+ * [--small-connections 4] [--templates 50] [--clusters 10] [--only sqlite|postgres]`; with
+ * MAGNETAR_BENCH_CPU_PROF=<dir> the server child writes a CPU profile there.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -250,8 +252,11 @@ async function seed(url: string, o: BenchOptions): Promise<{ small: string; list
 }
 
 async function benchDatabase(db: string, databaseUrl: string, stateDir: string, o: BenchOptions): Promise<Row> {
+  // MAGNETAR_BENCH_CPU_PROF=<dir>: the server child writes a CPU profile there (node --cpu-prof).
+  const prof = process.env.MAGNETAR_BENCH_CPU_PROF;
   const child: ChildProcess = fork(SELF, ['--serve', databaseUrl, stateDir], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])],
   });
   try {
     const [{ url }] = (await Promise.race([

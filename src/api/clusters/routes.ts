@@ -13,7 +13,9 @@ import { checkFlavors } from '../flavors.ts';
 import { findTemplate } from '../cluster-templates/routes.ts';
 import { identityOf } from '../../notify/outbox.ts';
 import { UnreadableRowError } from '../../store/row-decode.ts';
+import { SLICE_BYTES } from '../../store/page.ts';
 import type { ApiDeps } from '../deps.ts';
+import { sendJsonInChunks } from '../chunked-body.ts';
 import { hostUrl } from '../links.ts';
 import { atLeast } from '../microversion.ts';
 import { logUnreadable, nextLink, parsePage, type PageQuery } from '../pagination.ts';
@@ -141,8 +143,14 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
           const templates = new Map<string, Labels>();
           const parts: string[] = [];
           let bytes = 0;
+          let sinceYield = 0;
           let cut = items.cut;
           for (const c of items) {
+            // Rendered in slices like the rows were read (store/page.ts): other requests are served in between.
+            if (sinceYield >= SLICE_BYTES) {
+              await new Promise<void>((resolve) => setImmediate(resolve));
+              sinceYield = 0;
+            }
             const own = ngs.filter((n) => n.cluster_id === c.uuid);
             if (detail && !templates.has(c.cluster_template_id)) {
               let labels: Labels = {};
@@ -166,12 +174,13 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
             }
             parts.push(part);
             bytes += part.length;
+            sinceYield += part.length;
           }
           const shown = Object.assign(items.slice(0, parts.length), { cut });
           const next = nextLink(base, path.slice(4), page, shown);
           return `{"clusters":[${parts.join(',')}]${next ? `,"next":${JSON.stringify(next)}` : ''}}`;
         });
-        return reply.type('application/json; charset=utf-8').send(body);
+        return sendJsonInChunks(reply, body);
       },
     );
   }
