@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 
 /** Bytes written at once. */
-export const CHUNK_BYTES = 64 * 1024;
+export const CHUNK_BYTES = 32 * 1024;
 
 /** Sends `body` (JSON) with its length; a body over {@link CHUNK_BYTES} goes out as a stream of chunks. */
 export function sendJsonInChunks(reply: FastifyReply, body: string | Buffer): FastifyReply {
