@@ -141,7 +141,8 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
           // A detail item also shows its template's labels: the page ends where the rendered items pass the budget
           // (never empty), and a template is read only for an item that is rendered.
           const templates = new Map<string, Labels>();
-          const parts: string[] = [];
+          // Each item is turned into bytes as it is rendered: no single copy of the whole page into a Buffer.
+          const parts: Buffer[] = [];
           let bytes = 0;
           let sinceYield = 0;
           let cut = items.cut;
@@ -172,13 +173,17 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
               cut = true;
               break;
             }
-            parts.push(part);
+            parts.push(Buffer.from(parts.length > 0 ? `,${part}` : part));
             bytes += part.length;
             sinceYield += part.length;
           }
           const shown = Object.assign(items.slice(0, parts.length), { cut });
           const next = nextLink(base, path.slice(4), page, shown);
-          return `{"clusters":[${parts.join(',')}]${next ? `,"next":${JSON.stringify(next)}` : ''}}`;
+          return Buffer.concat([
+            Buffer.from('{"clusters":['),
+            ...parts,
+            Buffer.from(`]${next ? `,"next":${JSON.stringify(next)}` : ''}}`),
+          ]);
         });
         return sendJsonInChunks(reply, body);
       },
