@@ -5,13 +5,16 @@
  * project `small` GETs its one small template over the rest. Printed: 5xx and errors of both, and the small GET's p99
  * under that load next to the same small load on an idle server (target: ≤ 2×). On SQLite and on a fresh PostgreSQL
  * database. The server (Magnetar's API, no conductor) runs in a child process, the big project's load in another,
- * the measured small GETs in this one; all over loopback. Prints figures only; the target is reported, not asserted.
+ * the measured small GETs in this one (timed to the microsecond with node:http and hrtime; the big load is
+ * autocannon's, in whole milliseconds); all over loopback. Prints figures only; the target is reported, not asserted.
  * Run: `npm run bench:isolation` or `node_modules/.bin/node bench/isolation.ts [--seconds 30] [--connections 32]
- * [--small-connections 4] [--templates 50] [--clusters 10] [--only sqlite|postgres]`.
+ * [--small-connections 4] [--templates 50] [--clusters 10] [--only sqlite|postgres]`; with
+ * MAGNETAR_BENCH_CPU_PROF=<dir> the server child writes a CPU profile there.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { Agent, request as httpRequest } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -94,9 +97,63 @@ function figures(r: autocannon.Result): Figures {
   };
 }
 
-/** The small project's GET of its own small template. */
-function smallLoad(url: string, seconds: number, connections: number): Promise<autocannon.Result> {
-  return autocannon({ url, connections, duration: seconds, headers: SMALL, timeout: 60 });
+/**
+ * The small project's GET of its own small template, measured to the microsecond (autocannon reports whole
+ * milliseconds, too coarse for an idle p99 under 1 ms): `connections` keep-alive connections, each sending the next
+ * request when the last answer has been read, timed with `process.hrtime.bigint()`. Latencies in ms.
+ */
+async function smallLoad(url: string, seconds: number, connections: number): Promise<Figures> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const target = new URL(url);
+  const latencies: number[] = [];
+  let s5xx = 0;
+  let non2xx = 0;
+  let errors = 0;
+  let bytes = 0;
+  const started = process.hrtime.bigint();
+  const end = started + BigInt(Math.round(seconds * 1e9));
+  const one = (): Promise<void> =>
+    new Promise((resolve) => {
+      const t0 = process.hrtime.bigint();
+      const req = httpRequest(
+        { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'GET', headers: SMALL },
+        (res) => {
+          res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+          res.on('end', () => {
+            latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+            const status = res.statusCode ?? 0;
+            if (status >= 500) s5xx += 1;
+            if (status < 200 || status >= 300) non2xx += 1;
+            resolve();
+          });
+        },
+      );
+      req.setTimeout(60_000, () => req.destroy(new Error('timeout')));
+      req.on('error', () => {
+        errors += 1;
+        resolve();
+      });
+      req.end();
+    });
+  const worker = async (): Promise<void> => {
+    while (process.hrtime.bigint() < end) await one();
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+  agent.destroy();
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? 0;
+  return {
+    requests: latencies.length,
+    rps: latencies.length / elapsed,
+    p50: at(0.5),
+    p99: at(0.99),
+    max: latencies[latencies.length - 1] ?? 0,
+    s5xx,
+    non2xx,
+    errors,
+    mbps: bytes / elapsed / 1e6,
+  };
 }
 
 /** The big project's list hammering: detail and plain template lists, cluster details, and cache-defeating variants. */
@@ -195,8 +252,11 @@ async function seed(url: string, o: BenchOptions): Promise<{ small: string; list
 }
 
 async function benchDatabase(db: string, databaseUrl: string, stateDir: string, o: BenchOptions): Promise<Row> {
+  // MAGNETAR_BENCH_CPU_PROF=<dir>: the server child writes a CPU profile there (node --cpu-prof).
+  const prof = process.env.MAGNETAR_BENCH_CPU_PROF;
   const child: ChildProcess = fork(SELF, ['--serve', databaseUrl, stateDir], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])],
   });
   try {
     const [{ url }] = (await Promise.race([
@@ -210,14 +270,14 @@ async function benchDatabase(db: string, databaseUrl: string, stateDir: string, 
     await smallLoad(smallUrl, 2, o.smallConnections);
     await loadInChild(url, 2, bigConnections);
     process.stderr.write(`${db}: idle run (${o.seconds} s)\n`);
-    const idle = figures(await smallLoad(smallUrl, o.seconds, o.smallConnections));
+    const idle = await smallLoad(smallUrl, o.seconds, o.smallConnections);
     process.stderr.write(`${db}: loaded run (${o.seconds} s)\n`);
     // The big load runs in its own process: its response parsing must not delay this process's measurement.
-    const [smallR, big] = await Promise.all([
+    const [loaded, big] = await Promise.all([
       smallLoad(smallUrl, o.seconds, o.smallConnections),
       loadInChild(url, o.seconds, bigConnections),
     ]);
-    return { db, idle, small: figures(smallR), big, listBytes };
+    return { db, idle, small: loaded, big, listBytes };
   } finally {
     child.disconnect();
     if (child.exitCode === null) await once(child, 'exit');

@@ -1,15 +1,18 @@
 /**
  * @module Fair turns for expensive work (reading and rendering list pages): one at a time per process, handed out
- * round-robin across projects, and at most a third of the time: after a turn that cost T ms the next starts no sooner
- * than 2T ms later (and never in the same event-loop turn). A turn that produced a large response also counts the
- * work of sending it (1 ms per {@link BYTES_PER_MS} bytes), which happens after the turn. One project sending many
- * list requests queues behind its own; any other request waits for at most the turn in progress (the store reads a
- * large page in slices, store/page.ts), and requests outside the gate (single-object reads, writes) are served between
- * turns.
+ * round-robin across projects, and at most a fifth of the time: after a turn that cost T ms the next starts no sooner
+ * than 4T ms later ({@link PAUSE_FACTOR}; never in the same event-loop turn). A turn that produced a large response
+ * also counts the work of sending it (1 ms per {@link BYTES_PER_MS} bytes), which happens after the turn. One project
+ * sending many list requests queues behind its own; any other request waits for at most the turn in progress (the
+ * store reads a large page in slices, store/page.ts), and requests outside the gate (single-object reads, writes) are
+ * served between turns.
  */
 
 /** Bytes of response a turn's pause counts as 1 ms of work (sending, and the kernel's copying, happen later). */
 export const BYTES_PER_MS = 256 * 1024;
+
+/** A turn that cost T ms is followed by a pause of PAUSE_FACTOR × T: turns take at most 1 / (1 + this) of the time. */
+export const PAUSE_FACTOR = 4;
 
 export class FairGate {
   readonly #concurrency: number;
@@ -40,12 +43,12 @@ export class FairGate {
       return out;
     } finally {
       const took = performance.now() - started + bytes / BYTES_PER_MS;
-      // The next turn starts after pending I/O is polled, and after a pause twice as long as this turn's cost.
+      // The next turn starts after pending I/O is polled, and after a pause of PAUSE_FACTOR times this turn's cost.
       const release = (): void => {
         this.#running -= 1;
         this.#dispatch();
       };
-      if (took >= 0.5) setTimeout(release, 2 * took);
+      if (took >= 0.5) setTimeout(release, PAUSE_FACTOR * took);
       else setImmediate(release);
     }
   }

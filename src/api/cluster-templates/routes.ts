@@ -21,6 +21,8 @@ import { coerceBody } from '../body-coercion.ts';
 import { checkFlavors } from '../flavors.ts';
 import { ResponseCache } from '../response-cache.ts';
 import type { ApiDeps } from '../deps.ts';
+import { SLICE_BYTES } from '../../store/page.ts';
+import { sendJsonInChunks } from '../chunked-body.ts';
 import { hostUrl } from '../links.ts';
 import { logUnreadable, nextLink, parsePage, type PageQuery } from '../pagination.ts';
 import { authorize } from '../policy.ts';
@@ -124,13 +126,27 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
               { cut: items.cut },
             ),
           );
-          const rendered = Buffer.from(
-            `{"clustertemplates":[${items.map((i) => renderWithLabels(templateView(i.template, base), i.labelsJson)).join(',')}]${next ? `,"next":${JSON.stringify(next)}` : ''}}`,
-          );
+          // Rendered in slices like the rows were read (store/page.ts): other requests are served in between.
+          const parts: Buffer[] = [Buffer.from('{"clustertemplates":[')];
+          let slice: string[] = [];
+          let sliceBytes = 0;
+          for (const [n, i] of items.entries()) {
+            const part = renderWithLabels(templateView(i.template, base), i.labelsJson);
+            slice.push(n > 0 ? `,${part}` : part);
+            sliceBytes += part.length;
+            if (sliceBytes >= SLICE_BYTES) {
+              parts.push(Buffer.from(slice.join('')));
+              slice = [];
+              sliceBytes = 0;
+              await new Promise<void>((resolve) => setImmediate(resolve));
+            }
+          }
+          parts.push(Buffer.from(`${slice.join('')}]${next ? `,"next":${JSON.stringify(next)}` : ''}}`));
+          const rendered = Buffer.concat(parts);
           listCache.set(key, revision, rendered);
           return rendered;
         });
-        return reply.type('application/json; charset=utf-8').send(body);
+        return sendJsonInChunks(reply, body);
       },
     );
   }

@@ -13,7 +13,9 @@ import { checkFlavors } from '../flavors.ts';
 import { findTemplate } from '../cluster-templates/routes.ts';
 import { identityOf } from '../../notify/outbox.ts';
 import { UnreadableRowError } from '../../store/row-decode.ts';
+import { SLICE_BYTES } from '../../store/page.ts';
 import type { ApiDeps } from '../deps.ts';
+import { sendJsonInChunks } from '../chunked-body.ts';
 import { hostUrl } from '../links.ts';
 import { atLeast } from '../microversion.ts';
 import { logUnreadable, nextLink, parsePage, type PageQuery } from '../pagination.ts';
@@ -139,10 +141,17 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
           // A detail item also shows its template's labels: the page ends where the rendered items pass the budget
           // (never empty), and a template is read only for an item that is rendered.
           const templates = new Map<string, Labels>();
-          const parts: string[] = [];
+          // Each item is turned into bytes as it is rendered: no single copy of the whole page into a Buffer.
+          const parts: Buffer[] = [];
           let bytes = 0;
+          let sinceYield = 0;
           let cut = items.cut;
           for (const c of items) {
+            // Rendered in slices like the rows were read (store/page.ts): other requests are served in between.
+            if (sinceYield >= SLICE_BYTES) {
+              await new Promise<void>((resolve) => setImmediate(resolve));
+              sinceYield = 0;
+            }
             const own = ngs.filter((n) => n.cluster_id === c.uuid);
             if (detail && !templates.has(c.cluster_template_id)) {
               let labels: Labels = {};
@@ -164,14 +173,19 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
               cut = true;
               break;
             }
-            parts.push(part);
+            parts.push(Buffer.from(parts.length > 0 ? `,${part}` : part));
             bytes += part.length;
+            sinceYield += part.length;
           }
           const shown = Object.assign(items.slice(0, parts.length), { cut });
           const next = nextLink(base, path.slice(4), page, shown);
-          return `{"clusters":[${parts.join(',')}]${next ? `,"next":${JSON.stringify(next)}` : ''}}`;
+          return Buffer.concat([
+            Buffer.from('{"clusters":['),
+            ...parts,
+            Buffer.from(`]${next ? `,"next":${JSON.stringify(next)}` : ''}}`),
+          ]);
         });
-        return reply.type('application/json; charset=utf-8').send(body);
+        return sendJsonInChunks(reply, body);
       },
     );
   }

@@ -16,6 +16,7 @@ import { coerceBody } from '../body-coercion.ts';
 import { clusterDriver, queueUpdate } from '../clusters/queue-update.ts';
 import { findCluster } from '../clusters/routes.ts';
 import type { ApiDeps } from '../deps.ts';
+import { sendJsonInChunks } from '../chunked-body.ts';
 import { hostUrl } from '../links.ts';
 import { logUnreadable, nextLink, parsePage, type PageQuery } from '../pagination.ts';
 import { authorize } from '../policy.ts';
@@ -92,7 +93,7 @@ export function nodegroupRoutes(app: FastifyInstance, deps: ApiDeps): void {
         const next = nextLink(hostUrl(req), `clusters/${c.uuid}/nodegroups`, page, items);
         return JSON.stringify({ nodegroups: items.map(nodegroupListItem), ...(next ? { next } : {}) });
       });
-      return reply.type('application/json; charset=utf-8').send(body);
+      return sendJsonInChunks(reply, body);
     },
   );
 
