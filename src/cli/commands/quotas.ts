@@ -23,41 +23,32 @@ export function registerQuotaCommands(program: Command, ctx: CliContext): void {
   const show = (format: OutputFormat, quota: Record<string, unknown>): void =>
     ctx.print(renderObject(format, quota, (o) => formatPropertyTable(o)));
 
-  program
-    .command('quotas-create')
-    .description('Create a quota.')
-    .requiredOption('--project-id <project-id>', 'Project Id.')
-    .requiredOption('--resource <resource>', 'Resource name.')
-    .option('--hard-limit <hard-limit>', 'Max resource limit.', parseInteger, 1)
-    .addOption(formatOption())
-    .action(
-      action(ctx, async (opts: QuotaKeyOptions & { hardLimit: number; format: OutputFormat }) => {
-        const request: QuotaRequest = {
-          project_id: opts.projectId,
-          resource: opts.resource,
-          hard_limit: opts.hardLimit,
-        };
-        show(opts.format, await ctx.client().createQuota(request));
-      }),
-    );
-
-  program
-    .command('quotas-update')
-    .description('Update information about the given project resource quota.')
-    .requiredOption('--project-id <project-id>', 'Project Id.')
-    .requiredOption('--resource <resource>', 'Resource name.')
-    .option('--hard-limit <hard-limit>', 'Max resource limit.', parseInteger, 1)
-    .addOption(formatOption())
-    .action(
-      action(ctx, async (opts: QuotaKeyOptions & { hardLimit: number; format: OutputFormat }) => {
-        const request: QuotaRequest = {
-          project_id: opts.projectId,
-          resource: opts.resource,
-          hard_limit: opts.hardLimit,
-        };
-        show(opts.format, await ctx.client().updateQuota(request));
-      }),
-    );
+  // quotas-create and quotas-update take the same arguments and print the quota; only the request differs
+  const writes = [
+    ['quotas-create', 'Create a quota.', (r: QuotaRequest) => ctx.client().createQuota(r)],
+    [
+      'quotas-update',
+      'Update information about the given project resource quota.',
+      (r: QuotaRequest) => ctx.client().updateQuota(r),
+    ],
+  ] as const;
+  for (const [name, description, send] of writes) {
+    program
+      .command(name)
+      .description(description)
+      .requiredOption('--project-id <project-id>', 'Project Id.')
+      .requiredOption('--resource <resource>', 'Resource name.')
+      .option('--hard-limit <hard-limit>', 'Max resource limit.', parseInteger, 1)
+      .addOption(formatOption())
+      .action(
+        action(ctx, async (opts: QuotaKeyOptions & { hardLimit: number; format: OutputFormat }) => {
+          show(
+            opts.format,
+            await send({ project_id: opts.projectId, resource: opts.resource, hard_limit: opts.hardLimit }),
+          );
+        }),
+      );
+  }
 
   program
     .command('quotas-show')
