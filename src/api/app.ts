@@ -28,6 +28,8 @@ import { MIN_VERSION, negotiate, versionHeaders, versionString } from './microve
 import { mserviceRoutes } from './mservices/routes.ts';
 import { nodegroupRoutes } from './nodegroups/routes.ts';
 import { openApiRoute, registerOpenApi } from './openapi.ts';
+import { buildPolicy } from './policy.ts';
+import { ALL_POLICIES } from './policy-table.ts';
 import { quotaRoutes } from './quotas/routes.ts';
 import { rootRoutes } from './root/routes.ts';
 import { statsRoutes } from './stats/routes.ts';
@@ -75,6 +77,9 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
   // Magnum parses bodies only as JSON (415 otherwise); Fastify's built-in text/plain parser would let them through.
   app.removeContentTypeParser('text/plain');
   registerJsonParsers(app);
+  // Policy: Magnum's defaults from the tables, the operator's override file, oslo.policy's switches (a bad rule in
+  // the file stops the start here, naming it).
+  app.decorate('policy', buildPolicy(ALL_POLICIES, deps.config.policy, { trusteeDomainId: deps.trusteeDomainId }));
   app.decorateRequest('caller', null as never);
   app.decorateRequest('apiVersion', null as never);
   app.decorateRequest('fromTrustedProxy', false);
@@ -127,6 +132,12 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
     }
     void reply.headers(versionHeaders(n.version));
     return undefined;
+  });
+
+  // is_admin as Magnum's context computes it: the `context_is_admin` rule (overridable), once the caller is known
+  // (whatever hook established it) and before any handler or its policy checks run.
+  app.addHook('preHandler', async (req) => {
+    if (req.caller) req.caller = { ...req.caller, isAdmin: app.policy.isAdmin(req.caller) };
   });
 
   /** 405 with `Allow` when the path exists with other methods, else 404 (both raised while routing, as Pecan does). */

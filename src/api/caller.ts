@@ -1,4 +1,9 @@
-/** @module Who is calling. In `noauth` mode the identity comes from X-User-Id / X-Project-Id / X-Roles headers. */
+/**
+ * @module Who is calling. In `noauth` mode the identity comes from the headers keystonemiddleware would set after
+ * validating a token: X-User-Id, X-Project-Id (X-Tenant-Id), X-Roles, X-Domain-Id, X-User-Domain-Id, X-System-Scope,
+ * X-Is-Admin-Project. `isAdmin` here is provisional (`admin` among the roles): the app replaces it with the policy
+ * rule `context_is_admin` before any handler runs (api/policy.ts).
+ */
 import type { Caller } from '../core/types.ts';
 
 export interface NoauthDefaults {
@@ -24,10 +29,20 @@ export function callerFromHeaders(headers: Record<string, string | string[] | un
           .map((r) => r.trim())
           .filter(Boolean)
       : [...d.defaultRoles];
+  // keystonemiddleware sets X-System-Scope only to `all`; any other value is no system scope.
+  const systemScope = one('x-system-scope')?.toLowerCase() === 'all' ? ('all' as const) : undefined;
+  const domainId = one('x-domain-id');
+  // A system- or domain-scoped token carries no project: the default project is only for unscoped noauth requests.
+  const project = one('x-project-id') ?? one('x-tenant-id') ?? (systemScope || domainId ? '' : d.defaultProject);
+  const adminProject = one('x-is-admin-project');
   return {
     userId: one('x-user-id') ?? d.defaultUser,
-    projectId: one('x-project-id') ?? one('x-tenant-id') ?? d.defaultProject,
+    projectId: project,
     roles,
     isAdmin: roles.includes('admin'),
+    domainId,
+    userDomainId: one('x-user-domain-id'),
+    systemScope,
+    isAdminProject: adminProject === undefined ? undefined : adminProject.toLowerCase() === 'true',
   };
 }

@@ -19,6 +19,8 @@ export interface ApiDeps {
   wake: () => void;
   /** Builds the pending notifications the store writes with each state change (absent: none). */
   notifier?: ClusterNotifier | undefined;
+  /** Domain of the clusters' trustee users (Keystone trusts): callers from it are denied by `deny_cluster_user`. */
+  trusteeDomainId?: string | undefined;
 }
 
 declare module 'fastify' {

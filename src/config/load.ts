@@ -1,7 +1,7 @@
 /** @module Loads configuration: defaults, then a YAML file, then environment, then flags; validated and frozen. */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isLoopbackHost, trustedProxies } from './addresses.ts';
 import { StartupError } from './startup-error.ts';
@@ -28,6 +28,8 @@ export interface Config {
     /** noauth on a non-loopback api.host is allowed (`auth.allow_remote_noauth`). */
     allowRemoteNoauth: boolean;
   };
+  /** Policy: the override file and oslo.policy's two switches (see api/policy.ts). */
+  policy: { file: string | null; enforceNewDefaults: boolean; enforceScope: boolean };
   conductor: {
     enabled: boolean;
     workers: number;
@@ -118,6 +120,11 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       defaultRoles: get('auth.default_roles'),
       allowRemoteNoauth: get('auth.allow_remote_noauth'),
     },
+    policy: {
+      file: policyFile(get<string | null>('policy.file'), sources.get('policy.file')?.from, file),
+      enforceNewDefaults: get('policy.enforce_new_defaults'),
+      enforceScope: get('policy.enforce_scope'),
+    },
     conductor: {
       enabled: get('conductor.enabled'),
       workers: get('conductor.workers'),
@@ -156,6 +163,12 @@ export function checkApiExposure(config: Config): void {
   throw new StartupError(
     `config: refusing to serve noauth on non-loopback api.host ${config.api.host} (anyone reaching it acts as any project or admin); bind to 127.0.0.1 (--host, MAGNETAR_HOST) or set auth.allow_remote_noauth: true (MAGNETAR_ALLOW_REMOTE_NOAUTH=true) behind an authenticating proxy`,
   );
+}
+
+/** `policy.file` as an absolute path: relative to the configuration file when given there, else to the working directory. */
+function policyFile(path: string | null, from: string | undefined, configFile: string | undefined): string | null {
+  if (path === null) return null;
+  return from !== undefined && from === configFile ? resolve(dirname(resolve(configFile)), path) : resolve(path);
 }
 
 const entries = (): [ConfigKey, KeySpec][] => Object.entries(CONFIG_SCHEMA) as [ConfigKey, KeySpec][];

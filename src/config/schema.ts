@@ -105,6 +105,27 @@ export const CONFIG_SCHEMA = {
     env: 'MAGNETAR_DEFAULT_ROLES',
     description: 'noauth: roles of a request without X-Roles.',
   },
+  'policy.file': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_POLICY_FILE',
+    description:
+      "Policy override file in oslo.policy's YAML format (rule name: check string); its rules replace the defaults of the same name. A relative path is taken from the configuration file's directory. Default: none (Magnum 15's defaults).",
+  },
+  'policy.enforce_new_defaults': {
+    type: 'boolean',
+    default: false,
+    env: 'MAGNETAR_POLICY_ENFORCE_NEW_DEFAULTS',
+    description:
+      "oslo.policy's enforce_new_defaults: false (Magnum 15's default) evaluates each persona default OR'd with the Magnum 15 check it replaced; true evaluates the persona defaults (project reader / member, admin) alone.",
+  },
+  'policy.enforce_scope': {
+    type: 'boolean',
+    default: false,
+    env: 'MAGNETAR_POLICY_ENFORCE_SCOPE',
+    description:
+      "oslo.policy's enforce_scope: true refuses a token whose scope (project / domain / system) is not among a rule's scope types; false (Magnum 15's default) does not look at the scope.",
+  },
   'conductor.enabled': {
     type: 'boolean',
     default: true,

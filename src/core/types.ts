@@ -167,7 +167,17 @@ export interface ServiceRecord {
 /** Who is calling: from the noauth headers or (later) a Keystone token. */
 export interface Caller {
   userId: string;
+  /** The token's project; '' for a token scoped to no project (system or domain scope). */
   projectId: string;
   roles: readonly string[];
+  /** The policy rule `context_is_admin` holds for the caller (default `role:admin`, as in Magnum). */
   isAdmin: boolean;
+  /** A domain-scoped token's domain (keystonemiddleware's X-Domain-Id). */
+  domainId?: string | undefined;
+  /** The domain of the caller's user (X-User-Domain-Id): Magnum's `domain_id` credential (trustee-domain rule). */
+  userDomainId?: string | undefined;
+  /** A system-scoped token (X-System-Scope: all). */
+  systemScope?: 'all' | undefined;
+  /** Keystone's is_admin_project of the token (X-Is-Admin-Project); absent: true, as oslo.context assumes. */
+  isAdminProject?: boolean | undefined;
 }

@@ -13,7 +13,6 @@ import type { ApiDeps } from '../deps.ts';
 import { hostUrl, selfLinks } from '../links.ts';
 import { authorize } from '../policy.ts';
 import { noQuery } from '../schemas.ts';
-import { CERTIFICATE_POLICIES } from './policy.ts';
 import { CERTIFICATE_RESPONSES } from './responses.ts';
 
 const clusterParams = {
@@ -53,7 +52,7 @@ export function certificateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     { schema: { params: clusterParams, querystring: showQuery }, config: { responses: CERTIFICATE_RESPONSES.show } },
     async (req) => {
       const c = await findCluster(deps, req.caller, req.params.cluster);
-      authorize(CERTIFICATE_POLICIES, 'certificate:get', req.caller, c);
+      authorize(req, 'certificate:get', c);
       const pem = await caPem(deps, c);
       return { cluster_uuid: c.uuid, bay_uuid: c.uuid, pem, links: selfLinks(hostUrl(req), `certificates/${c.uuid}`) };
     },
@@ -79,7 +78,7 @@ export function certificateRoutes(app: FastifyInstance, deps: ApiDeps): void {
           throw new MagnumError('ClusterNotFound', e.message, { status: 400 });
         throw e;
       }
-      authorize(CERTIFICATE_POLICIES, 'certificate:create', req.caller, c);
+      authorize(req, 'certificate:create', c);
       await caPem(deps, c);
       let pem: string;
       try {
@@ -114,7 +113,7 @@ function rotateRoute(app: FastifyInstance, deps: ApiDeps): void {
     async (req, reply) => {
       // As in Magnum, certificate calls do not widen an admin's scope to every project.
       const c = await findCluster(deps, { ...req.caller, isAdmin: false }, req.params.cluster);
-      authorize(CERTIFICATE_POLICIES, 'certificate:rotate_ca', req.caller, c);
+      authorize(req, 'certificate:rotate_ca', c);
       const t = await deps.store.templates.getByUuid(c.cluster_template_id);
       if (t?.tls_disabled) throw invalid('Rotating the CA certificate on a non-TLS cluster is not supported');
       checkUpdatable(c, 'Updating a cluster');

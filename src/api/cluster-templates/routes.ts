@@ -29,7 +29,6 @@ import { authorize } from '../policy.ts';
 import { resolveOne } from '../resolve.ts';
 import { identParams, noQuery, patchBody } from '../schemas.ts';
 import { makeValidatorCompiler, validationError } from '../validation.ts';
-import { TEMPLATE_POLICIES } from './policy.ts';
 import { TEMPLATE_RESPONSES } from './responses.ts';
 import { TEMPLATE_SORT_KEYS, templateBodySchema, templateListQuery } from './schema.ts';
 import { templateView } from './view.ts';
@@ -43,8 +42,7 @@ export function findTemplate(deps: ApiDeps, caller: Caller, ident: string): Prom
 }
 
 export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const policy = (action: string, req: FastifyRequest, t?: ClusterTemplate): void =>
-    authorize(TEMPLATE_POLICIES, action, req.caller, t);
+  const policy = (action: string, req: FastifyRequest, t?: ClusterTemplate): void => authorize(req, action, t);
   // A patched template is re-validated as a full resource (types, ranges, patterns), without POST's integer coercion.
   const validatePatched = makeValidatorCompiler()({ schema: templateBodySchema, httpPart: 'body' });
 

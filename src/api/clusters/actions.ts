@@ -16,7 +16,6 @@ import { atLeast } from '../microversion.ts';
 import { findNodegroup } from '../nodegroups/find.ts';
 import { authorize } from '../policy.ts';
 import { identParams } from '../schemas.ts';
-import { CLUSTER_POLICIES } from './policy.ts';
 import { CLUSTER_RESPONSES } from './responses.ts';
 import { clusterDriver, queueUpdate } from './queue-update.ts';
 import { findCluster } from './routes.ts';
@@ -65,7 +64,7 @@ export function clusterActionRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }
       // As in Magnum, resize does not widen an admin's scope to every project.
       const c = await findCluster(deps, { ...req.caller, isAdmin: false }, req.params.ident);
-      authorize(CLUSTER_POLICIES, 'cluster:resize', req.caller, c);
+      authorize(req, 'cluster:resize', c);
       const ngs = await deps.store.clusters.nodegroups([c.uuid]);
       const ng = await target(c.uuid, b.nodegroup, ngs);
       checkResize(ng, b.node_count);
@@ -113,9 +112,9 @@ export function clusterActionRoutes(app: FastifyInstance, deps: ApiDeps): void {
         );
       }
       const b = req.body;
-      if (req.caller.isAdmin) authorize(CLUSTER_POLICIES, 'cluster:upgrade_all_projects', req.caller);
+      if (req.caller.isAdmin) authorize(req, 'cluster:upgrade_all_projects');
       const c = await findCluster(deps, req.caller, req.params.ident);
-      authorize(CLUSTER_POLICIES, 'cluster:upgrade', req.caller, c);
+      authorize(req, 'cluster:upgrade', c);
       const next = await findTemplate(deps, req.caller, b.cluster_template);
       checkImageReference('image_id', next.image_id);
       const ngs = await deps.store.clusters.nodegroups([c.uuid]);

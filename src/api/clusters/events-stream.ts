@@ -10,7 +10,6 @@ import type { ApiDeps } from '../deps.ts';
 import { authorize } from '../policy.ts';
 import { identParams } from '../schemas.ts';
 import { eventView } from './event-view.ts';
-import { CLUSTER_POLICIES } from './policy.ts';
 import { CLUSTER_RESPONSES } from './responses.ts';
 import { findCluster } from './routes.ts';
 
@@ -42,7 +41,7 @@ export function clusterEventStreamRoutes(app: FastifyInstance, deps: ApiDeps, op
     { schema: { params: identParams, querystring: streamQuery }, config: { responses: CLUSTER_RESPONSES.eventStream } },
     async (req, reply) => {
       const c = await findCluster(deps, req.caller, req.params.ident);
-      authorize(CLUSTER_POLICIES, 'cluster:events_stream', req.caller, c);
+      authorize(req, 'cluster:events_stream', c);
       const lastEventId = Number(req.headers['last-event-id']);
       let last = Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : (req.query.after ?? 0);
 

@@ -23,7 +23,6 @@ import { authorize } from '../policy.ts';
 import { resolveOne } from '../resolve.ts';
 import { identParams, noQuery } from '../schemas.ts';
 import { eventView } from './event-view.ts';
-import { CLUSTER_POLICIES } from './policy.ts';
 import { CLUSTER_RESPONSES } from './responses.ts';
 import { CLUSTER_SORT_KEYS, clusterCreateSchema, clusterListQuery, eventsQuery } from './schema.ts';
 import { clusterDetail, clusterListItem } from './view.ts';
@@ -36,8 +35,7 @@ export function findCluster(deps: ApiDeps, caller: Caller, ident: string): Promi
 }
 
 export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const policy = (action: string, req: FastifyRequest, c?: Cluster): void =>
-    authorize(CLUSTER_POLICIES, action, req.caller, c);
+  const policy = (action: string, req: FastifyRequest, c?: Cluster): void => authorize(req, action, c);
 
   app.post<{ Body: ClusterCreateBody }>(
     '/v1/clusters',

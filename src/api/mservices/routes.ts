@@ -5,7 +5,6 @@ import type { ApiDeps } from '../deps.ts';
 import { isoTime } from '../links.ts';
 import { authorize } from '../policy.ts';
 import { noQuery } from '../schemas.ts';
-import { MSERVICE_POLICIES } from './policy.ts';
 import { MSERVICE_RESPONSES } from './responses.ts';
 
 /** A process is down after missing this many heartbeats. */
@@ -16,7 +15,7 @@ export function mserviceRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/mservices',
     { schema: { querystring: noQuery }, config: { responses: MSERVICE_RESPONSES.list } },
     async (req) => {
-      authorize(MSERVICE_POLICIES, 'magnum-service:get_all', req.caller);
+      authorize(req, 'magnum-service:get_all');
       const now = Date.now();
       const downAfter = MISSED_HEARTBEATS * deps.config.services.heartbeatMs;
       const rows = await deps.store.services.list();

@@ -23,7 +23,6 @@ import { authorize } from '../policy.ts';
 import { identParams, noQuery, patchBody } from '../schemas.ts';
 import { makeValidatorCompiler, validationError } from '../validation.ts';
 import { findNodegroup } from './find.ts';
-import { NODEGROUP_POLICIES } from './policy.ts';
 import { NODEGROUP_RESPONSES } from './responses.ts';
 import {
   NODEGROUP_SORT_KEYS,
@@ -56,8 +55,7 @@ const NODEGROUP_PATCH_INTERNAL = [
 type Params = { ident: string; nodegroup: string };
 
 export function nodegroupRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const policy = (action: string, req: FastifyRequest, c?: Cluster): void =>
-    authorize(NODEGROUP_POLICIES, action, req.caller, c);
+  const policy = (action: string, req: FastifyRequest, c?: Cluster): void => authorize(req, action, c);
   /** Creating, changing and deleting groups do not widen an admin's scope to every project (as in Magnum). */
   const own = (caller: Caller): Caller => ({ ...caller, isAdmin: false });
   const validateBounds = makeValidatorCompiler()({ schema: nodegroupBoundsSchema, httpPart: 'body' });

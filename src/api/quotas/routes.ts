@@ -13,7 +13,6 @@ import { hostUrl, isoTime } from '../links.ts';
 import { logUnreadable, parsePage } from '../pagination.ts';
 import { authorize } from '../policy.ts';
 import { noQuery } from '../schemas.ts';
-import { QUOTA_POLICIES } from './policy.ts';
 import { QUOTA_RESPONSES } from './responses.ts';
 import { QUOTA_SORT_KEYS, quotaBodySchema, quotaCreateSchema, quotaListQuery, quotaParams } from './schema.ts';
 
@@ -37,7 +36,7 @@ export function quotaView(q: Quota): Record<string, unknown> {
 }
 
 export function quotaRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const policy = (action: string, req: FastifyRequest): void => authorize(QUOTA_POLICIES, action, req.caller);
+  const policy = (action: string, req: FastifyRequest): void => authorize(req, action);
   const missing = (p: Params): Error =>
     notFound('QuotaNotFound', `Quota could not be found: project_id ${p.project_id} resource ${p.resource}.`);
 

@@ -1,9 +1,12 @@
-/** @module Policy entries of the public routes: version documents, the health check and the OpenAPI document. */
+/**
+ * @module Policy entries of the public routes: version documents, the health check and the OpenAPI document
+ * (Magnetar's own names; Magnum checks no policy on them). `@` lets anyone, token or not.
+ */
 import type { PolicyEntry } from '../policy.ts';
 
 export const ROOT_POLICIES: readonly PolicyEntry[] = [
-  { action: 'root:get', rule: 'anyone', route: 'GET /' },
-  { action: 'root:get_v1', rule: 'anyone', route: 'GET /v1' },
-  { action: 'healthcheck:get', rule: 'anyone', route: 'GET /healthcheck' },
-  { action: 'openapi:get', rule: 'anyone', route: 'GET /v1/openapi.json' },
+  { action: 'root:get', check: '@', route: 'GET /' },
+  { action: 'root:get_v1', check: '@', route: 'GET /v1' },
+  { action: 'healthcheck:get', check: '@', route: 'GET /healthcheck' },
+  { action: 'openapi:get', check: '@', route: 'GET /v1/openapi.json' },
 ];

@@ -1,6 +1,13 @@
-/** @module Policy entry of the statistics route (Magnum default). */
+/** @module Policy entry of the statistics route (Magnum 15's default; Magnetar's personas). */
+import { PROJECT, PROJECT_READER } from '../policy-personas.ts';
 import type { PolicyEntry } from '../policy.ts';
 
 export const STATS_POLICIES: readonly PolicyEntry[] = [
-  { action: 'stats:get_all', rule: 'admin_or_owner', route: 'GET /v1/stats' },
+  {
+    action: 'stats:get_all',
+    check: PROJECT_READER,
+    deprecated: 'rule:admin_or_owner',
+    scope: PROJECT,
+    route: 'GET /v1/stats',
+  },
 ];

@@ -5,7 +5,6 @@ import { forbidden, invalid } from '../../core/errors.ts';
 import type { ApiDeps } from '../deps.ts';
 import { authorize } from '../policy.ts';
 import { MAGNUM_ERRORS } from '../validation.ts';
-import { STATS_POLICIES } from './policy.ts';
 import { STATS_RESPONSES } from './responses.ts';
 
 const statsQuery = {
@@ -28,7 +27,7 @@ export function statsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/stats',
     { schema: { querystring: statsQuery }, config: { responses: STATS_RESPONSES.get } },
     async (req) => {
-      authorize(STATS_POLICIES, 'stats:get_all', req.caller);
+      authorize(req, 'stats:get_all');
       if ((req.query.type ?? 'cluster').toLowerCase() !== 'cluster')
         throw invalid("Invalid stats type. Allowed values are 'cluster'");
       const c = req.caller;

@@ -63,10 +63,11 @@ void describe('policy and isolation', { timeout: 600_000 }, () => {
       );
     });
 
-    test("the public routes are 'anyone' and the admin-only ones 'admin_api', as Magnum's defaults", () => {
-      const rule = (route: string): string | undefined => ALL_POLICIES.find((e) => e.route === route)?.rule;
-      for (const r of ['GET /', 'GET /v1', 'GET /healthcheck', 'GET /v1/openapi.json'])
-        assert.equal(rule(r), 'anyone', r);
+    test("the public routes are '@' and the admin-only ones 'rule:admin_api', as Magnum 15's defaults", () => {
+      const entry = (route: string) => ALL_POLICIES.find((e) => e.route === route);
+      // Magnum 15's default: the deprecated check where Magnetar's persona default replaced it, else the check.
+      const magnum = (route: string): string | undefined => entry(route)?.deprecated ?? entry(route)?.check;
+      for (const r of ['GET /', 'GET /v1', 'GET /healthcheck', 'GET /v1/openapi.json']) assert.equal(magnum(r), '@', r);
       for (const r of [
         'GET /v1/quotas',
         'POST /v1/quotas',
@@ -74,10 +75,11 @@ void describe('policy and isolation', { timeout: 600_000 }, () => {
         'DELETE /v1/quotas/:project_id/:resource',
         'GET /v1/mservices',
       ]) {
-        assert.equal(rule(r), 'admin_api', r);
+        assert.equal(magnum(r), 'rule:admin_api', r);
       }
-      assert.equal(rule('PATCH /v1/clustertemplates/:ident'), 'admin_or_owner');
-      assert.equal(rule('GET /v1/certificates/:cluster'), 'admin_or_user');
+      assert.equal(magnum('PATCH /v1/clustertemplates/:ident'), 'rule:admin_or_owner');
+      assert.equal(magnum('GET /v1/certificates/:cluster'), 'rule:admin_or_user or rule:cluster_user');
+      assert.equal(magnum('POST /v1/clusters'), 'rule:deny_cluster_user');
     });
 
     test('the public routes answer without identity headers', async () => {
