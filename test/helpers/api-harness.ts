@@ -109,6 +109,8 @@ export interface HarnessOptions {
   logger?: Logger;
   /** Also register the kubernetes driver (over the same provider). */
   kubernetes?: boolean;
+  /** Domain of the clusters' trustee users, for the policy's `deny_cluster_user` (default: none). */
+  trusteeDomainId?: string;
 }
 
 /** The API under test and what the tests reach through. */
@@ -173,6 +175,7 @@ export async function startApiHarness(opts: HarnessOptions = {}): Promise<ApiHar
       wake: () => {
         wakes += 1;
       },
+      trusteeDomainId: opts.trusteeDomainId,
     },
     opts.logger,
   );

@@ -1,6 +1,6 @@
 /**
  * Start-up errors of the real `bin/magnetar` (spawned): a port in use, a bad configuration value (flag, environment,
- * file), an unreachable or refusing PostgreSQL, a state dir that cannot be one. Each prints exactly one line on
+ * file), a bad rule in the policy file, an unreachable or refusing PostgreSQL, a state dir that cannot be one. Each prints exactly one line on
  * stderr naming the problem and the fix, no stack trace, and exits 1.
  */
 import assert from 'node:assert/strict';
@@ -90,6 +90,25 @@ describe('start-up errors of bin/magnetar', () => {
     await writeFile(file, 'api:\n  prot: 9511\n');
     const r = await run([...serve('file'), '--config', file]);
     assertOneLine(r, new RegExp(`config: unknown key 'api\\.prot' in ${file}`));
+  });
+
+  it('a bad rule in the policy file: names the rule, the file and what is wrong', async () => {
+    const file = join(dir, 'policy.yaml');
+    await writeFile(file, '"cluster:get": "rule:admin_api"\n"cluster:delete": "role:admin or"\n');
+    const r = await run(serve('policy', '--port', '0'), { MAGNETAR_POLICY_FILE: file });
+    assertOneLine(
+      r,
+      new RegExp(`policy: rule cluster:delete in ${file}: "role:admin or": ends where a check was expected; correct`),
+    );
+  });
+
+  it('a policy file rule referring to an undefined rule, and a missing policy file', async () => {
+    const file = join(dir, 'policy-ref.yaml');
+    await writeFile(file, '"context_is_admin": "role:admin or rule:cloud_admin"\n');
+    const r = await run(serve('policy-ref', '--port', '0'), { MAGNETAR_POLICY_FILE: file });
+    assertOneLine(r, /policy: rule context_is_admin in .* refers to rule:cloud_admin, which is not defined/);
+    const gone = await run(serve('policy-gone', '--port', '0'), { MAGNETAR_POLICY_FILE: join(dir, 'nope.yaml') });
+    assertOneLine(gone, /policy: cannot read policy\.file .*nope\.yaml \(ENOENT\); create it or unset policy\.file/);
   });
 
   it('unreachable PostgreSQL: names the address (password hidden) and the setting', async () => {

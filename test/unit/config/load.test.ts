@@ -58,6 +58,7 @@ void describe('loadConfig', () => {
       flavors: DEFAULT_FLAVORS,
       drivers: { disabled: [] },
       providers: { local: { allowedProjects: [] } },
+      policy: { file: null, enforceNewDefaults: false, enforceScope: false },
       docker: { socket: '/var/run/docker.sock', nodeImage: 'magnetar/node:bookworm' },
       log: { level: 'info' },
       quotas: { maxClustersPerProject: 20 },
@@ -79,6 +80,21 @@ void describe('loadConfig', () => {
     });
     assert.equal(c.quotas.maxClustersPerProject, 3);
     assert.deepEqual(c.services, { heartbeatMs: 2000, host: 'api-1' });
+  });
+
+  test("takes a relative policy.file from the configuration file's directory, else from the working directory", () => {
+    const sub = mkdtempSync(join(dir, 'policy-'));
+    const file = join(sub, 'magnetar.yaml');
+    writeFileSync(file, 'policy:\n  file: policy.yaml\n  enforce_new_defaults: true\n');
+    assert.deepEqual(loadConfig({ file, env: {} }).policy, {
+      file: join(sub, 'policy.yaml'),
+      enforceNewDefaults: true,
+      enforceScope: false,
+    });
+    const fromEnv = loadConfig({
+      env: { MAGNETAR_POLICY_FILE: 'p.yaml', MAGNETAR_POLICY_ENFORCE_SCOPE: 'true' },
+    }).policy;
+    assert.deepEqual(fromEnv, { file: join(process.cwd(), 'p.yaml'), enforceNewDefaults: false, enforceScope: true });
   });
 
   test('returns a frozen configuration', () => {
