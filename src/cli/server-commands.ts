@@ -17,6 +17,7 @@ import { buildNodeImage } from '../providers/docker/image-build.ts';
 import { migrateToLatest } from '../store/migrate.ts';
 import { registerImageLoadCommand } from './commands/image-load.ts';
 import type { CliContext } from './context.ts';
+import { registerPolicyCommands } from './policy-commands.ts';
 import { registerStateCommands } from './state-commands.ts';
 import { openDb } from '../store/database.ts';
 
@@ -198,6 +199,7 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
   );
 
   registerStateCommands(program, addConfigOptions, configFrom, oneLineErrors);
+  registerPolicyCommands(program, addConfigOptions, configFrom, oneLineErrors);
 
   const image = program
     .command('image')
