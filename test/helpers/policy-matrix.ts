@@ -5,6 +5,7 @@
  * (test/integration/api/policy-matrix.test.ts, identities from keystonemiddleware's headers) and any matrix run with
  * real Keystone tokens: only {@link Persona} → credentials changes.
  */
+import assert from 'node:assert/strict';
 
 /** The personas of the matrix, in the column order of {@link EXPECTED}. */
 export const PERSONAS = ['adminA', 'memberA', 'readerA', 'memberB', 'systemReader', 'noRoleA'] as const;
@@ -301,4 +302,43 @@ export function expectedOutcome(mode: PolicyMode, route: string, persona: Person
   const cells = row.split(/\s+/);
   if (cells.length !== PERSONAS.length) throw new Error(`row ${route} (${mode}) has ${cells.length} cells`);
   return cells[PERSONAS.indexOf(persona)] as Outcome;
+}
+
+/** A response as the matrix looks at it (Fastify's inject response or a fetch turned into one). */
+export interface MatrixResponse {
+  statusCode: number;
+  body: string;
+}
+
+/** Asserts that `res` (the recipe of `route` sent by `persona` on fixture `f`) is the expected outcome. */
+export function assertOutcome(route: string, outcome: Outcome, res: MatrixResponse, f: Fixture, persona: string): void {
+  const recipe = RECIPES[route];
+  if (!recipe) throw new Error(`the tenant matrix has no recipe for ${route}`);
+  const what = `${persona} ${route} (${recipe.url(f)}) → ${res.statusCode} ${res.body.slice(0, 300)}`;
+  const json = (): unknown => JSON.parse(res.body) as unknown;
+  const firstError = (): { status: number; detail: string } => {
+    const body = json() as { errors?: { status: number; detail: string }[] };
+    assert.equal(body.errors?.length, 1, what);
+    return body.errors[0]!;
+  };
+  switch (outcome) {
+    case 'ok':
+    case 'none':
+      assert.equal(res.statusCode, recipe.ok, what);
+      if (recipe.showsA) assert.equal(recipe.showsA(json(), f), outcome === 'ok', `${what}: shows A's objects`);
+      else assert.equal(outcome, 'ok', `${route}: 'none' is only for lists and stats`);
+      return;
+    case 'deny': {
+      assert.equal(res.statusCode, 403, what);
+      const e = firstError();
+      assert.equal(e.status, 403, what);
+      // The policy's own refusal, or Magnum's NotAuthorized where a handler refuses another project's quota.
+      assert.match(e.detail, /^(Policy doesn't allow [a-z_-]+:[a-z_]+ to be performed\.|Not authorized\.)$/, what);
+      return;
+    }
+    case 'hide':
+      assert.equal(res.statusCode, recipe.hidden ?? 404, what);
+      assert.match(firstError().detail, /could not be found\.$/, what);
+      return;
+  }
 }

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { ALL_POLICIES } from '../../../src/api/policy-table.ts';
 import { ALL_CAPABILITIES, LATEST, startApiHarness, type ApiHarness } from '../../helpers/api-harness.ts';
 import {
+  assertOutcome,
   expectedOutcome,
   MODE_CONFIG,
   PERSONAS,
@@ -102,31 +103,8 @@ function matrix(mode: PolicyMode): void {
       const outcome = expectedOutcome(m, route, persona);
       const before = outcome === 'deny' || outcome === 'hide' ? await h.snapshot() : undefined;
       const res = await h.send(method, recipe.url(f), recipe.body?.(f), headers);
-      const what = `${persona} ${method} ${recipe.url(f)} → ${res.statusCode} ${res.body.slice(0, 300)}`;
-      switch (outcome) {
-        case 'ok':
-        case 'none':
-          assert.equal(res.statusCode, recipe.ok, what);
-          if (recipe.showsA) assert.equal(recipe.showsA(res.json(), f), outcome === 'ok', `${what}: shows A's objects`);
-          else assert.equal(outcome, 'ok', `${route}: 'none' is only for lists and stats`);
-          break;
-        case 'deny': {
-          assert.equal(res.statusCode, 403, what);
-          const body = res.json<{ errors: { status: number; title: string; detail: string }[] }>();
-          assert.equal(body.errors.length, 1, what);
-          const e = body.errors[0]!;
-          assert.equal(e.status, 403, what);
-          // The policy's own refusal, or Magnum's NotAuthorized where a handler refuses another project's quota.
-          assert.match(e.detail, /^(Policy doesn't allow [a-z_-]+:[a-z_]+ to be performed\.|Not authorized\.)$/, what);
-          break;
-        }
-        case 'hide': {
-          assert.equal(res.statusCode, recipe.hidden ?? 404, what);
-          assert.match(res.json<{ errors: { detail: string }[] }>().errors[0]!.detail, /could not be found\.$/, what);
-          break;
-        }
-      }
-      if (before !== undefined) assert.equal(await h.snapshot(), before, `${what}: nothing written`);
+      assertOutcome(route, outcome, res, f, persona);
+      if (before !== undefined) assert.equal(await h.snapshot(), before, `${persona} ${route}: nothing written`);
     }
   });
 }
