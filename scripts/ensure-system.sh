@@ -49,7 +49,9 @@ ensure_postgres() {
     as_root su postgres -c "createdb -O magnetar magnetar_test" >&2
 }
 
-ensure_clients() { need_pkgs python3-magnumclient python3-openstackclient; }
+# python3-magnum (library only, no services; brings python3-oslo.policy): the policy tests compare Magnetar's default
+# rules with Magnum 15's registered ones and its rule evaluation with oslo.policy's.
+ensure_clients() { need_pkgs python3-magnumclient python3-openstackclient python3-magnum; }
 
 # RabbitMQ for notifications, on loopback only (AMQP 5672, epmd and distribution too), started without systemd.
 # MAGNETAR_RABBITMQ_NODE / MAGNETAR_RABBITMQ_PORT name another node and port (to try this function on a spare node).
