@@ -55,7 +55,7 @@ export class ApiPolicy {
   /** The caller's credentials as Magnum's request context hands them to oslo.policy. */
   credentials(caller: Caller): PolicyCredentials {
     const creds = {
-      user_id: caller.userId,
+      user_id: caller.userId === '' ? null : caller.userId,
       project_id: caller.projectId === '' ? null : caller.projectId,
       roles: caller.roles,
       is_admin: caller.isAdmin,
@@ -74,7 +74,10 @@ export class ApiPolicy {
   target(caller: Caller, target?: PolicyTarget): Record<string, unknown> {
     const t: Record<string, unknown> = target
       ? { ...(target as Record<string, unknown>) }
-      : { project_id: caller.projectId === '' ? null : caller.projectId, user_id: caller.userId };
+      : {
+          project_id: caller.projectId === '' ? null : caller.projectId,
+          user_id: caller.userId === '' ? null : caller.userId,
+        };
     if (this.opts.trusteeDomainId !== undefined) t.trustee_domain_id = this.opts.trusteeDomainId;
     return t;
   }
