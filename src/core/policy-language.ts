@@ -146,18 +146,37 @@ export function pythonStr(v: unknown): string {
   return JSON.stringify(v);
 }
 
+type Part = string | { key: string };
+/** Parsed `%(key)s` templates by text (rules are few and fixed, so this stays small). */
+const templates = new Map<string, readonly Part[]>();
+
+function template(match: string): readonly Part[] {
+  let parts = templates.get(match);
+  if (parts === undefined) {
+    const out: Part[] = [];
+    let last = 0;
+    for (const m of match.matchAll(/%%|%\(([^)]*)\)s/g)) {
+      if (m.index > last) out.push(match.slice(last, m.index));
+      out.push(m[1] === undefined ? '%' : { key: m[1] });
+      last = m.index + m[0].length;
+    }
+    if (last < match.length) out.push(match.slice(last));
+    parts = out;
+    if (templates.size < 10_000) templates.set(match, parts);
+  }
+  return parts;
+}
+
 /** `match % target`: `%(key)s` replaced by the target's value; undefined when a key is missing (the check fails). */
 export function substitute(match: string, target: Readonly<Record<string, unknown>>): string | undefined {
-  let missing = false;
-  const text = match.replace(/%%|%\(([^)]*)\)s/g, (all, key: string | undefined) => {
-    if (key === undefined) return '%';
-    if (!Object.hasOwn(target, key)) {
-      missing = true;
-      return all;
-    }
-    return pythonStr(target[key]);
-  });
-  return missing ? undefined : text;
+  if (!match.includes('%')) return match;
+  let text = '';
+  for (const part of template(match)) {
+    if (typeof part === 'string') text += part;
+    else if (!Object.hasOwn(target, part.key)) return undefined;
+    else text += pythonStr(target[part.key]);
+  }
+  return text;
 }
 
 /** A kind that Python reads as a literal (`True`, `None`, `3`, `'x'`): its text; undefined for a credential path. */
