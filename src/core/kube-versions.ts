@@ -32,6 +32,8 @@ export const ADDON_VERSIONS = {
   flannel: 'v0.28.10',
   coredns: 'v1.15.0',
   metricsServer: 'v0.9.0',
+  /** Prometheus 3.16.0: its Go module publishes v3 releases as v0.316.0 (`build/addons/prometheus/`). */
+  prometheus: 'v3.16.0',
 } as const;
 
 /** Container images preloaded in every Kubernetes node image (`/opt/k8s/images/*.tar`); no registry is ever asked. */
@@ -39,6 +41,7 @@ export const PRELOADED_IMAGES = {
   pause: 'magnetar.local/pause:3.10',
   coredns: `magnetar.local/coredns:${ADDON_VERSIONS.coredns}`,
   metricsServer: `magnetar.local/metrics-server:${ADDON_VERSIONS.metricsServer}`,
+  prometheus: `magnetar.local/prometheus:${ADDON_VERSIONS.prometheus}`,
   busybox: 'magnetar.local/busybox:1',
 } as const;
 

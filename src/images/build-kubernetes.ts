@@ -35,7 +35,7 @@ export interface KubeImageBuildResult {
   logFile: string | null;
 }
 
-const STEPS = 8;
+const STEPS = 9;
 
 /** Builds (or finds cached) everything of `magnetar/k8s-node:<kube_tag>`. */
 export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOptions): Promise<KubeImageBuildResult> {
@@ -65,8 +65,8 @@ export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOpt
     try {
       progress.say(
         `${image}: ${STEPS} steps, each skipped when its inputs are unchanged. A first build compiles Kubernetes, ` +
-          'etcd, flannel, CoreDNS and metrics-server from the Go module proxy: about 30-60 min on 2 busy cores ' +
-          '(~4 GB RAM, ~6 GB of Go caches); a rebuild with the same inputs takes seconds.',
+          'etcd, flannel, CoreDNS, metrics-server and Prometheus from the Go module proxy: about 45-80 min on 2 busy ' +
+          'cores (~4 GB RAM, ~7 GB of Go caches); a rebuild with the same inputs takes seconds.',
       );
       progress.say(`raw output (go, debootstrap, dpkg, image builds): ${logFile}; outputs cached in ${cacheDir}`);
       const buildDir = join(opts.repoDir, 'build');
@@ -85,12 +85,14 @@ export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOpt
           return r.dir;
         });
       const kubeDir = await goStep(kubeSpec(buildDir, release));
-      const [etcd, flannel, coredns, metricsServer] = addonSpecs(buildDir);
+      const [etcd, flannel, coredns, metricsServer, prometheus] = addonSpecs(buildDir);
       const etcdDir = await goStep(etcd!);
       const flannelDir = await goStep(flannel!);
       const corednsDir = await goStep(coredns!);
       const metricsServerDir = await goStep(metricsServer!);
-      const tars = await progress.step('container images pause, coredns, metrics-server, busybox', async (ctx) => {
+      const prometheusDir = await goStep(prometheus!);
+      const images = 'pause, coredns, metrics-server, prometheus, busybox';
+      const tars = await progress.step(`container images ${images}`, async (ctx) => {
         const r = await ensurePreloadedImages(
           engine,
           cacheDir,
@@ -98,6 +100,7 @@ export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOpt
             pauseDir: join(buildDir, 'images', 'pause'),
             corednsDir,
             metricsServerDir,
+            prometheusDir,
             baseRootfs: baseRootfsDir(cacheDir),
           },
           ctx.raw,

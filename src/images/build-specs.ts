@@ -44,7 +44,13 @@ export function kubeSpec(buildDir: string, release: KubeRelease): GoBuildSpec {
 const addonDir = (buildDir: string, name: string): string => join(buildDir, 'addons', name);
 const bare = (v: string): string => v.replace(/^v/, '');
 
-/** The add-on binaries (same for every kube tag): etcd + etcdctl, flanneld, CoreDNS, metrics-server. */
+/**
+ * Prometheus's build tags: every service-discovery plugin left out but Kubernetes' (the only one a cluster's
+ * Prometheus uses), and no `builtinassets` (the web UI is not embedded; the HTTP API is all that is served).
+ */
+export const PROMETHEUS_TAGS = ['remove_all_sd', 'enable_kubernetes_sd'] as const;
+
+/** The add-on binaries (same for every kube tag): etcd + etcdctl, flanneld, CoreDNS, metrics-server, Prometheus. */
 export function addonSpecs(buildDir: string): GoBuildSpec[] {
   const v = ADDON_VERSIONS;
   return [
@@ -86,6 +92,19 @@ export function addonSpecs(buildDir: string): GoBuildSpec[] {
       moduleDir: addonDir(buildDir, 'metrics-server'),
       targets: [{ pkg: 'sigs.k8s.io/metrics-server/cmd/metrics-server', out: 'metrics-server' }],
       stamps: { 'k8s.io/client-go/pkg/version.gitVersion': v.metricsServer },
+    },
+    {
+      // The module version v0.316.0 is the release v3.16.0; the commit is unknown from the module proxy.
+      title: `prometheus ${v.prometheus}`,
+      subdir: 'addons',
+      key: `prometheus-${v.prometheus}`,
+      moduleDir: addonDir(buildDir, 'prometheus'),
+      targets: [{ pkg: 'github.com/prometheus/prometheus/cmd/prometheus', out: 'prometheus' }],
+      stamps: {
+        'github.com/prometheus/common/version.Version': bare(v.prometheus),
+        'github.com/prometheus/common/version.Revision': 'module-v0.316.0',
+      },
+      tags: PROMETHEUS_TAGS,
     },
   ];
 }

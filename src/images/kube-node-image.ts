@@ -42,9 +42,11 @@ export function versionsEnv(kubeTag: string): string {
     `FLANNEL_VERSION=${ADDON_VERSIONS.flannel}`,
     `COREDNS_VERSION=${ADDON_VERSIONS.coredns}`,
     `METRICS_SERVER_VERSION=${ADDON_VERSIONS.metricsServer}`,
+    `PROMETHEUS_VERSION=${ADDON_VERSIONS.prometheus}`,
     `PAUSE_IMAGE=${PRELOADED_IMAGES.pause}`,
     `COREDNS_IMAGE=${PRELOADED_IMAGES.coredns}`,
     `METRICS_SERVER_IMAGE=${PRELOADED_IMAGES.metricsServer}`,
+    `PROMETHEUS_IMAGE=${PRELOADED_IMAGES.prometheus}`,
     `BUSYBOX_IMAGE=${PRELOADED_IMAGES.busybox}`,
     '',
   ].join('\n');

@@ -1,7 +1,8 @@
 /**
  * @module images/preloaded-images — the container images every Kubernetes node image carries as `docker save` tars
  * for `ctr -n k8s.io images import` (no registry anywhere): the pause sandbox image from our own static `pause.c`,
- * CoreDNS, metrics-server and busybox, each FROM scratch, under fully qualified `magnetar.local/…` references.
+ * CoreDNS, metrics-server, Prometheus and busybox, each FROM scratch, under fully qualified `magnetar.local/…`
+ * references.
  */
 import { access, chmod, copyFile, link, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ export interface PreloadSources {
   /** Output directories of the add-on builds. */
   corednsDir: string;
   metricsServerDir: string;
+  prometheusDir: string;
   /** The Debian base rootfs (holds the static busybox). */
   baseRootfs: string;
 }
@@ -79,6 +81,24 @@ function images(src: PreloadSources): PreloadImage[] {
         await chmod(join(dir, 'rootfs', 'tmp'), 0o1777);
         await place(join(src.metricsServerDir, 'metrics-server'), join(dir, 'rootfs', 'metrics-server'));
         await writeFile(join(dir, 'Dockerfile'), scratchBinary('metrics-server', 'USER 65534:65534\n'));
+      },
+    },
+    {
+      // Config from a ConfigMap at /etc/prometheus, the TSDB on a volume at /prometheus (both mounted by the driver).
+      ref: PRELOADED_IMAGES.prometheus,
+      file: 'prometheus.tar',
+      inputs: async () => [['prometheus', src.prometheusDir]],
+      context: async (dir) => {
+        for (const d of ['tmp', 'prometheus', 'etc/prometheus'])
+          await mkdir(join(dir, 'rootfs', d), { recursive: true });
+        await chmod(join(dir, 'rootfs', 'tmp'), 0o1777);
+        await place(join(src.prometheusDir, 'prometheus'), join(dir, 'rootfs', 'prometheus-server'));
+        await writeFile(
+          join(dir, 'Dockerfile'),
+          'FROM scratch\nCOPY rootfs/ /\nUSER 65534:65534\nEXPOSE 9090\nWORKDIR /prometheus\n' +
+            'ENTRYPOINT ["/prometheus-server"]\nCMD ["--config.file=/etc/prometheus/prometheus.yml", ' +
+            '"--storage.tsdb.path=/prometheus"]\n',
+        );
       },
     },
     {

@@ -1,7 +1,8 @@
 /**
  * @module Objects the driver applies through the Kubernetes API once the apiserver is ready: RBAC for the `magnetar:cni`
  * identity (flanneld), CoreDNS (Deployment + `kube-dns` Service on `dns_service_ip`) and, with
- * `metrics_server_enabled`, metrics-server behind the aggregation layer. Images are preloaded on every node
+ * `metrics_server_enabled`, metrics-server behind the aggregation layer and, with `prometheus_monitoring` or
+ * `monitoring_enabled`, Prometheus (prometheus.ts). Images are preloaded on every node
  * (`imagePullPolicy: Never`: there is no registry). Pure.
  *
  * CoreDNS's upstream: Magnum's CoreDNS forwards to the node's /etc/resolv.conf. Here pods cannot reach Docker's
@@ -11,6 +12,7 @@
  */
 import { PRELOADED_IMAGES } from '../../core/kube-versions.ts';
 import { CNI_USER } from './pki.ts';
+import { prometheus } from './prometheus.ts';
 import type { KubeSettings } from './settings.ts';
 
 /** A Kubernetes object as plain JSON. */
@@ -25,11 +27,13 @@ export interface KubeObject {
 export interface AddonImages {
   coredns: string;
   metricsServer: string;
+  prometheus: string;
 }
 
 export const DEFAULT_ADDON_IMAGES: AddonImages = {
   coredns: PRELOADED_IMAGES.coredns,
   metricsServer: PRELOADED_IMAGES.metricsServer,
+  prometheus: PRELOADED_IMAGES.prometheus,
 };
 
 const MANAGED = { 'app.kubernetes.io/managed-by': 'magnetar' };
@@ -344,7 +348,7 @@ export function metricsServer(image: string): KubeObject[] {
 
 /** Everything applied after the apiserver is ready, in order (RBAC before the workloads using it). */
 export function addons(
-  s: Pick<KubeSettings, 'dnsServiceIp' | 'clusterDomain' | 'metricsServer'>,
+  s: Pick<KubeSettings, 'dnsServiceIp' | 'clusterDomain' | 'metricsServer' | 'monitoring'>,
   resolvers: readonly string[],
   images: AddonImages,
 ): KubeObject[] {
@@ -352,6 +356,7 @@ export function addons(
     ...cniRbac(),
     ...coreDns(s, resolvers, images.coredns),
     ...(s.metricsServer ? metricsServer(images.metricsServer) : []),
+    ...(s.monitoring ? prometheus(images.prometheus) : []),
   ];
 }
 

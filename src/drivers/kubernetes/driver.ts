@@ -205,7 +205,8 @@ export class KubernetesDriver implements Driver {
       if (fresh)
         await ctx.event(
           'addons',
-          `applied ${objects.length} objects: flannel RBAC, CoreDNS on ${s.dnsServiceIp}${s.metricsServer ? ', metrics-server' : ''}`,
+          `applied ${objects.length} objects: flannel RBAC, CoreDNS on ${s.dnsServiceIp}` +
+            `${s.metricsServer ? ', metrics-server' : ''}${s.monitoring ? ', Prometheus' : ''}`,
         );
 
       const wanted = new Map(
@@ -228,7 +229,7 @@ export class KubernetesDriver implements Driver {
         });
       if (fresh) await ctx.event('addons', `CoreDNS available (${dns.detail})`);
       // metrics-server is not waited for: it turns ready only after its first scrape (~15 s more), and the cluster is
-      // usable without it; `kubectl top` answers once it is.
+      // usable without it; `kubectl top` answers once it is. Prometheus (monitoring labels) is not waited for either.
       return outputs(apiPort(this.#p, apiMachine), nodes, master.hostname, s, plan, network);
     } finally {
       api?.close();

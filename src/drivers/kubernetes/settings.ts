@@ -37,6 +37,8 @@ export interface KubeSettings {
   kubeletArgs: string[];
   apiserverArgs: string[];
   metricsServer: boolean;
+  /** Prometheus scraping the kubelets, cAdvisor and the apiserver (`prometheus_monitoring` or `monitoring_enabled`). */
+  monitoring: boolean;
   autoHealing: boolean;
   /** GB of the masters' etcd volume; null: no size limit (a plain local volume). */
   etcdVolumeGb: number | null;
@@ -57,6 +59,11 @@ export const KUBE_LABELS = [
   'kubelet_options',
   'kubeapi_options',
   'metrics_server_enabled',
+  'prometheus_monitoring',
+  'monitoring_enabled',
+  'grafana_admin_passwd',
+  'grafana_tag',
+  'influx_grafana_dashboard_enabled',
   'auto_healing_enabled',
   'etcd_volume_size',
   'docker_volume_size',
@@ -93,6 +100,27 @@ function cidr(labels: Labels, key: string, dflt: string, minBits: number, maxBit
   if (!net) throw bad(key, v, 'must be an IPv4 CIDR such as 10.254.0.0/16, with no host bits set');
   if (net.bits < minBits || net.bits > maxBits) throw bad(key, v, `the prefix must be /${minBits} to /${maxBits}`);
   return net;
+}
+
+const NO_GRAFANA =
+  'Grafana is not available in Magnetar (it cannot be built here); prometheus_monitoring or monitoring_enabled ' +
+  'deploy Prometheus alone, queried through its HTTP API';
+
+/**
+ * The monitoring labels: Magnum's `prometheus_monitoring` (its Heat fragment) and `monitoring_enabled` (its
+ * prometheus-operator chart) both deploy Prometheus here. What asks for Grafana is refused: its password and image tag
+ * (`grafana_admin_passwd`, `grafana_tag`, whatever their value) and `influx_grafana_dashboard_enabled=true`.
+ */
+function monitoringLabels(labels: Labels): boolean {
+  for (const key of ['grafana_admin_passwd', 'grafana_tag'] as const) {
+    const v = labels[key];
+    if (v !== undefined) throw bad(key, key === 'grafana_admin_passwd' ? '***' : v, NO_GRAFANA);
+  }
+  if (bool(labels, 'influx_grafana_dashboard_enabled', false))
+    throw bad('influx_grafana_dashboard_enabled', labels.influx_grafana_dashboard_enabled ?? '', NO_GRAFANA);
+  const prometheus = bool(labels, 'prometheus_monitoring', false);
+  const monitoring = bool(labels, 'monitoring_enabled', false);
+  return prometheus || monitoring;
 }
 
 /** What the settings are checked against besides the labels themselves. */
@@ -193,6 +221,7 @@ export function kubeSettings(labels: Labels, ctx: SettingsContext): KubeSettings
     kubeletArgs: flagWords(kubelet),
     apiserverArgs: flagWords(apiserver),
     metricsServer: bool(labels, 'metrics_server_enabled', true),
+    monitoring: monitoringLabels(labels),
     autoHealing: bool(labels, 'auto_healing_enabled', false),
     etcdVolumeGb: etcdVolumeGb || null,
     minNodeCount,

@@ -47,12 +47,24 @@ describe('go builds', () => {
     const specs = addonSpecs('/repo/build');
     assert.deepEqual(
       specs.map((s) => s.key),
-      ['etcd-v3.7.3', 'flannel-v0.28.10', 'coredns-v1.15.0', 'metrics-server-v0.9.0'],
+      ['etcd-v3.7.3', 'flannel-v0.28.10', 'coredns-v1.15.0', 'metrics-server-v0.9.0', 'prometheus-v3.16.0'],
     );
     for (const s of specs) {
       assert.equal(Boolean(s.cgo), s.key.startsWith('flannel'));
       assert.equal(ldflags(s).includes('-extldflags "-static"'), s.key.startsWith('flannel'));
     }
     assert.ok(ldflags(specs[1]!).includes('-X github.com/flannel-io/flannel/pkg/version.Version=v0.28.10'));
+  });
+
+  it('build Prometheus with the Kubernetes service discovery alone and no embedded web UI', () => {
+    const spec = addonSpecs('/repo/build').find((s) => s.key.startsWith('prometheus'));
+    assert.ok(spec);
+    assert.equal(spec.moduleDir, '/repo/build/addons/prometheus');
+    assert.ok(ldflags(spec).includes('-X github.com/prometheus/common/version.Version=3.16.0'));
+    const args = goBuildArgs(spec, '/out/prometheus', spec.targets[0]!.pkg);
+    const tags = args[args.indexOf('-tags') + 1]!.split(',');
+    assert.deepEqual(tags, ['remove_all_sd', 'enable_kubernetes_sd']);
+    assert.equal(tags.includes('builtinassets'), false);
+    assert.equal(args.at(-1), 'github.com/prometheus/prometheus/cmd/prometheus');
   });
 });

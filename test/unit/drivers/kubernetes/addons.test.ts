@@ -1,4 +1,4 @@
-/** @module test/unit/drivers/kubernetes/addons — RBAC, CoreDNS, metrics-server objects and node labels. */
+/** @module test/unit/drivers/kubernetes/addons — RBAC, CoreDNS, metrics-server, Prometheus objects, node labels. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
@@ -10,7 +10,9 @@ import {
   selfLabels,
   type KubeObject,
 } from '../../../../src/drivers/kubernetes/addons.ts';
+import { PROMETHEUS_JOBS, prometheusConfig } from '../../../../src/drivers/kubernetes/prometheus.ts';
 import { kubeSettings } from '../../../../src/drivers/kubernetes/settings.ts';
+import { parse } from 'yaml';
 
 const find = (objs: KubeObject[], kind: string, name: string): KubeObject => {
   const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
@@ -70,6 +72,55 @@ void describe('add-ons', () => {
       off.some((o) => o.metadata.name === 'metrics-server'),
       false,
     );
+  });
+
+  void test('Prometheus only with a monitoring label: namespace and RBAC before it, its image preloaded', () => {
+    const off = addons(kubeSettings({}, { networkDriver: null }), [], DEFAULT_ADDON_IMAGES);
+    assert.equal(
+      off.some((o) => o.metadata.namespace === 'prometheus-monitoring'),
+      false,
+    );
+    const on = addons(kubeSettings({ monitoring_enabled: 'true' }, { networkDriver: null }), [], DEFAULT_ADDON_IMAGES);
+    const index = (kind: string, name: string): number =>
+      on.findIndex((o) => o.kind === kind && o.metadata.name === name);
+    assert.ok(index('Namespace', 'prometheus-monitoring') >= 0);
+    assert.ok(index('Namespace', 'prometheus-monitoring') < index('ServiceAccount', 'prometheus'));
+    assert.ok(index('ClusterRoleBinding', 'magnetar:prometheus') < index('Deployment', 'prometheus'));
+    const role = find(on, 'ClusterRole', 'magnetar:prometheus') as KubeObject & { rules: { resources?: string[] }[] };
+    assert.ok(role.rules.some((r) => r.resources?.includes('nodes/metrics')));
+    const deploy = JSON.stringify(find(on, 'Deployment', 'prometheus'));
+    assert.match(deploy, /"image":"magnetar\.local\/prometheus:v3\.16\.0","imagePullPolicy":"Never"/);
+    assert.match(deploy, /"serviceAccountName":"prometheus"/);
+    const svc = find(on, 'Service', 'prometheus') as KubeObject & { spec: { ports: { port: number }[] } };
+    assert.equal(svc.metadata.namespace, 'prometheus-monitoring');
+    assert.equal(svc.spec.ports[0]?.port, 9090);
+  });
+
+  void test('the scrape configuration: apiserver, kubelets and cAdvisor over verified TLS with the token', () => {
+    type Job = {
+      job_name: string;
+      scheme: string;
+      metrics_path?: string;
+      tls_config: { ca_file: string; insecure_skip_verify?: boolean };
+      authorization: { credentials_file: string };
+      kubernetes_sd_configs: { role: string }[];
+    };
+    const cfg = parse(prometheusConfig(15)) as { global: { scrape_interval: string }; scrape_configs: Job[] };
+    assert.equal(cfg.global.scrape_interval, '15s');
+    assert.deepEqual(
+      cfg.scrape_configs.map((j) => j.job_name),
+      [...PROMETHEUS_JOBS],
+    );
+    for (const j of cfg.scrape_configs) {
+      assert.equal(j.scheme, 'https');
+      assert.equal(j.tls_config.ca_file, '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt');
+      assert.equal(j.tls_config.insecure_skip_verify, undefined);
+      assert.equal(j.authorization.credentials_file, '/var/run/secrets/kubernetes.io/serviceaccount/token');
+    }
+    const byName = new Map(cfg.scrape_configs.map((j) => [j.job_name, j]));
+    assert.equal(byName.get('kubernetes-apiservers')?.kubernetes_sd_configs[0]?.role, 'endpointslice');
+    assert.equal(byName.get('kubernetes-nodes')?.kubernetes_sd_configs[0]?.role, 'node');
+    assert.equal(byName.get('kubernetes-cadvisor')?.metrics_path, '/metrics/cadvisor');
   });
 
   void test('node labels: Magnum’s keys, the role label, and what a kubelet may set on itself', () => {

@@ -35,6 +35,7 @@ void describe('kubeSettings defaults (Magnum’s)', () => {
     assert.deepEqual(s.kubeletArgs, []);
     assert.deepEqual(s.apiserverArgs, []);
     assert.equal(s.metricsServer, true);
+    assert.equal(s.monitoring, false);
     assert.equal(s.autoHealing, false);
     assert.equal(s.etcdVolumeGb, null);
   });
@@ -73,6 +74,7 @@ void describe('kubeSettings defaults (Magnum’s)', () => {
     assert.deepEqual(s.kubeletArgs, ['--max-pods=50', '--v=2']);
     assert.deepEqual(s.apiserverArgs, ['--audit-log-maxage=3']);
     assert.equal(s.metricsServer, false);
+    assert.equal(s.monitoring, false);
     assert.equal(s.autoHealing, true);
     assert.equal(s.etcdVolumeGb, 5);
     assert.equal(s.minNodeCount, 1);
@@ -196,6 +198,32 @@ void describe('kubeSettings refusals name the label and why', () => {
       /^Label metrics_server_enabled=maybe is not valid: must be true or false/,
     ],
     [
+      'prometheus_monitoring',
+      { prometheus_monitoring: 'yes please' },
+      /^Label prometheus_monitoring=yes please is not valid: must be true or false/,
+    ],
+    [
+      'monitoring_enabled',
+      { monitoring_enabled: 'on!' },
+      /^Label monitoring_enabled=on! is not valid: must be true or false/,
+    ],
+    [
+      'grafana_admin_passwd (its value not echoed)',
+      { prometheus_monitoring: 'true', grafana_admin_passwd: 's3cret' },
+      /^Label grafana_admin_passwd=\*\*\* is not valid: Grafana is not available in Magnetar/,
+    ],
+    ['grafana_tag', { grafana_tag: '7.5.0' }, /^Label grafana_tag=7.5.0 is not valid: Grafana is not available/],
+    [
+      'influx_grafana_dashboard_enabled',
+      { influx_grafana_dashboard_enabled: 'true' },
+      /^Label influx_grafana_dashboard_enabled=true is not valid: Grafana is not available/,
+    ],
+    [
+      'influx_grafana_dashboard_enabled not boolean',
+      { influx_grafana_dashboard_enabled: 'maybe' },
+      /^Label influx_grafana_dashboard_enabled=maybe is not valid: must be true or false/,
+    ],
+    [
       'auto_healing_enabled',
       { auto_healing_enabled: '2' },
       /^Label auto_healing_enabled=2 is not valid: must be true or false/,
@@ -214,6 +242,16 @@ void describe('kubeSettings refusals name the label and why', () => {
     ],
   ];
   for (const [name, labels, message] of cases) void test(name, () => refused(labels, message));
+
+  void test('either monitoring label turns Prometheus on (Magnum: prometheus_monitoring, monitoring_enabled)', () => {
+    assert.equal(kubeSettings({ prometheus_monitoring: 'true' }, FLANNEL).monitoring, true);
+    assert.equal(kubeSettings({ monitoring_enabled: 'True' }, FLANNEL).monitoring, true);
+    assert.equal(
+      kubeSettings({ prometheus_monitoring: 'false', monitoring_enabled: 'false' }, FLANNEL).monitoring,
+      false,
+    );
+    assert.equal(kubeSettings({ influx_grafana_dashboard_enabled: 'false' }, FLANNEL).monitoring, false);
+  });
 
   void test('ranges overlapping the fixed subnet', () => {
     refused(
