@@ -183,6 +183,9 @@ describe('monitoring labels: Prometheus in a Kubernetes cluster', { skip: SKIP, 
     timings.allTargetsUp = (Date.now() - t0) / 1000;
     assert.equal(up.length, 1 + 2 * nodes.length);
     for (const s of up) assert.equal(s.value[1], '1', JSON.stringify(s.metric));
+    console.log(
+      `[kubernetes-monitoring] up: ${up.map((s) => `${s.metric.job}/${s.metric.instance}=${s.value[1]}`).join(' ')}`,
+    );
 
     // The targets' data is real: cAdvisor reports container CPU, the kubelet its own metrics.
     const cpu = await kube.get<{ data: { result: Sample[] } }>(
