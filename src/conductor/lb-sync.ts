@@ -92,10 +92,20 @@ export class LoadBalancerSync {
   async #pass(): Promise<LbPassSummary> {
     const { store, drivers } = this.#deps;
     const summary: LbPassSummary = { ran: false, clusters: 0, failed: 0, reports: new Map() };
+    const coes = [
+      ...new Set(
+        drivers
+          .all()
+          .filter((d) => d.syncLoadBalancers && d.capabilities.has('load-balancers'))
+          .flatMap((d) => d.provides.map((k) => k.coe)),
+      ),
+    ];
+    // Unreadable rows are skipped here: the health sync marks them.
+    const { clusters } = await store.health.clustersForLoadBalancers(coes);
+    if (clusters.length === 0) return summary; // nothing to do: no lease taken, nothing written
     const ttl = Math.max(3 * this.#opts.periodMs, 15_000);
     if (!(await store.health.acquireLease(LB_LEASE, this.#deps.owner, ttl))) return summary;
     summary.ran = true;
-    const { clusters } = await store.health.clustersForLoadBalancers(); // unreadable rows: the health sync marks them
     const templates = new Map<string, ClusterTemplate | undefined>();
     const queue: { uuid: string; run: () => Promise<LoadBalancerSyncReport> }[] = [];
     const wanted: { c: Cluster; t: ClusterTemplate; driver: Driver }[] = [];

@@ -124,14 +124,24 @@ export class HealthRepository {
   }
 
   /**
-   * The clusters whose load balancers the conductor's `lb-sync` keeps in line: every cluster except those being
-   * created (no apiserver yet) or deleted (their load balancers go with them).
+   * The clusters whose load balancers the conductor's `lb-sync` keeps in line: every cluster of one of `coes` (those
+   * whose drivers have load balancers) except those being created (no apiserver yet) or deleted (their load
+   * balancers go with them). Read only: a host without such clusters costs the sync one query, no write.
    */
-  async clustersForLoadBalancers(): Promise<{ clusters: Cluster[]; unreadable: UnreadableRowError[] }> {
+  async clustersForLoadBalancers(
+    coes: readonly string[],
+  ): Promise<{ clusters: Cluster[]; unreadable: UnreadableRowError[] }> {
+    if (coes.length === 0) return { clusters: [], unreadable: [] };
     const rows = await this.#db
       .selectFrom('clusters')
       .selectAll()
       .where('status', 'not in', LB_SKIPPED)
+      .where('cluster_template_id', 'in', (eb) =>
+        eb
+          .selectFrom('cluster_templates')
+          .select('uuid')
+          .where('coe', 'in', [...coes]),
+      )
       .orderBy('id')
       .execute();
     const { items, unreadable } = decodeEach(rows, toCluster);
