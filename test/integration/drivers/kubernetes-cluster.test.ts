@@ -5,7 +5,8 @@
  * apiserver; a Deployment of 2 busybox httpd replicas, one per worker, answers through its ClusterIP Service and by its
  * DNS name from another pod; metrics-server serves node metrics; health is HEALTHY; `kubectl expose … --type=LoadBalancer`
  * gets an EXTERNAL-IP within seconds which `curl` from the host follows to both replicas, port and source-range changes
- * are followed, deleting the Service frees its address; delete leaves nothing labelled (load balancers included).
+ * are followed, deleting the Service frees its address, a node group with role gateway becomes the only member (the
+ * traffic still reaches both replicas); delete leaves nothing labelled (load balancers included).
  * Skipped, saying so, only when the node image is not built (`magnetar image build --coe kubernetes`).
  */
 import assert from 'node:assert/strict';
@@ -20,6 +21,7 @@ import { type KubeNode } from '../../../src/drivers/kubernetes/kube-api.ts';
 import { Engine } from '../../../src/providers/docker/engine.ts';
 import type { ContainerSummary } from '../../../src/docker-api/engine-types.ts';
 import { KIND_LABEL, LB_KIND, LB_VIP_LABEL } from '../../../src/providers/docker/load-balancers.ts';
+import { DockerProvider } from '../../../src/providers/docker/provider.ts';
 import { CLUSTER_LABEL } from '../../../src/providers/contract.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { eventually, openStateStore, removeLeftovers, waitStatus } from '../../helpers/lifecycle.ts';
@@ -406,6 +408,46 @@ describe('a Kubernetes cluster through the API', { skip: SKIP, timeout: 1_200_00
         await eventually('web-lb2 answers', async () => (await curl(`http://${vip}/`)) ?? undefined, 60_000, 300),
       ),
     );
+  });
+
+  it('a node group with role gateway takes the external traffic: the load balancer sends to it only', async () => {
+    const t0 = Date.now();
+    const ng = await cli(
+      svc.url,
+      ['nodegroup-create', NAME, 'edge', '--role', 'gateway', '--node-count', '1', '--wait'],
+      600_000,
+    );
+    assert.equal(ng.code, 0, `${ng.stdout}\n${ng.stderr}`);
+    timings.gatewayGroup = (Date.now() - t0) / 1000;
+    const gateway = `${NAME}-node-2`;
+    const node = (await kube.listNodes()).find((n) => n.metadata.name === gateway);
+    assert.equal(node?.metadata.labels?.['magnum.openstack.org/role'], 'gateway');
+    const lbs = new DockerProvider(host);
+    const members = await eventually(
+      'the load balancer of web-lb2 sends to the gateway node only',
+      async () => {
+        const lb = (await lbs.listLoadBalancers(uuid)).find((l) => l.labels['magnetar.service'] === 'default/web-lb2');
+        const names = lb?.listeners[0]?.members.map((m) => m.name) ?? [];
+        return names.length === 1 && names[0] === gateway ? names : undefined;
+      },
+      60_000,
+      500,
+    );
+    assert.deepEqual(members, [gateway]);
+    const seen = new Set<string>();
+    const bodies = await eventually(
+      'both replicas (on the workers) reached through the gateway node',
+      async () => {
+        for (let i = 0; i < 8; i++) {
+          const body = await curl(`http://${vip}/`);
+          if (body) seen.add(body);
+        }
+        return seen.size >= 2 ? [...seen].sort() : undefined;
+      },
+      60_000,
+      200,
+    );
+    assert.deepEqual(bodies, replicas);
   });
 
   it('deletes the cluster and leaves nothing labelled with it (its load balancers too)', async () => {
