@@ -19,6 +19,8 @@ import {
   type DriverKey,
   type HealthContext,
   type HealthReport,
+  type LoadBalancerSyncContext,
+  type LoadBalancerSyncReport,
   type TemplateView,
 } from '../contract.ts';
 import {
@@ -29,6 +31,7 @@ import {
   type PlanInput,
   type PlannedNode,
 } from '../local-common/node-plan.ts';
+import { describeResources, resourceCount } from '../local-common/resources.ts';
 import { addons, DEFAULT_ADDON_IMAGES, nodeLabels, type AddonImages } from './addons.ts';
 import { overlaps, parseCidr } from './cidr.ts';
 import { applyAll, staleNodes, waitApiReady, waitDeployment, waitNodesReady } from './cluster-ops.ts';
@@ -37,9 +40,12 @@ import { kubeHealth, type ApiAnswer } from './health.ts';
 import { KubeApi, KubeApiError, KubeUnreachableError, type KubeNode, type KubePod } from './kube-api.ts';
 import { APISERVER_PORT } from './layout.ts';
 import { clusterSecrets, KUBE_API_PORT, machineSpec, nodeAddress, kubeImage, type SpecContext } from './machines.ts';
+import { newSyncMemory, syncServiceLoadBalancers, type SyncMemory } from './service-lb-sync.ts';
 import { kubeSettings, type KubeSettings } from './settings.ts';
 
 const HEALTH_CALL_MS = 5_000;
+/** Bound of each apiserver call of a load-balancer sync. */
+const LB_SYNC_CALL_MS = 10_000;
 /** How long a worker's kubelet may report NotReady (Ready=False) before auto-healing makes the node again. */
 const NOT_READY_GRACE_MS = 60_000;
 /** Driver-state key: hostnames this driver cordoned and must make schedulable again if it was interrupted. */
@@ -78,7 +84,13 @@ async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
 export class KubernetesDriver implements Driver {
   readonly name = 'kubernetes';
   readonly provides: readonly DriverKey[];
-  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['resize', 'nodegroups', 'health']);
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>([
+    'resize',
+    'nodegroups',
+    'health',
+    'load-balancers',
+  ]);
+  readonly #lbMemory: SyncMemory = newSyncMemory();
   readonly defaultNetworkDriver = 'flannel';
   readonly #p: Provider;
   readonly #drainMs: number;
@@ -237,19 +249,12 @@ export class KubernetesDriver implements Driver {
 
   async removeCluster(ctx: DriverContext): Promise<void> {
     const removed = await phase('teardown', () => this.#p.removeCluster(ctx.cluster.uuid, ctx.signal));
-    if (removed.machines + removed.volumes + removed.networks > 0) {
-      await ctx.event(
-        'teardown',
-        `removed ${removed.machines} machines, ${removed.volumes} volumes, ${removed.networks} networks`,
-      );
+    if (resourceCount(removed) > 0) {
+      await ctx.event('teardown', `removed ${describeResources(removed)}`);
     }
     const left = await phase('teardown', () => this.#p.leftovers(ctx.cluster.uuid, ctx.signal));
-    if (left.machines + left.volumes + left.networks > 0) {
-      throw new DriverError(
-        'teardown',
-        `still present after removal: ${left.machines} machines, ${left.volumes} volumes, ${left.networks} networks`,
-        { retryable: true },
-      );
+    if (resourceCount(left) > 0) {
+      throw new DriverError('teardown', `still present after removal: ${describeResources(left)}`, { retryable: true });
     }
   }
 
@@ -283,6 +288,24 @@ export class KubernetesDriver implements Driver {
   }
 
   /** The conductor's client of the apiserver published by a master machine. */
+  /**
+   * Services of type LoadBalancer → the provider's load balancers (`./service-lb-sync.ts`), through the first running
+   * master's apiserver; nothing while no master runs.
+   */
+  async syncLoadBalancers(ctx: LoadBalancerSyncContext): Promise<LoadBalancerSyncReport> {
+    const machines = await this.#p.listMachines(ctx.cluster.uuid, ctx.signal);
+    const master = machines
+      .filter((m) => m.role === 'master' && m.state === 'running' && this.#p.endpoint(m, KUBE_API_PORT))
+      .sort((a, b) => a.index - b.index)[0];
+    if (!master) return { ensured: [], removed: [], published: [] };
+    const api = await this.#api(ctx, master, LB_SYNC_CALL_MS);
+    try {
+      return await syncServiceLoadBalancers(this.#p, api, ctx, this.#lbMemory);
+    } finally {
+      api.close();
+    }
+  }
+
   async #api(
     ctx: { pki: Pick<DriverContext['pki'], 'caPem' | 'conductorClient'> },
     master: Machine,
