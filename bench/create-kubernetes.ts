@@ -9,8 +9,8 @@ import { createCa, issueClientCert, issueServerCert } from '../src/certs/x509.ts
 import { DEFAULT_KUBE_TAG, kubeNodeImage } from '../src/core/kube-versions.ts';
 import type { ClusterPki, ClusterSpec } from '../src/drivers/contract.ts';
 import { addons, DEFAULT_ADDON_IMAGES, nodeLabels } from '../src/drivers/kubernetes/addons.ts';
+import { controlPlane } from '../src/drivers/kubernetes/control-plane.ts';
 import { KubeApi, nodeReady } from '../src/drivers/kubernetes/kube-api.ts';
-import { APISERVER_PORT } from '../src/drivers/kubernetes/layout.ts';
 import { clusterSecrets, machineSpec, nodeAddress, type SpecContext } from '../src/drivers/kubernetes/machines.ts';
 import { kubeSettings } from '../src/drivers/kubernetes/settings.ts';
 import { planNodes, type PlannedNode } from '../src/drivers/local-common/node-plan.ts';
@@ -102,6 +102,7 @@ export async function kubernetesFloorCreate(fh: FloorHost, id: string): Promise<
     fixedSubnet: null,
     dnsNameservers: [],
     networkDriver: 'flannel',
+    masterLbEnabled: false,
     labels: {},
     nodegroups: [group('master', 1), group('worker', 2)],
   };
@@ -119,7 +120,12 @@ export async function kubernetesFloorCreate(fh: FloorHost, id: string): Promise<
     pki,
     settings,
     network,
-    apiServer: `https://${nodeAddress(network, master)}:${APISERVER_PORT}`,
+    controlPlane: controlPlane({
+      masters: [{ hostname: master.hostname, ip: nodeAddress(network, master) }],
+      balancer: null,
+      etcdStart: 'new',
+      etcdToken: name,
+    }),
     resolvers,
     secrets: () => (secrets ??= clusterSecrets(pki, name)),
   };

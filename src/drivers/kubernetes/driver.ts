@@ -35,6 +35,7 @@ import { applyAll, staleNodes, waitApiReady, waitDeployment, waitNodesReady } fr
 import { drain, evictable, uncordon } from './drain.ts';
 import { kubeHealth, type ApiAnswer } from './health.ts';
 import { KubeApi, KubeApiError, KubeUnreachableError, type KubeNode, type KubePod } from './kube-api.ts';
+import { controlPlane } from './control-plane.ts';
 import { APISERVER_PORT } from './layout.ts';
 import { clusterSecrets, KUBE_API_PORT, machineSpec, nodeAddress, kubeImage, type SpecContext } from './machines.ts';
 import { kubeSettings, type KubeSettings } from './settings.ts';
@@ -172,7 +173,12 @@ export class KubernetesDriver implements Driver {
 
       // Machines: the first master's address is where every node reaches the apiserver.
       const master = plan.nodes.find((p) => p.role === 'master') as PlannedNode;
-      const apiServer = `https://${nodeAddress(network, master)}:${APISERVER_PORT}`;
+      const cp = controlPlane({
+        masters: [{ hostname: master.hostname, ip: nodeAddress(network, master) }],
+        balancer: null,
+        etcdStart: 'new',
+        etcdToken: cluster.uuid,
+      });
       const resolvers = cluster.dnsNameservers.length > 0 ? cluster.dnsNameservers : await this.#p.resolvers();
       let secrets: ReturnType<SpecContext['secrets']> | undefined;
       const specCtx: SpecContext = {
@@ -180,7 +186,7 @@ export class KubernetesDriver implements Driver {
         pki: ctx.pki,
         settings: s,
         network,
-        apiServer,
+        controlPlane: cp,
         resolvers,
         secrets: () => (secrets ??= clusterSecrets(ctx.pki, cluster.name)),
       };
