@@ -29,6 +29,7 @@ import {
   type PlanInput,
   type PlannedNode,
 } from '../local-common/node-plan.ts';
+import { describeResources, resourceCount } from '../local-common/resources.ts';
 import { addons, DEFAULT_ADDON_IMAGES, nodeLabels, type AddonImages } from './addons.ts';
 import { overlaps, parseCidr } from './cidr.ts';
 import { applyAll, staleNodes, waitApiReady, waitDeployment, waitNodesReady } from './cluster-ops.ts';
@@ -243,19 +244,12 @@ export class KubernetesDriver implements Driver {
 
   async removeCluster(ctx: DriverContext): Promise<void> {
     const removed = await phase('teardown', () => this.#p.removeCluster(ctx.cluster.uuid, ctx.signal));
-    if (removed.machines + removed.volumes + removed.networks > 0) {
-      await ctx.event(
-        'teardown',
-        `removed ${removed.machines} machines, ${removed.volumes} volumes, ${removed.networks} networks`,
-      );
+    if (resourceCount(removed) > 0) {
+      await ctx.event('teardown', `removed ${describeResources(removed)}`);
     }
     const left = await phase('teardown', () => this.#p.leftovers(ctx.cluster.uuid, ctx.signal));
-    if (left.machines + left.volumes + left.networks > 0) {
-      throw new DriverError(
-        'teardown',
-        `still present after removal: ${left.machines} machines, ${left.volumes} volumes, ${left.networks} networks`,
-        { retryable: true },
-      );
+    if (resourceCount(left) > 0) {
+      throw new DriverError('teardown', `still present after removal: ${describeResources(left)}`, { retryable: true });
     }
   }
 

@@ -19,6 +19,7 @@ import { parseUserData } from '../../../src/providers/cloud-config.ts';
 import type {
   BootstrapStatus,
   ClusterResources,
+  LoadBalancer,
   Machine,
   MachineSpec,
   Network,
@@ -42,11 +43,21 @@ class RecordingProvider implements Provider {
   calls: string[] = [];
   specs: MachineSpec[] = [];
   boot: BootstrapStatus = { state: 'pending', output: '' };
-  left: ClusterResources = { machines: 0, volumes: 0, networks: 0 };
+  left: ClusterResources = { machines: 0, volumes: 0, networks: 0, loadBalancers: 0 };
   async ensureNetwork(): Promise<Network> {
     this.calls.push('ensureNetwork');
     return NET;
   }
+  async findNetwork(): Promise<Network | null> {
+    return NET;
+  }
+  async ensureLoadBalancer(): Promise<LoadBalancer> {
+    throw new Error('not used by these tests');
+  }
+  async listLoadBalancers(): Promise<LoadBalancer[]> {
+    return [];
+  }
+  async removeLoadBalancer(): Promise<void> {}
   async ensureMachine(spec: MachineSpec): Promise<Machine> {
     this.calls.push(`ensureMachine ${spec.name}`);
     this.specs.push(spec);
@@ -66,7 +77,7 @@ class RecordingProvider implements Provider {
   }
   async removeCluster(): Promise<ClusterResources> {
     this.calls.push('removeCluster');
-    return { machines: 3, volumes: 3, networks: 1 };
+    return { machines: 3, volumes: 3, networks: 1, loadBalancers: 1 };
   }
   async leftovers(): Promise<ClusterResources> {
     return this.left;
@@ -257,8 +268,8 @@ void describe('provisioning through the provider contract', () => {
     const p = new RecordingProvider();
     const { ctx, events } = context();
     await removeClusterResources(p, ctx);
-    assert.deepEqual(events, ['teardown: removed 3 machines, 3 volumes, 1 networks']);
-    p.left = { machines: 0, volumes: 1, networks: 0 };
+    assert.deepEqual(events, ['teardown: removed 3 machines, 3 volumes, 1 networks, 1 load balancers']);
+    p.left = { machines: 0, volumes: 1, networks: 0, loadBalancers: 0 };
     await assert.rejects(
       removeClusterResources(p, ctx),
       (e: unknown) => e instanceof DriverError && e.retryable && /1 volumes/.test(e.message),
