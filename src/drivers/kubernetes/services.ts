@@ -120,6 +120,9 @@ export function etcdService(
       `--peer-trusted-ca-file=${ETCD_PKI_DIR}/ca.crt`,
       '--peer-client-cert-auth=true',
       '--snapshot-count=10000',
+      // Several members sharing a busy host: heartbeats every 250 ms, an election after 2.5 s without one (etcd's
+      // tuning guide for slow hosts; its defaults, 100 ms and 1 s, leave no slack when members wait for CPU).
+      ...(plane.masters.length > 1 ? ['--heartbeat-interval=250', '--election-timeout=2500'] : []),
     ]),
   ]);
 }

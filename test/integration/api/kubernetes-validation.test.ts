@@ -174,9 +174,14 @@ void describe(
         /^master_count must be 1 when master_lb_enabled is False$/,
       ),
       clusterCase(
-        'two masters with a load balancer: not until HA',
-        { master_count: 2, master_lb_enabled: true },
-        /^master_count must be 1: the kubernetes driver does not run highly available control planes yet/,
+        'three masters with master_lb_enabled false: Magnum’s message',
+        { master_count: 3, master_lb_enabled: false },
+        /^master_count must be 1 when master_lb_enabled is False$/,
+      ),
+      clusterCase(
+        'more masters than a cluster network holds, even with a load balancer',
+        { master_count: 11, master_lb_enabled: true },
+        /^master_count 11 is not valid: the kubernetes driver runs at most 10 masters per cluster\.$/,
       ),
       clusterCase(
         'a cluster label overriding kube_tag with an unsupported version',
