@@ -18,6 +18,8 @@ export interface ControlPlane {
   masters: readonly PkiNode[];
   /** Where nodes reach the API servers: host (an IPv4 address) and port. */
   endpoint: { host: string; port: number };
+  /** The API servers are behind a load balancer (they drain on SIGTERM: readyz fails first, serving goes on). */
+  balanced: boolean;
   /** Extra subject alternative names of every apiserver certificate (the load balancer's). */
   sans: { ips: readonly string[]; dnsNames: readonly string[] };
   /** How an etcd member with an empty data directory starts. */
@@ -51,6 +53,7 @@ export function controlPlane(opts: {
   return {
     masters: opts.masters,
     endpoint: lb ? { host: lb.address, port: lb.port } : { host: first.ip, port: APISERVER_PORT },
+    balanced: lb !== null,
     sans: {
       ips: [...new Set(names.filter((n) => IPV4.test(n)))],
       dnsNames: [...new Set(names.filter((n) => !IPV4.test(n)))],

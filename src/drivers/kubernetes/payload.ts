@@ -113,7 +113,7 @@ function masterFiles(i: NodePayloadInput, m: NonNullable<NodePayloadInput['maste
     key(kubeconfigPath('scheduler'), kc('system:kube-scheduler', certs.scheduler)),
     key(kubeconfigPath('admin'), kc(ADMIN_USER, certs.admin)),
     service(etcdService(i.node, i.controlPlane)),
-    service(apiserverService(i.node, i.settings)),
+    service(apiserverService(i.node, i.settings, i.controlPlane.balanced)),
     service(controllerManagerService(i.settings)),
     service(schedulerService()),
   ];

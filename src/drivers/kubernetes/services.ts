@@ -24,6 +24,9 @@ import { etcdClientUrl, etcdInitialCluster, etcdPeerUrl, type ControlPlane } fro
 import { cniConflistTemplate } from './node-config.ts';
 import type { KubeSettings } from './settings.ts';
 
+/** The apiserver's service name (its pid is in `/run/magnetar/<name>.pid`). */
+const APISERVER_SERVICE = '30-kube-apiserver';
+
 /** A shell word: quoted only when it needs it. */
 export function sh(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
@@ -100,7 +103,7 @@ export function etcdService(
     `initial=${sh(etcdInitialCluster(plane))}`,
     'state=new',
     ...join,
-    execLine(`${BIN}/etcd`, [
+    ...runEtcd(plane.masters.length > 1, [
       `--name=${node.hostname}`,
       `--data-dir=${ETCD_DATA_DIR}`,
       `--listen-client-urls=https://127.0.0.1:${ETCD_CLIENT_PORT},${etcdClientUrl(node)}`,
@@ -127,10 +130,34 @@ export function etcdService(
   ]);
 }
 
+/**
+ * etcd's start: `exec` for a lone member. A member of several outlives its own apiserver on SIGTERM (up to
+ * {@link API_SHUTDOWN_DELAY_SECONDS} + 2 s), so that apiserver serves until the load balancer has taken it out.
+ */
+function runEtcd(several: boolean, args: readonly (string | RawWord)[]): string[] {
+  if (!several) return [execLine(`${BIN}/etcd`, args)];
+  const pidFile = `/run/magnetar/${APISERVER_SERVICE}.pid`;
+  const waitTicks = (API_SHUTDOWN_DELAY_SECONDS + 2) * 10;
+  return [
+    execLine(`${BIN}/etcd`, args).replace(/^exec /, '') + ' &',
+    'pid=$!',
+    `trap 'i=0; a=$(cat ${pidFile} 2>/dev/null); while [ -n "$a" ] && kill -0 "$a" 2>/dev/null && [ $i -lt ${waitTicks} ]; do sleep 0.1; i=$((i+1)); done; kill "$pid" 2>/dev/null' TERM INT`,
+    'while kill -0 "$pid" 2>/dev/null; do wait "$pid"; done',
+  ];
+}
+
+/**
+ * How long an apiserver behind the load balancer keeps serving after SIGTERM while its readyz already fails, so the
+ * load balancer's health check (every 2 s, 2 failures) takes it out before it stops listening: a master stopped with
+ * `docker stop` drops no request. magnetar-node-init gives the daemons 10 s in all.
+ */
+export const API_SHUTDOWN_DELAY_SECONDS = 7;
+
 /** kube-apiserver flags before the user's `kubeapi_options` (which come last, so they win where allowed). */
 export function apiserverArgs(
   node: { ip: string },
   s: Pick<KubeSettings, 'serviceCidr' | 'clusterDomain' | 'apiserverArgs'>,
+  balanced = false,
 ): string[] {
   return [
     `--advertise-address=${node.ip}`,
@@ -162,6 +189,7 @@ export function apiserverArgs(
     `--proxy-client-cert-file=${PKI_DIR}/front-proxy-client.crt`,
     `--proxy-client-key-file=${PKI_DIR}/front-proxy-client.key`,
     '--enable-aggregator-routing=true',
+    ...(balanced ? [`--shutdown-delay-duration=${API_SHUTDOWN_DELAY_SECONDS}s`] : []),
     ...s.apiserverArgs,
   ];
 }
@@ -169,8 +197,9 @@ export function apiserverArgs(
 export function apiserverService(
   node: { ip: string },
   s: Pick<KubeSettings, 'serviceCidr' | 'clusterDomain' | 'apiserverArgs'>,
+  balanced = false,
 ): ServiceScript {
-  return script('30-kube-apiserver', [execLine(`${BIN}/kube-apiserver`, apiserverArgs(node, s))]);
+  return script(APISERVER_SERVICE, [execLine(`${BIN}/kube-apiserver`, apiserverArgs(node, s, balanced))]);
 }
 
 const LOCAL_API = `https://127.0.0.1:${APISERVER_PORT}`;

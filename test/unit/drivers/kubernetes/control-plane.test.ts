@@ -4,7 +4,7 @@
  * service script run for real with a stand-in etcdctl and etcd (a member that lost its data leaves and joins again).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,6 +119,7 @@ void describe('HA master payload', () => {
       const api = files.get('/etc/magnetar/services/30-kube-apiserver') ?? '';
       assert.match(api, new RegExp(`--advertise-address=${m.ip.replaceAll('.', '\\.')} `));
       assert.match(api, /--etcd-servers=https:\/\/127\.0\.0\.1:2379 /, 'each apiserver uses its own member');
+      assert.match(api, /--shutdown-delay-duration=7s/, 'behind the load balancer it drains on SIGTERM');
       const etcd = files.get('/etc/magnetar/services/20-etcd') ?? '';
       assert.match(
         etcd,
@@ -223,6 +224,48 @@ void describe('etcd service script (run for real)', () => {
     const r = run(ha('existing'), MASTERS[1]!, added, { hasData: false });
     assert.deepEqual(r.calls, ['member list', 'member list']);
     assert.ok(r.argv.includes('--initial-cluster-state=existing'));
+  });
+
+  void test('on SIGTERM a member outlives its own apiserver (which drains through the load balancer), then stops', async () => {
+    const root = mkdtempSync(join(dir, 'term-'));
+    mkdirSync(join(root, 'bin'));
+    mkdirSync(join(root, 'data', 'member'), { recursive: true });
+    writeFileSync(join(root, 'bin', 'etcd'), `#!/bin/sh\necho $$ > ${root}/etcd.pid\nexec sleep 60\n`);
+    chmodSync(join(root, 'bin', 'etcd'), 0o755);
+    const script = etcdService(MASTERS[0]!, ha('new'))
+      .content.replaceAll('/var/lib/etcd', join(root, 'data'))
+      .replaceAll('/opt/k8s/bin/', `${root}/bin/`)
+      .replaceAll('/run/magnetar/', `${root}/`);
+    const apiserver = spawn('sleep', ['60']);
+    writeFileSync(join(root, '30-kube-apiserver.pid'), `${apiserver.pid}\n`);
+    const sh = spawn('sh', ['-c', script], { stdio: 'ignore' });
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const etcdPid = async (): Promise<number> => {
+      for (let i = 0; i < 100; i++) {
+        try {
+          return Number(readFileSync(join(root, 'etcd.pid'), 'utf8'));
+        } catch {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      throw new Error('etcd did not start');
+    };
+    const etcd = await etcdPid();
+    const exited = new Promise<number | null>((r) => sh.on('exit', (code) => r(code)));
+    sh.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 700));
+    assert.ok(alive(etcd), 'etcd serves while its apiserver still runs');
+    apiserver.kill('SIGTERM');
+    await exited;
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(alive(etcd), false, 'etcd stopped once its apiserver was gone');
   });
 
   void test('a single master has nobody to ask: it starts new', () => {
