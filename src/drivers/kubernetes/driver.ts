@@ -19,6 +19,8 @@ import {
   type DriverKey,
   type HealthContext,
   type HealthReport,
+  type LoadBalancerSyncContext,
+  type LoadBalancerSyncReport,
   type TemplateView,
 } from '../contract.ts';
 import {
@@ -41,9 +43,12 @@ import { API_LB_LISTENER, apiBalancerSpec } from './api-balancer.ts';
 import { controlPlane, etcdQuorum } from './control-plane.ts';
 import { APISERVER_PORT } from './layout.ts';
 import { clusterSecrets, KUBE_API_PORT, machineSpec, nodeAddress, kubeImage, type SpecContext } from './machines.ts';
+import { newSyncMemory, syncServiceLoadBalancers, type SyncMemory } from './service-lb-sync.ts';
 import { kubeSettings, type KubeSettings } from './settings.ts';
 
 const HEALTH_CALL_MS = 5_000;
+/** Bound of each apiserver call of a load-balancer sync. */
+const LB_SYNC_CALL_MS = 10_000;
 /** How long a worker's kubelet may report NotReady (Ready=False) before auto-healing makes the node again. */
 const NOT_READY_GRACE_MS = 60_000;
 /** Driver-state key: hostnames this driver cordoned and must make schedulable again if it was interrupted. */
@@ -84,7 +89,13 @@ async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
 export class KubernetesDriver implements Driver {
   readonly name = 'kubernetes';
   readonly provides: readonly DriverKey[];
-  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['resize', 'nodegroups', 'health']);
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>([
+    'resize',
+    'nodegroups',
+    'health',
+    'load-balancers',
+  ]);
+  readonly #lbMemory: SyncMemory = newSyncMemory();
   readonly defaultNetworkDriver = 'flannel';
   readonly #p: Provider;
   readonly #drainMs: number;
@@ -319,6 +330,24 @@ export class KubernetesDriver implements Driver {
   }
 
   /** The conductor's client of the apiserver published by a master machine. */
+  /**
+   * Services of type LoadBalancer → the provider's load balancers (`./service-lb-sync.ts`), through the first running
+   * master's apiserver; nothing while no master runs.
+   */
+  async syncLoadBalancers(ctx: LoadBalancerSyncContext): Promise<LoadBalancerSyncReport> {
+    const machines = await this.#p.listMachines(ctx.cluster.uuid, ctx.signal);
+    const master = machines
+      .filter((m) => m.role === 'master' && m.state === 'running' && this.#p.endpoint(m, KUBE_API_PORT))
+      .sort((a, b) => a.index - b.index)[0];
+    if (!master) return { ensured: [], removed: [], published: [] };
+    const api = await this.#api(ctx, master, LB_SYNC_CALL_MS);
+    try {
+      return await syncServiceLoadBalancers(this.#p, api, ctx, this.#lbMemory);
+    } finally {
+      api.close();
+    }
+  }
+
   async #api(
     ctx: { pki: Pick<DriverContext['pki'], 'caPem' | 'conductorClient'> },
     master: Machine,
