@@ -207,5 +207,21 @@ void describe(
       const uuid = await h.createCluster({ cluster_template_id: template, node_count: 2 });
       assert.match(uuid, /^[0-9a-f-]{36}$/);
     });
+
+    void test('several masters behind a load balancer are accepted, an even count too (as Magnum does)', async () => {
+      for (const masters of [3, 2]) {
+        const uuid = await h.createCluster({
+          cluster_template_id: template,
+          master_count: masters,
+          master_lb_enabled: true,
+          node_count: 1,
+        });
+        const c = (await h.send('GET', `/v1/clusters/${uuid}`)).json<{
+          master_count: number;
+          master_lb_enabled: boolean;
+        }>();
+        assert.deepEqual([c.master_count, c.master_lb_enabled], [masters, true]);
+      }
+    });
   },
 );
