@@ -5,7 +5,7 @@
  * (`.201–.254`, kept for the Service's life), with one TCP listener per Service port whose pool is the eligible nodes
  * at that port's NodePort — kube-proxy carries it on to the endpoints, so endpoint changes need nothing here. Eligible
  * nodes: Ready, not excluded (`node.kubernetes.io/exclude-from-external-load-balancers`), not control plane; when a
- * node group with role `gateway` exists, its nodes only (external traffic enters the cluster there). Health monitor:
+ * node group with role `gateway` has Ready nodes, those only (external traffic enters the cluster there). Health monitor:
  * TCP on the NodePort, or with `externalTrafficPolicy: Local` an HTTP GET of kube-proxy's `healthCheckNodePort`
  * (only nodes with a local endpoint answer 200). `loadBalancerSourceRanges` (or the older annotation) become the
  * listeners' allowed CIDRs; `sessionAffinity: ClientIP` picks SOURCE_IP balancing.
@@ -90,13 +90,17 @@ export function wantsLoadBalancer(s: KubeService): boolean {
   return s.spec?.type === 'LoadBalancer' && !s.spec.loadBalancerClass && !s.metadata.deletionTimestamp;
 }
 
-/** The nodes that carry external traffic, as (name, address), sorted by name. */
+/**
+ * The nodes that carry external traffic, as (name, address), sorted by name: the Ready, not excluded gateway nodes;
+ * while none is Ready (no gateway group, or its nodes still booting), the Ready workers; a cluster of masters only
+ * uses its masters.
+ */
 export function memberNodes(nodes: readonly KubeNode[]): { name: string; address: string }[] {
-  const gateways = nodes.filter((n) => n.metadata.labels?.[ROLE_NODE_LABEL] === GATEWAY_ROLE);
-  const workers = nodes.filter((n) => !(CONTROL_PLANE_LABEL in (n.metadata.labels ?? {})));
-  const pool = gateways.length > 0 ? gateways : workers.length > 0 ? workers : nodes;
+  const eligible = nodes.filter((n) => nodeReady(n) === 'True' && !(EXCLUDE_LB_LABEL in (n.metadata.labels ?? {})));
+  const gateways = eligible.filter((n) => n.metadata.labels?.[ROLE_NODE_LABEL] === GATEWAY_ROLE);
+  const workers = eligible.filter((n) => !(CONTROL_PLANE_LABEL in (n.metadata.labels ?? {})));
+  const pool = gateways.length > 0 ? gateways : workers.length > 0 ? workers : eligible;
   return pool
-    .filter((n) => nodeReady(n) === 'True' && !(EXCLUDE_LB_LABEL in (n.metadata.labels ?? {})))
     .map((n) => ({
       name: n.metadata.name,
       address: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '',

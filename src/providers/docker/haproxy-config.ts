@@ -160,7 +160,10 @@ export function renderHaproxyConfig(spec: Pick<LoadBalancerSpec, 'name' | 'liste
     '  mode tcp',
     '  log global',
     '  option dontlognull',
-    '  timeout connect 5s',
+    // A member that does not take the connection (gone before its health check noticed) costs a retry on another.
+    '  retries 2',
+    '  option redispatch 1',
+    '  timeout connect 2s',
     '  timeout client 50s',
     '  timeout server 50s',
     '  timeout check 5s',

@@ -262,14 +262,26 @@ export class DockerProvider implements Provider {
 
   async removeCluster(clusterUuid: string): Promise<ClusterResources> {
     const filter = [`${CLUSTER_LABEL}=${clusterUuid}`];
-    const loadBalancers = await this.#lbs.removeCluster(clusterUuid);
-    const containers = await this.host.listContainers(filter);
-    await Promise.all(containers.map((c) => this.host.removeContainer(c.Id)));
-    const volumes = await this.host.listVolumes(filter);
-    await Promise.all(volumes.map((v) => this.host.removeVolume(v.Name)));
-    const networks = await this.host.listNetworks(filter);
-    await Promise.all(networks.map((n) => this.host.removeNetwork(n.Id)));
-    return { machines: containers.length, volumes: volumes.length, networks: networks.length, loadBalancers };
+    const removed: ClusterResources = { machines: 0, volumes: 0, networks: 0, loadBalancers: 0 };
+    // A container attached meanwhile (a load-balancer sync that read the cluster before its deletion began) keeps the
+    // network busy: the containers are listed and removed again, a few rounds at most.
+    for (let round = 0; ; round++) {
+      removed.loadBalancers += await this.#lbs.removeCluster(clusterUuid);
+      const containers = await this.host.listContainers(filter);
+      await Promise.all(containers.map((c) => this.host.removeContainer(c.Id)));
+      removed.machines += containers.length;
+      const volumes = await this.host.listVolumes(filter);
+      await Promise.all(volumes.map((v) => this.host.removeVolume(v.Name)));
+      removed.volumes += volumes.length;
+      const networks = await this.host.listNetworks(filter);
+      try {
+        await Promise.all(networks.map((n) => this.host.removeNetwork(n.Id)));
+        removed.networks += networks.length;
+        return removed;
+      } catch (e) {
+        if (round >= 2 || !(e instanceof EngineError && /active endpoints/i.test(e.message))) throw e;
+      }
+    }
   }
 
   async leftovers(clusterUuid: string): Promise<ClusterResources> {

@@ -143,6 +143,7 @@ describe('renderHaproxyConfig', () => {
       assert.ok(lines.includes(want), `${want}\n---\n${cfg}`);
     assert.ok(!cfg.includes('httpchk'));
     assert.ok(lines.includes('frontend alive'), 'always one listener so haproxy starts');
+    assert.ok(lines.includes('  option redispatch 1'), 'a connection a dead member refuses is tried on another');
   });
 
   test('everyone allowed: no reject rule; no monitor: servers without check', () => {

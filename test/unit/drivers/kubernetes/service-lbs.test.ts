@@ -153,7 +153,7 @@ describe('planServiceLbs', () => {
     });
   });
 
-  test('members: Ready workers not excluded; gateway nodes only when a gateway group exists', () => {
+  test('members: Ready workers not excluded; gateway nodes only when a gateway group has Ready nodes', () => {
     const notReady = node('k-node-2', '10.9.8.22', {}, 'False');
     const excluded = node('k-node-3', '10.9.8.23', { 'node.kubernetes.io/exclude-from-external-load-balancers': '' });
     assert.deepEqual(
@@ -164,6 +164,12 @@ describe('planServiceLbs', () => {
     assert.deepEqual(
       memberNodes([MASTER, W0, gw, W1]).map((n) => n.name),
       ['k-gateway-0'],
+    );
+    const booting = node('k-gateway-1', '10.9.8.25', { 'magnum.openstack.org/role': 'gateway' }, 'Unknown');
+    assert.deepEqual(
+      memberNodes([MASTER, W0, booting, W1]).map((n) => n.name),
+      ['k-node-0', 'k-node-1'],
+      'no gateway Ready yet: the workers carry the traffic meanwhile',
     );
     assert.deepEqual(
       memberNodes([MASTER]).map((n) => n.name),
