@@ -51,6 +51,8 @@ export interface ClusterSpec {
   fixedSubnet: string | null;
   dnsNameservers: string[];
   networkDriver: string | null;
+  /** Magnum's `master_lb_enabled`: a load balancer in front of the masters' API servers. */
+  masterLbEnabled: boolean;
   labels: Labels;
   nodegroups: NodegroupSpec[];
 }

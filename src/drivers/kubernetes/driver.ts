@@ -8,7 +8,7 @@
  * nodes labelled and Ready → CoreDNS available. Every step only does what is missing, so a killed run converges.
  */
 import { MagnumError, invalid } from '../../core/errors.ts';
-import type { Machine, Network, Provider } from '../../providers/contract.ts';
+import type { Endpoint, Machine, Network, Provider } from '../../providers/contract.ts';
 import {
   DriverError,
   type Capability,
@@ -24,6 +24,7 @@ import {
   type TemplateView,
 } from '../contract.ts';
 import {
+  MAX_MASTERS,
   planNodes,
   resolveNodesToRemove,
   hostPrefix,
@@ -38,6 +39,8 @@ import { applyAll, staleNodes, waitApiReady, waitDeployment, waitNodesReady } fr
 import { drain, evictable, uncordon } from './drain.ts';
 import { kubeHealth, type ApiAnswer } from './health.ts';
 import { KubeApi, KubeApiError, KubeUnreachableError, type KubeNode, type KubePod } from './kube-api.ts';
+import { API_LB_LISTENER, apiBalancerSpec } from './api-balancer.ts';
+import { controlPlane, etcdQuorum } from './control-plane.ts';
 import { APISERVER_PORT } from './layout.ts';
 import { clusterSecrets, KUBE_API_PORT, machineSpec, nodeAddress, kubeImage, type SpecContext } from './machines.ts';
 import { newSyncMemory, syncServiceLoadBalancers, type SyncMemory } from './service-lb-sync.ts';
@@ -50,6 +53,8 @@ const LB_SYNC_CALL_MS = 10_000;
 const NOT_READY_GRACE_MS = 60_000;
 /** Driver-state key: hostnames this driver cordoned and must make schedulable again if it was interrupted. */
 const CORDONED = 'cordoned';
+/** Driver-state key: the masters' etcd members formed the cluster (a member made again later joins it). */
+const ETCD_FORMED = 'etcd_formed';
 
 export interface KubernetesDriverOptions {
   provider: Provider;
@@ -107,8 +112,9 @@ export class KubernetesDriver implements Driver {
   }
 
   /**
-   * Labels (see `./settings.ts`), network driver flannel, no volume driver, one master (until HA, issue 10), and the
-   * node image of the asked Kubernetes version built.
+   * Labels (see `./settings.ts`), network driver flannel, no volume driver, several masters only behind a load
+   * balancer (Magnum's rule and message; even counts are accepted, as Magnum does) and at most {@link MAX_MASTERS},
+   * and the node image of the asked Kubernetes version built.
    */
   async validateTemplate(t: TemplateView): Promise<void> {
     kubeSettings(t.labels, { networkDriver: t.network_driver, fixedSubnet: t.fixed_subnet ?? null });
@@ -116,12 +122,12 @@ export class KubernetesDriver implements Driver {
       throw invalid(`Volume driver type ${t.volume_driver} is not supported by the ${this.name} driver.`);
     if (t.tls_disabled)
       throw invalid(`tls_disabled is not supported by the ${this.name} driver: the apiserver always uses TLS.`);
-    if (t.master_count !== undefined && t.master_count > 1) {
+    if (t.master_count !== undefined && t.master_count > 1 && !t.master_lb_enabled)
+      throw invalid('master_count must be 1 when master_lb_enabled is False');
+    if (t.master_count !== undefined && t.master_count > MAX_MASTERS)
       throw invalid(
-        `master_count must be 1: the ${this.name} driver does not run highly available control planes yet ` +
-          `(several masters with etcd members behind a load balancer).`,
+        `master_count ${t.master_count} is not valid: the ${this.name} driver runs at most ${MAX_MASTERS} masters per cluster.`,
       );
-    }
     await kubeImage(this.#p, t.labels);
   }
 
@@ -129,8 +135,9 @@ export class KubernetesDriver implements Driver {
     const { cluster } = ctx;
     const s = settingsOf(cluster);
     const masterCount = cluster.nodegroups.filter((g) => g.role === 'master').reduce((n, g) => n + g.nodeCount, 0);
-    if (masterCount !== 1)
-      throw new DriverError('plan', `a kubernetes cluster has exactly one master for now (asked for ${masterCount})`);
+    if (masterCount < 1) throw new DriverError('plan', 'a kubernetes cluster needs at least one master');
+    if (masterCount > 1 && !cluster.masterLbEnabled)
+      throw new DriverError('plan', 'master_count must be 1 when master_lb_enabled is False');
 
     const network = await phase('network', () =>
       this.#p.ensureNetwork({ clusterUuid: cluster.uuid, subnetHint: cluster.fixedSubnet }, ctx.signal),
@@ -152,8 +159,15 @@ export class KubernetesDriver implements Driver {
       observed,
     };
     let plan = planOrFail(input);
+    const masters = plan.nodes
+      .filter((p) => p.role === 'master')
+      .map((p) => ({ plan: p, hostname: p.hostname, ip: nodeAddress(network, p) }));
+    // The masters' load balancer first: its address is in every node's kubeconfig and every apiserver certificate.
+    const lb = cluster.masterLbEnabled
+      ? await phase('loadbalancer', () => this.#ensureApiBalancer(ctx, network, masters))
+      : null;
     const firstMaster = observed.find((m) => m.role === 'master' && m.state === 'running');
-    let api = firstMaster ? await this.#api(ctx, firstMaster) : undefined;
+    let api = lb ? await this.#apiAt(ctx, lb.endpoint) : firstMaster ? await this.#api(ctx, firstMaster) : undefined;
     try {
       if (plan.remove.length > 0) {
         const view = api ? await this.#podView(api, ctx.signal) : undefined;
@@ -182,9 +196,21 @@ export class KubernetesDriver implements Driver {
         );
       }
 
-      // Machines: the first master's address is where every node reaches the apiserver.
-      const master = plan.nodes.find((p) => p.role === 'master') as PlannedNode;
-      const apiServer = `https://${nodeAddress(network, master)}:${APISERVER_PORT}`;
+      // Machines: nodes reach the API servers at the load balancer, or at the only master.
+      const master = (masters[0] as (typeof masters)[number]).plan;
+      const etcdFormed = ctx.state.get()[ETCD_FORMED] === true;
+      const cp = controlPlane({
+        masters: masters.map((m) => ({ hostname: m.hostname, ip: m.ip })),
+        balancer: lb ? { address: lb.vip, port: lb.port, altNames: [lb.endpoint.host] } : null,
+        etcdStart: etcdFormed ? 'existing' : 'new',
+        etcdToken: cluster.uuid,
+      });
+      if (!etcdFormed && masters.length % 2 === 0)
+        await ctx.event(
+          'plan',
+          `${masters.length} masters: etcd keeps its quorum with ${etcdQuorum(masters.length).tolerates} of them down, as ${masters.length - 1} would; an odd number is the usual choice`,
+          'warning',
+        );
       const resolvers = cluster.dnsNameservers.length > 0 ? cluster.dnsNameservers : await this.#p.resolvers();
       let secrets: ReturnType<SpecContext['secrets']> | undefined;
       const specCtx: SpecContext = {
@@ -192,7 +218,7 @@ export class KubernetesDriver implements Driver {
         pki: ctx.pki,
         settings: s,
         network,
-        apiServer,
+        controlPlane: cp,
         resolvers,
         secrets: () => (secrets ??= clusterSecrets(ctx.pki, cluster.name)),
       };
@@ -206,11 +232,27 @@ export class KubernetesDriver implements Driver {
       await phase('bootstrap', () => this.#waitBootstrap(ctx, booted));
 
       const apiMachine = machines.get(master.name) as Machine;
-      api?.close();
-      api = await this.#api(ctx, apiMachine);
       const fresh = booted.some((m) => m.role === 'master');
+      if (lb) {
+        // Every master's own apiserver, whose readyz includes its local etcd member: the whole control plane runs.
+        await phase('apiserver', () =>
+          Promise.all(masters.map((m) => this.#waitMasterReady(ctx, machines.get(m.plan.name) as Machine))),
+        );
+      }
+      api?.close();
+      api = lb ? await this.#apiAt(ctx, lb.endpoint) : await this.#api(ctx, apiMachine);
       await phase('apiserver', () => waitApiReady(api as KubeApi, this.#t.apiserver, ctx.signal));
-      if (fresh) await ctx.event('apiserver', `apiserver ready at https://127.0.0.1:${apiPort(this.#p, apiMachine)}`);
+      if (!etcdFormed) await ctx.state.merge({ [ETCD_FORMED]: true });
+      const apiAddress = lb
+        ? `https://${lb.endpoint.host}:${lb.endpoint.port}`
+        : `https://127.0.0.1:${apiPort(this.#p, apiMachine)}`;
+      if (fresh)
+        await ctx.event(
+          'apiserver',
+          lb
+            ? `apiserver ready on ${masters.length} masters (etcd: ${masters.length} members), through the load balancer at ${apiAddress}`
+            : `apiserver ready at ${apiAddress}`,
+        );
 
       const objects = addons(s, resolvers, this.#images);
       await phase('addons', () => applyAll(api as KubeApi, objects, ctx.signal));
@@ -241,7 +283,7 @@ export class KubernetesDriver implements Driver {
       if (fresh) await ctx.event('addons', `CoreDNS available (${dns.detail})`);
       // metrics-server is not waited for: it turns ready only after its first scrape (~15 s more), and the cluster is
       // usable without it; `kubectl top` answers once it is.
-      return outputs(apiPort(this.#p, apiMachine), nodes, master.hostname, s, plan, network);
+      return outputs(apiAddress, nodes, master.hostname, s, plan, network);
     } finally {
       api?.close();
     }
@@ -313,11 +355,60 @@ export class KubernetesDriver implements Driver {
   ): Promise<KubeApi> {
     const ep = this.#p.endpoint(master, KUBE_API_PORT);
     if (!ep) throw new DriverError('apiserver', `${master.hostname} publishes no ${KUBE_API_PORT} port`);
+    return this.#apiAt(ctx, ep, timeoutMs);
+  }
+
+  /** The conductor's client of an apiserver at an endpoint (a master's, or the load balancer's). */
+  async #apiAt(
+    ctx: { pki: Pick<DriverContext['pki'], 'caPem' | 'conductorClient'> },
+    ep: Endpoint,
+    timeoutMs?: number,
+  ): Promise<KubeApi> {
     const client = await ctx.pki.conductorClient();
     return new KubeApi(
       { ...ep, caPem: ctx.pki.caPem, certPem: client.certPem, keyPem: client.keyPem },
       timeoutMs ? { timeoutMs } : {},
     );
+  }
+
+  /**
+   * The masters' load balancer, made or brought up to date (members = every planned master). Returns its VIP and port
+   * (where nodes reach it) and its endpoint (where the conductor and the host reach it: on the local provider the
+   * same VIP, which the host reaches on the cluster's bridge).
+   */
+  async #ensureApiBalancer(
+    ctx: DriverContext,
+    network: Network,
+    masters: readonly { hostname: string; ip: string }[],
+  ): Promise<{ vip: string; port: number; endpoint: Endpoint }> {
+    const spec = apiBalancerSpec({ clusterUuid: ctx.cluster.uuid, network, masters });
+    const before = (await this.#p.listLoadBalancers(ctx.cluster.uuid, ctx.signal)).find((b) => b.name === spec.name);
+    const lb = await this.#p.ensureLoadBalancer(spec, ctx.signal);
+    const ep = lb.endpoints[API_LB_LISTENER];
+    if (!ep)
+      throw new DriverError('loadbalancer', `the load balancer ${lb.name} reports no ${API_LB_LISTENER} endpoint`);
+    if (!before)
+      await ctx.event(
+        'loadbalancer',
+        `API load balancer made at ${lb.vipAddress}:${ep.port} in front of ${masters.map((m) => m.hostname).join(', ')}`,
+      );
+    else if (before.state !== 'active')
+      await ctx.event('loadbalancer', `API load balancer was ${before.status}; brought back`);
+    return { vip: lb.vipAddress, port: APISERVER_PORT, endpoint: ep };
+  }
+
+  /** Waits until one master's own apiserver is ready (readyz includes its local etcd member). */
+  async #waitMasterReady(ctx: DriverContext, m: Machine): Promise<void> {
+    const api = await this.#api(ctx, m);
+    try {
+      await waitApiReady(api, this.#t.apiserver, ctx.signal);
+    } catch (e) {
+      if (e instanceof DriverError)
+        throw new DriverError(e.phase, `${m.hostname}: ${e.message}`, { retryable: e.retryable });
+      throw e;
+    } finally {
+      api.close();
+    }
   }
 
   /** The node image per node group (the cluster's Kubernetes version); a missing image fails with how to build it. */
@@ -562,7 +653,7 @@ function planOrFail(input: PlanInput<Machine>): NodePlan<Machine> {
 
 /** What a finished run reports: the API on its loopback port, Kubernetes and containerd versions, node addresses. */
 function outputs(
-  port: number,
+  apiAddress: string,
   nodes: readonly KubeNode[],
   masterHostname: string,
   s: KubeSettings,
@@ -574,7 +665,7 @@ function outputs(
   const addresses: Record<string, string[]> = {};
   for (const p of plan.nodes) (addresses[p.nodegroup] ??= []).push(nodeAddress(network, p));
   return {
-    apiAddress: `https://127.0.0.1:${port}`,
+    apiAddress,
     coeVersion: info?.kubeletVersion ?? s.kubeTag,
     containerVersion: info?.containerRuntimeVersion?.replace(/^containerd:\/\//, '') ?? null,
     addresses,

@@ -10,6 +10,7 @@ import type { PlannedNode } from '../local-common/node-plan.ts';
 import { renderUserData } from '../../providers/cloud-config.ts';
 import type { MachineSpec, Network, Provider } from '../../providers/contract.ts';
 import { nodeLabels, selfLabels } from './addons.ts';
+import type { ControlPlane } from './control-plane.ts';
 import { nthAddress, parseCidr } from './cidr.ts';
 import { APISERVER_PORT, CONTAINERD_DIR, ETCD_DATA_DIR } from './layout.ts';
 import { nodeCloudConfig } from './payload.ts';
@@ -74,8 +75,8 @@ export interface SpecContext {
   pki: ClusterPki;
   settings: KubeSettings;
   network: Network;
-  /** The apiserver as nodes reach it: `https://<first master's address>:6443`. */
-  apiServer: string;
+  /** The masters and the one address nodes reach the API servers at (the load balancer's, or the only master's). */
+  controlPlane: ControlPlane;
   resolvers: readonly string[];
   /** Made once per run (masters only need them). */
   secrets: () => Promise<ClusterSecrets>;
@@ -97,13 +98,13 @@ export async function machineSpec(
   const masterPart = master
     ? await (async () => {
         const secrets = await c.secrets();
-        return { certs: await issueMasterCerts(issuer, secrets, node, c.settings), secrets };
+        return { certs: await issueMasterCerts(issuer, secrets, node, c.settings, c.controlPlane), secrets };
       })()
     : undefined;
   const payload = nodeCloudConfig({
     node: { ...node, master },
     labels: selfLabels(nodeLabels({ name: p.nodegroup, role: group?.role ?? p.role })),
-    apiServer: c.apiServer,
+    controlPlane: c.controlPlane,
     settings: c.settings,
     caPem: c.pki.caPem,
     certs,

@@ -124,6 +124,7 @@ const cluster: ClusterSpec = {
   projectId: 'p',
   coe: 'swarm',
   imageId: IMG,
+  masterLbEnabled: false,
   tlsDisabled: false,
   fixedSubnet: null,
   dnsNameservers: [],
