@@ -31,12 +31,21 @@ import {
 } from '../local-common/node-plan.ts';
 import { addons, DEFAULT_ADDON_IMAGES, nodeLabels, type AddonImages } from './addons.ts';
 import { overlaps, parseCidr } from './cidr.ts';
+import { rotateCa } from './ca-rotate.ts';
 import { applyAll, staleNodes, waitApiReady, waitDeployment, waitNodesReady } from './cluster-ops.ts';
 import { drain, evictable, uncordon } from './drain.ts';
 import { kubeHealth, type ApiAnswer } from './health.ts';
 import { KubeApi, KubeApiError, KubeUnreachableError, type KubeNode, type KubePod } from './kube-api.ts';
 import { APISERVER_PORT } from './layout.ts';
-import { clusterSecrets, KUBE_API_PORT, machineSpec, nodeAddress, kubeImage, type SpecContext } from './machines.ts';
+import {
+  clusterSecrets,
+  KUBE_API_PORT,
+  machineSpec,
+  nodeAddress,
+  nodeConfig,
+  kubeImage,
+  type SpecContext,
+} from './machines.ts';
 import { kubeSettings, type KubeSettings } from './settings.ts';
 
 const HEALTH_CALL_MS = 5_000;
@@ -78,7 +87,7 @@ async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
 export class KubernetesDriver implements Driver {
   readonly name = 'kubernetes';
   readonly provides: readonly DriverKey[];
-  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['resize', 'nodegroups', 'health']);
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['resize', 'nodegroups', 'health', 'rotate-ca']);
   readonly defaultNetworkDriver = 'flannel';
   readonly #p: Provider;
   readonly #drainMs: number;
@@ -192,6 +201,10 @@ export class KubernetesDriver implements Driver {
       }
       const { machines, booted } = await phase('nodes', () => this.#ensureMachines(ctx, specCtx, plan.nodes, existing));
       await phase('bootstrap', () => this.#waitBootstrap(ctx, booted));
+      // ca-rotate (see ./ca-rotate.ts) works on the nodes themselves: the conductor's client of the new CA is only
+      // accepted once it has finished.
+      if (ctx.intent.action === 'rotate_ca')
+        await phase('rotate-ca', () => this.#rotateCa(ctx, specCtx, plan.nodes, machines));
 
       const apiMachine = machines.get(master.name) as Machine;
       api?.close();
@@ -367,6 +380,37 @@ export class KubernetesDriver implements Driver {
       if ((e as Error).name === 'AbortError') throw e;
       return undefined; // the apiserver does not answer: scale-in picks without the pod counts
     }
+  }
+
+  /** ca-rotate on the running nodes, through the provider's exec on each. */
+  async #rotateCa(
+    ctx: DriverContext,
+    specCtx: SpecContext,
+    planned: readonly PlannedNode[],
+    machines: ReadonlyMap<string, Machine>,
+  ): Promise<void> {
+    const p = this.#p;
+    if (!p.exec)
+      throw new DriverError('rotate-ca', `the ${p.name} provider cannot run commands on nodes, which ca-rotate needs`);
+    const exec = p.exec.bind(p);
+    const byName = new Map(planned.map((n) => [n.name, n]));
+    const nodes = [...machines.values()].map((m) => {
+      if (m.state !== 'running')
+        throw new DriverError('rotate-ca', `node ${m.hostname} is ${m.status}, not running`, { retryable: true });
+      return { machine: m, master: m.role === 'master' };
+    });
+    await rotateCa({
+      nodes,
+      caPem: ctx.pki.caPem,
+      previousCaPem: await ctx.pki.previousCaPem(),
+      files: async (n, caPem) =>
+        (await nodeConfig(specCtx, byName.get(n.machine.name) as PlannedNode, caPem)).write_files,
+      exec: (m, argv, input) =>
+        exec(m, argv, { ...(input === undefined ? {} : { input }), timeoutMs: 600_000, signal: ctx.signal }),
+      forgetPreviousCa: () => ctx.pki.forgetPreviousCa(),
+      event: (message, level) => ctx.event('rotate-ca', message, level),
+      signal: ctx.signal,
+    });
   }
 
   /** Cordon, drain (bounded), delete the Node object, remove the machine. */
