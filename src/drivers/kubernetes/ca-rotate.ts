@@ -30,6 +30,22 @@ export const ROTATION_STAMP = `${PKI_DIR}/rotation`;
 export const ROTATION_LOG = '/var/log/magnetar/ca-rotate.log';
 const LOCK = '/run/magnetar/ca-rotate.lock';
 
+/**
+ * Runs the script given on standard input from a file (a script read from the pipe itself could lose lines to a
+ * command that reads its input; one too long for an argument would not fit).
+ */
+export const RUN_INPUT: readonly string[] = [
+  'sh',
+  '-c',
+  'f=$(mktemp /run/ca-rotate.XXXXXX); cat >"$f"; rc=0; ' +
+    // A script cut short (the conductor killed while sending it) is not run.
+    'if [ "$(tail -n 1 "$f")" = "# end" ]; then sh "$f" </dev/null || rc=$?; else echo "script incomplete" >&2; rc=3; fi; ' +
+    'rm -f "$f"; exit $rc',
+];
+
+/** The last line of every script sent with {@link RUN_INPUT}. */
+const END = '# end';
+
 export const STAGES = ['trust', 'serve', 'done'] as const;
 export type Stage = (typeof STAGES)[number];
 
@@ -170,7 +186,7 @@ export function stageScript(opts: {
     `printf '%s\\n' ${q(`${fp} ${stage}`)} >${ROTATION_STAMP}.new`,
     `mv -f ${ROTATION_STAMP}.new ${ROTATION_STAMP}`,
   );
-  lines.push(`echo "[ca-rotate] $(date -u +%FT%TZ) ${stage} done"`, '');
+  lines.push(`echo "[ca-rotate] $(date -u +%FT%TZ) ${stage} done"`, END, '');
   return lines.join('\n');
 }
 
@@ -180,6 +196,7 @@ export function staleCaScript(mark: string): string {
     'n=0',
     `for f in ${KUBELET_DIR}/pods/*/volumes/kubernetes.io~projected/*/ca.crt; do [ -e "$f" ] || continue; grep -qF ${q(mark)} "$f" || n=$((n+1)); done`,
     'echo "$n"',
+    END,
     '',
   ].join('\n');
 }
@@ -206,16 +223,6 @@ export interface RotationDeps {
   podCaTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
-
-/**
- * Runs the script given on standard input from a file (a script read from the pipe itself could lose lines to a
- * command that reads its input; one too long for an argument would not fit).
- */
-export const RUN_INPUT: readonly string[] = [
-  'sh',
-  '-c',
-  'f=$(mktemp /run/ca-rotate.XXXXXX); cat >"$f"; rc=0; sh "$f" </dev/null || rc=$?; rm -f "$f"; exit $rc',
-];
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

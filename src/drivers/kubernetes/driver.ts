@@ -1,7 +1,8 @@
 /**
  * @module The `kubernetes` driver: a Kubernetes cluster (etcd with TLS and the control plane on the master; containerd,
  * kubelet, kube-proxy and flanneld on every node) whose nodes come from a provider, each booted by its cloud-init
- * payload (`./payload.ts`). One `ensureCluster` serves create, resize, node groups and heal: it observes the machines
+ * payload (`./payload.ts`). One `ensureCluster` serves create, resize, node groups, heal and ca-rotate (`./ca-rotate.ts`,
+ * after the machines are there and before the apiserver is asked anything): it observes the machines
  * (by the cluster's label) and, when nodes must go, the cluster's pods; plans from the desired counts (stable node
  * numbering, `../local-common/node-plan.ts`); scale-in (cordon, drain through the Eviction API, delete the Node, then
  * the machine) → machines (create with their payloads, start stopped ones) → bootstrap → apiserver ready → add-ons →

@@ -19,6 +19,7 @@ import {
   stageFiles,
   stageRestarts,
   stageScript,
+  staleCaScript,
   stampedStage,
   type RotationDeps,
   type RotationNode,
@@ -140,6 +141,10 @@ void describe('Kubernetes ca-rotate', async () => {
       assert.ok(script.lastIndexOf(ROTATION_STAMP) > script.lastIndexOf('restart 40-flanneld'));
       assert.match(script, /renewed "\$since"/);
       execFileSync('sh', ['-n'], { input: RUN_INPUT[2] });
+      // The runner only runs a script that arrived whole: its last line is the end mark.
+      assert.ok(script.endsWith('\n# end\n'));
+      assert.ok(staleCaScript('x').endsWith('\n# end\n'));
+      assert.match(RUN_INPUT[2] ?? '', /"# end"/);
     });
 
     test("the mark is a line of the CA's body", () => {
