@@ -5,12 +5,13 @@
  * at a time (master first), each node's progress stamped on the node itself (`/etc/kubernetes/pki/rotation`:
  * `<new CA fingerprint> <stage>`), so a killed conductor resumes from what the nodes say:
  * 1. **trust**: `ca.crt` and every kubeconfig trust the bundle new + old CA; every certificate is issued anew from the
- *    new CA (etcd and front-proxy ones from their own CAs, which are kept), except the apiserver's serving certificate;
+ *    new CA (etcd and front-proxy ones from their own CAs, which are kept), except the apiserver's serving and kubelet
+ *    client certificates;
  *    the components restart in turn (etcd, apiserver, controller-manager, scheduler, kubelet, kube-proxy, flanneld),
  *    each waited for (readyz, kubelet healthz and a renewed node Lease, which proves its new identity is accepted).
  *    The controller-manager publishes the bundle as `kube-root-ca.crt`, so pods trust both; the conductor waits until
  *    every pod's projected `ca.crt` holds the new CA.
- * 2. **serve** (masters): the apiserver gets its serving certificate from the new CA.
+ * 2. **serve** (masters): the apiserver gets its serving and kubelet client certificates from the new CA.
  * 3. **done**: everything trusts the new CA only; certificates are issued again, components restart in turn. Client
  *    certificates of the old CA are refused from then on; the conductor forgets the old CA.
  * The service-account signing key is never touched: pods keep their tokens. Containerd is never restarted: pods keep
@@ -51,7 +52,14 @@ export type Stage = (typeof STAGES)[number];
 
 /** The kubeconfigs a node may hold (all carry the CA they trust and an identity from the cluster CA). */
 const KUBECONFIGS = ['kubelet', 'kube-proxy', 'cni', 'controller-manager', 'scheduler', 'admin'].map(kubeconfigPath);
-const APISERVER_PAIR = [`${PKI_DIR}/apiserver.crt`, `${PKI_DIR}/apiserver.key`];
+/**
+ * What the apiserver presents to others: its serving pair, and its client pair towards the kubelets. Both switch to
+ * the new CA only once every node trusts it (serve stage); until then the nodes keep their old ones.
+ */
+const SERVE_FILES = ['apiserver', 'apiserver-kubelet-client'].flatMap((b) => [
+  `${PKI_DIR}/${b}.crt`,
+  `${PKI_DIR}/${b}.key`,
+]);
 
 /** Short SHA-256 fingerprint of a certificate (the first one of a bundle), as stamped on the nodes. */
 export function caFingerprint(pem: string): string {
@@ -99,8 +107,8 @@ export function isPkiFile(path: string): boolean {
 /** The files a node's stage writes, taken from the node's payload (built with the stage's CA bundle). */
 export function stageFiles(files: readonly WriteFile[], stage: Stage): WriteFile[] {
   const pki = files.filter((f) => isPkiFile(f.path) && f.path !== ROTATION_STAMP);
-  if (stage === 'serve') return pki.filter((f) => APISERVER_PAIR.includes(f.path));
-  if (stage === 'trust') return pki.filter((f) => !APISERVER_PAIR.includes(f.path));
+  if (stage === 'serve') return pki.filter((f) => SERVE_FILES.includes(f.path));
+  if (stage === 'trust') return pki.filter((f) => !SERVE_FILES.includes(f.path));
   return pki;
 }
 
@@ -265,7 +273,7 @@ export async function rotateCa(d: RotationDeps): Promise<void> {
 
 const STAGE_DONE: Record<Stage, string> = {
   trust: 'certificates of the new CA, trusting the new and the old CA; components restarted',
-  serve: 'the apiserver serves with the certificate of the new CA',
+  serve: 'the apiserver serves (and calls kubelets) with certificates of the new CA',
   done: 'trusts only the new CA; components restarted',
 };
 

@@ -34,6 +34,8 @@ const PAYLOAD: WriteFile[] = [
   file('/etc/kubernetes/pki/ca.crt'),
   file('/etc/kubernetes/pki/apiserver.crt'),
   file('/etc/kubernetes/pki/apiserver.key'),
+  file('/etc/kubernetes/pki/apiserver-kubelet-client.crt'),
+  file('/etc/kubernetes/pki/apiserver-kubelet-client.key'),
   file('/etc/kubernetes/pki/etcd/server.crt'),
   file('/etc/kubernetes/pki/sa.key'),
   file('/var/lib/kubelet/pki/kubelet.crt'),
@@ -87,7 +89,7 @@ void describe('Kubernetes ca-rotate', async () => {
       assert.equal(needs('serve', 'done', true), true);
     });
 
-    test('trust writes every certificate but the apiserver serving pair; serve only that pair; done all', () => {
+    test("trust writes every certificate but the apiserver's serving and kubelet client pairs; serve only those; done all", () => {
       const paths = (s: Stage): string[] => stageFiles(PAYLOAD, s).map((f) => f.path);
       assert.deepEqual(paths('trust'), [
         '/etc/kubernetes/pki/ca.crt',
@@ -97,8 +99,13 @@ void describe('Kubernetes ca-rotate', async () => {
         '/etc/kubernetes/kubelet.conf',
         '/etc/kubernetes/admin.conf',
       ]);
-      assert.deepEqual(paths('serve'), ['/etc/kubernetes/pki/apiserver.crt', '/etc/kubernetes/pki/apiserver.key']);
-      assert.equal(paths('done').length, 8);
+      assert.deepEqual(paths('serve'), [
+        '/etc/kubernetes/pki/apiserver.crt',
+        '/etc/kubernetes/pki/apiserver.key',
+        '/etc/kubernetes/pki/apiserver-kubelet-client.crt',
+        '/etc/kubernetes/pki/apiserver-kubelet-client.key',
+      ]);
+      assert.equal(paths('done').length, 10);
       assert.ok(!paths('done').includes('/etc/kubernetes/resolv.conf'));
     });
 
@@ -230,7 +237,7 @@ void describe('Kubernetes ca-rotate', async () => {
       [true, true, true, true, false, false, false],
     );
     assert.equal(f.runs[6]?.caOfFiles, newCa.certPem);
-    assert.deepEqual(f.runs[3]?.files, ['/etc/kubernetes/pki/apiserver.crt', '/etc/kubernetes/pki/apiserver.key']);
+    assert.deepEqual(f.runs[3]?.files.length, 4);
     assert.equal(f.forgotten(), 1);
     assert.ok(f.events.some((e) => e.includes("every pod's service-account ca.crt trusts the new CA")));
     assert.match(f.events.at(-1) ?? '', /certificates of the replaced CA are refused/);
