@@ -181,8 +181,9 @@ export function stageScript(opts: {
     lines.push(`w ${q(f.path)} ${mode} ${q(b64)}`);
   }
   for (const r of stageRestarts(stage, opts.master)) {
-    if (r.wait === 'kubelet') lines.push('since=$(date +%s)');
     lines.push(`restart ${r.service}`);
+    // After the old kubelet has exited: a renewal later than this second is the new one's.
+    if (r.wait === 'kubelet') lines.push('since=$(date +%s)');
     if (r.wait === 'readyz')
       lines.push('upto 120 "the apiserver" curl -sfk --max-time 2 https://127.0.0.1:6443/readyz');
     if (r.wait === 'kubelet') {
