@@ -134,6 +134,8 @@ void describe('Kubernetes ca-rotate', async () => {
       });
       execFileSync('sh', ['-n'], { input: script });
       assert.match(script, /flock 9/);
+      // The daemons started under the lock must not inherit it (the next stage would wait for them forever).
+      assert.match(script, /magnetar-supervise start "\$1" 9>&-/);
       assert.ok(script.includes(`'${fp} trust'|'${fp} serve'|'${fp} done'`));
       assert.ok(
         script.includes(
