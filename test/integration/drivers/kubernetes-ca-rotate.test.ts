@@ -6,7 +6,8 @@
  * calling its apiserver in-cluster with its service-account token every 2 s (kubectl from the node's binaries). The
  * service is killed with SIGKILL once the master has moved to the new CA, and the rotation resumes from the nodes'
  * stamps. Afterwards: the old client certificate gets 401, the kubeconfig of before no longer verifies the apiserver, a
- * new `cluster-config` (and `magnetar kubectl`) works, every node is Ready, the in-cluster client never failed.
+ * new `cluster-config` (and `magnetar kubectl`) works, every node is Ready, the in-cluster client was never refused
+ * (it only could not connect while the single apiserver restarted).
  * Skipped, saying so, only when the node image is not built.
  */
 import assert from 'node:assert/strict';
@@ -18,9 +19,11 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { KubeApi, KubeApiError, nodeReady, type KubeNode } from '../../../src/drivers/kubernetes/kube-api.ts';
+import { ROTATION_LOG } from '../../../src/drivers/kubernetes/ca-rotate.ts';
 import { Engine } from '../../../src/providers/docker/engine.ts';
+import { DockerProvider } from '../../../src/providers/docker/provider.ts';
 import type { Store } from '../../../src/store/store.ts';
-import { eventually, openStateStore, removeLeftovers, waitStatus } from '../../helpers/lifecycle.ts';
+import { eventually, nodeContainers, openStateStore, removeLeftovers, waitStatus } from '../../helpers/lifecycle.ts';
 import { BIN, cli, startServe, type ServeProcess } from '../../helpers/service-process.ts';
 import { BUSYBOX, KUBE_TAG, kubeFrom, kubeImageSkip, NODE_IMAGE, post } from '../../helpers/kube.ts';
 
@@ -282,6 +285,10 @@ describe('Kubernetes ca-rotate', { skip: SKIP, timeout: 2_400_000 }, () => {
       await loop.stop();
     }
     const timeline = await events();
+    // The master's own account of the rotation (read through the provider's exec, as the driver reads the stamps).
+    const master = (await nodeContainers(host, uuid)).find((c) => c.Labels['magnetar.role'] === 'master');
+    const log = await new DockerProvider(host).exec({ id: master?.Id ?? '', name: '' }, ['cat', ROTATION_LOG]);
+    console.log(`# ${h('master-0')} ${ROTATION_LOG}:\n#   ${log.stdout.trim().split('\n').join('\n#   ')}`);
     console.log(
       `# ca-rotate: ${((rotationEnded - rotationStarted) / 1000).toFixed(0)} s; probe loop: ${loop.requests} requests, ` +
         `${loop.failures.length} failed${loop.failures.length ? `:\n#   ${loop.failures.slice(0, 20).join('\n#   ')}` : ''}`,
@@ -352,7 +359,7 @@ describe('Kubernetes ca-rotate', { skip: SKIP, timeout: 2_400_000 }, () => {
     assert.equal(web.status?.availableReplicas, 2);
   });
 
-  it("kept the pods' service-account tokens valid: the in-cluster client never failed and still succeeds", async () => {
+  it("kept the pods' service-account tokens valid: the in-cluster client is never refused and still succeeds", async () => {
     const since = Math.floor(rotationEnded / 1000);
     const log = await eventually(
       'the in-cluster client succeeded after the rotation',
@@ -368,8 +375,16 @@ describe('Kubernetes ca-rotate', { skip: SKIP, timeout: 2_400_000 }, () => {
     const lines = log.trim().split('\n');
     const during = lines.filter((l) => Number(l.split(' ')[1]) >= Math.floor(rotationStarted / 1000));
     const failed = during.filter((l) => l.startsWith('fail'));
-    console.log(`# in-cluster client during and after the rotation: ${during.length} calls, ${failed.length} failed`);
-    assert.equal(failed.length, 0, failed.join('\n'));
+    // With one master the apiserver is away while it restarts (three times): the client cannot connect then. Any
+    // other failure (x509: the pod does not trust the apiserver; Unauthorized: its token is refused) is a defect.
+    const away = /connection refused|connection reset|EOF|i\/o timeout|TLS handshake timeout|ServiceUnavailable/;
+    const refused = failed.filter((l) => !away.test(l));
+    console.log(
+      `# in-cluster client during and after the rotation: ${during.length} calls, ${failed.length} while the ` +
+        `single apiserver restarted (could not connect), ${refused.length} refused (TLS or token)`,
+    );
+    assert.equal(refused.length, 0, refused.join('\n'));
+    assert.ok(during.some((l) => l.startsWith('ok ')));
     const pod = await kube.get<{ status: { containerStatuses?: { restartCount: number }[] } }>(
       `/api/v1/namespaces/default/pods/${clientPod}`,
     );
