@@ -377,7 +377,7 @@ describe('Kubernetes ca-rotate', { skip: SKIP, timeout: 2_400_000 }, () => {
     const failed = during.filter((l) => l.startsWith('fail'));
     // With one master the apiserver is away while it restarts (three times): the client cannot connect then. Any
     // other failure (x509: the pod does not trust the apiserver; Unauthorized: its token is refused) is a defect.
-    const away = /connection refused|connection reset|EOF|i\/o timeout|TLS handshake timeout|ServiceUnavailable/;
+    const away = /was refused|connection refused|connection reset|EOF|i\/o timeout|TLS handshake timeout/;
     const refused = failed.filter((l) => !away.test(l));
     console.log(
       `# in-cluster client during and after the rotation: ${during.length} calls, ${failed.length} while the ` +
