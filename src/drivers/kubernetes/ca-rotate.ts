@@ -162,13 +162,14 @@ export function stageScript(opts: {
     `case "$(cat ${ROTATION_STAMP} 2>/dev/null || true)" in ${reached.join('|')}) echo "[ca-rotate] already done"; exit 0;; esac`,
     // w PATH MODE BASE64: one file, replaced atomically.
     'w() { mkdir -p "$(dirname "$1")"; printf %s "$3" | base64 -d >"$1.rotate"; chmod "$2" "$1.rotate"; mv -f "$1.rotate" "$1"; }',
-    // restart NAME: stop the service, wait for its process to exit (5 s, then SIGKILL: the apiserver's graceful stop
-    // waits on its watches for a minute with its port already closed, and etcd and the apiserver keep their state on
-    // disk), start it again. The lock's descriptor is closed for the daemons: they would hold it.
+    // restart NAME [SECONDS]: stop the service, wait for its process to exit (SECONDS, default 5, then SIGKILL: the
+    // apiserver's graceful stop waits on its watches for a minute with its port already closed; etcd gets longer to
+    // stop cleanly, though its write-ahead log survives a kill), start it again. The lock's descriptor is closed for
+    // the daemons: they would hold it.
     'restart() {',
     '  pid=$(cat /run/magnetar/$1.pid 2>/dev/null || true)',
     `  ${SUPERVISE} stop "$1" 9>&-`,
-    '  if [ -n "$pid" ]; then i=0; while kill -0 "$pid" 2>/dev/null; do i=$((i+1)); if [ $i -ge 25 ]; then echo "[ca-rotate] $1 still running after 5s: killed"; kill -9 "$pid" 2>/dev/null || true; break; fi; sleep 0.2; done; fi',
+    '  if [ -n "$pid" ]; then i=0; while kill -0 "$pid" 2>/dev/null; do i=$((i+1)); if [ $i -ge $(( ${2:-5} * 5 )) ]; then echo "[ca-rotate] $1 still running after ${2:-5}s: killed"; kill -9 "$pid" 2>/dev/null || true; break; fi; sleep 0.2; done; fi',
     `  ${SUPERVISE} start "$1" 9>&-`,
     '  echo "[ca-rotate] $(date -u +%FT%TZ) $1 restarted"',
     '}',
@@ -183,7 +184,7 @@ export function stageScript(opts: {
     lines.push(`w ${q(f.path)} ${mode} ${q(b64)}`);
   }
   for (const r of stageRestarts(stage, opts.master)) {
-    lines.push(`restart ${r.service}`);
+    lines.push(`restart ${r.service}${r.service === '20-etcd' ? ' 20' : ''}`);
     // After the old kubelet has exited: a renewal later than this second is the new one's.
     if (r.wait === 'kubelet') lines.push('since=$(date +%s)');
     if (r.wait === 'readyz')

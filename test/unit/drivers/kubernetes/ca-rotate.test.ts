@@ -142,7 +142,8 @@ void describe('Kubernetes ca-rotate', async () => {
           `w '/etc/kubernetes/pki/ca.crt' 0600 '${Buffer.from('content of /etc/kubernetes/pki/ca.crt').toString('base64')}'`,
         ),
       );
-      const order = [...script.matchAll(/^restart (\S+)$/gm)].map((m) => m[1]);
+      const order = [...script.matchAll(/^restart (\S+)( 20)?$/gm)].map((m) => m[1]);
+      assert.match(script, /^restart 20-etcd 20$/m);
       assert.deepEqual(
         order,
         stageRestarts('trust', true).map((r) => r.service),
