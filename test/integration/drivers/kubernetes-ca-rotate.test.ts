@@ -260,58 +260,64 @@ describe('Kubernetes ca-rotate', { skip: SKIP, timeout: 2_400_000 }, () => {
     );
   });
 
-  it('rotates the CA (resuming after kill -9 of the service) while the Service keeps answering: 0 failed requests', async () => {
-    const loop = probe(workers, nodePort);
-    rotationStarted = Date.now();
-    try {
-      const res = await fetch(`${svc.url}/v1/certificates/${NAME}`, {
-        method: 'PATCH',
-        headers: { 'Content-Type': 'application/octet-stream', 'OpenStack-API-Version': 'container-infra latest' },
-      });
-      assert.equal(res.status, 202, await res.text());
-      assert.notEqual(await caShown(), oldCaPem, 'ca-show answers the new CA at once');
-      await eventually(
-        'the master moved to the new CA',
-        async () =>
-          (await events()).some((e) => e.startsWith(`${h('master-0')}: certificates of the new CA`)) ? true : undefined,
-        600_000,
-        200,
+  it(
+    'rotates the CA (resuming after kill -9 of the service) while the Service keeps answering: 0 failed requests',
+    { timeout: 1_500_000 },
+    async () => {
+      const loop = probe(workers, nodePort);
+      rotationStarted = Date.now();
+      try {
+        const res = await fetch(`${svc.url}/v1/certificates/${NAME}`, {
+          method: 'PATCH',
+          headers: { 'Content-Type': 'application/octet-stream', 'OpenStack-API-Version': 'container-infra latest' },
+        });
+        assert.equal(res.status, 202, await res.text());
+        assert.notEqual(await caShown(), oldCaPem, 'ca-show answers the new CA at once');
+        await eventually(
+          'the master moved to the new CA',
+          async () =>
+            (await events()).some((e) => e.startsWith(`${h('master-0')}: certificates of the new CA`))
+              ? true
+              : undefined,
+          600_000,
+          200,
+        );
+        await svc.kill9();
+        svc = await startServe(state, { port: svc.port, env: ENV });
+        assert.equal(await waitStatus(store, uuid, (s) => s !== 'UPDATE_IN_PROGRESS', 1_500_000), 'UPDATE_COMPLETE');
+        rotationEnded = Date.now();
+      } finally {
+        await loop.stop();
+      }
+      const timeline = await events();
+      // The master's own account of the rotation (read through the provider's exec, as the driver reads the stamps).
+      const master = (await nodeContainers(host, uuid)).find((c) => c.Labels['magnetar.role'] === 'master');
+      const log = await new DockerProvider(host).exec({ id: master?.Id ?? '', name: '' }, ['cat', ROTATION_LOG]);
+      console.log(`# ${h('master-0')} ${ROTATION_LOG}:\n#   ${log.stdout.trim().split('\n').join('\n#   ')}`);
+      console.log(
+        `# ca-rotate: ${((rotationEnded - rotationStarted) / 1000).toFixed(0)} s; probe loop: ${loop.requests} requests, ` +
+          `${loop.failures.length} failed${loop.failures.length ? `:\n#   ${loop.failures.slice(0, 20).join('\n#   ')}` : ''}`,
       );
-      await svc.kill9();
-      svc = await startServe(state, { port: svc.port, env: ENV });
-      assert.equal(await waitStatus(store, uuid, (s) => s !== 'UPDATE_IN_PROGRESS', 1_500_000), 'UPDATE_COMPLETE');
-      rotationEnded = Date.now();
-    } finally {
-      await loop.stop();
-    }
-    const timeline = await events();
-    // The master's own account of the rotation (read through the provider's exec, as the driver reads the stamps).
-    const master = (await nodeContainers(host, uuid)).find((c) => c.Labels['magnetar.role'] === 'master');
-    const log = await new DockerProvider(host).exec({ id: master?.Id ?? '', name: '' }, ['cat', ROTATION_LOG]);
-    console.log(`# ${h('master-0')} ${ROTATION_LOG}:\n#   ${log.stdout.trim().split('\n').join('\n#   ')}`);
-    console.log(
-      `# ca-rotate: ${((rotationEnded - rotationStarted) / 1000).toFixed(0)} s; probe loop: ${loop.requests} requests, ` +
-        `${loop.failures.length} failed${loop.failures.length ? `:\n#   ${loop.failures.slice(0, 20).join('\n#   ')}` : ''}`,
-    );
-    console.log(`# timeline:\n#   ${timeline.join('\n#   ')}`);
-    assert.ok(
-      timeline.some((e) => /resuming \(/.test(e)),
-      `the second run resumed from the stamps:\n${timeline.join('\n')}`,
-    );
-    for (const n of [h('master-0'), h('node-0'), h('node-1')])
+      console.log(`# timeline:\n#   ${timeline.join('\n#   ')}`);
       assert.ok(
-        timeline.some((e) => e.startsWith(`${n}: trusts only the new CA`)),
-        `${n} finished:\n${timeline.join('\n')}`,
+        timeline.some((e) => /resuming \(/.test(e)),
+        `the second run resumed from the stamps:\n${timeline.join('\n')}`,
       );
-    assert.ok(
-      timeline.some((e) =>
-        e.startsWith(`${h('master-0')}: the apiserver serves (and calls kubelets) with certificates of the new CA`),
-      ),
-    );
-    assert.match(timeline.at(-1) ?? '', /certificates of the replaced CA are refused/);
-    assert.ok(loop.requests > 100, `the probe ran (${loop.requests} requests)`);
-    assert.equal(loop.failures.length, 0, loop.failures.join('\n'));
-  });
+      for (const n of [h('master-0'), h('node-0'), h('node-1')])
+        assert.ok(
+          timeline.some((e) => e.startsWith(`${n}: trusts only the new CA`)),
+          `${n} finished:\n${timeline.join('\n')}`,
+        );
+      assert.ok(
+        timeline.some((e) =>
+          e.startsWith(`${h('master-0')}: the apiserver serves (and calls kubelets) with certificates of the new CA`),
+        ),
+      );
+      assert.match(timeline.at(-1) ?? '', /certificates of the replaced CA are refused/);
+      assert.ok(loop.requests > 100, `the probe ran (${loop.requests} requests)`);
+      assert.equal(loop.failures.length, 0, loop.failures.join('\n'));
+    },
+  );
 
   it('refuses the old client certificate (401); the kubeconfig of before no longer trusts the apiserver', async () => {
     const old = await identityOf(join(dir, 'old', 'config'));
