@@ -63,6 +63,8 @@ async function memoryPki(name: string): Promise<ClusterPki> {
     conductorClient: () =>
       (conductor ??= issueClientCert(ca, { commonName: 'magnetar-conductor', organization: 'system:masters' })),
     secret: (_kind, make) => make(),
+    previousCaPem: () => Promise.resolve(undefined),
+    forgetPreviousCa: () => Promise.resolve(),
   };
 }
 

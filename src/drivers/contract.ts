@@ -78,6 +78,10 @@ export interface ClusterPki {
     kind: string,
     make: () => Promise<{ certPem: string; keyPem: string }>,
   ): Promise<{ certPem: string; keyPem: string }>;
+  /** Certificates (a PEM bundle) of CAs a ca-rotate replaced that nodes may still trust; undefined when none. */
+  previousCaPem(): Promise<string | undefined>;
+  /** Forgets them: called by a driver once every node trusts only the current CA. */
+  forgetPreviousCa(): Promise<void>;
 }
 
 /** Per-driver opaque state persisted on the cluster row (e.g. the chosen subnet). */

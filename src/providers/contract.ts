@@ -324,6 +324,24 @@ export interface Provider {
 
   /** Removes a load balancer (its VIP is free afterwards); a missing one is fine. */
   removeLoadBalancer(lb: Pick<LoadBalancer, 'id' | 'name'>, signal?: AbortSignal): Promise<void>;
+
+  /**
+   * Runs `argv` as root on a running machine with `input` on its standard input and returns how it ended (local: an
+   * exec in the node container; a cloud provider: its node agent). Optional: only drivers that change running nodes in
+   * place (the Kubernetes ca-rotate) need it, and they refuse the operation on a provider without it.
+   */
+  exec?(
+    machine: Pick<Machine, 'id' | 'name'>,
+    argv: readonly string[],
+    opts?: { input?: string; timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<ExecOutcome>;
+}
+
+/** What a command run on a machine ({@link Provider.exec}) printed and how it ended. */
+export interface ExecOutcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
 }
 
 /** Properties every node image carries (see NODE-CONVENTION: `os_distro`, the COE family). */

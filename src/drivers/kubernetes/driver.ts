@@ -1,7 +1,8 @@
 /**
  * @module The `kubernetes` driver: a Kubernetes cluster (etcd with TLS and the control plane on the master; containerd,
  * kubelet, kube-proxy and flanneld on every node) whose nodes come from a provider, each booted by its cloud-init
- * payload (`./payload.ts`). One `ensureCluster` serves create, resize, node groups and heal: it observes the machines
+ * payload (`./payload.ts`). One `ensureCluster` serves create, resize, node groups, heal and ca-rotate (`./ca-rotate.ts`,
+ * after the machines are there and before the apiserver is asked anything): it observes the machines
  * (by the cluster's label) and, when nodes must go, the cluster's pods; plans from the desired counts (stable node
  * numbering, `../local-common/node-plan.ts`); scale-in (cordon, drain through the Eviction API, delete the Node, then
  * the machine) → machines (create with their payloads, start stopped ones) → bootstrap → apiserver ready → add-ons →
@@ -35,6 +36,7 @@ import {
 import { describeResources, resourceCount } from '../local-common/resources.ts';
 import { addons, DEFAULT_ADDON_IMAGES, nodeLabels, type AddonImages } from './addons.ts';
 import { overlaps, parseCidr } from './cidr.ts';
+import { rotateCa } from './ca-rotate.ts';
 import { applyAll, staleNodes, waitApiReady, waitDeployment, waitNodesReady } from './cluster-ops.ts';
 import { drain, evictable, uncordon } from './drain.ts';
 import { kubeHealth, type ApiAnswer } from './health.ts';
@@ -42,7 +44,15 @@ import { KubeApi, KubeApiError, KubeUnreachableError, type KubeNode, type KubePo
 import { API_LB_LISTENER, apiBalancerSpec } from './api-balancer.ts';
 import { controlPlane, etcdQuorum } from './control-plane.ts';
 import { APISERVER_PORT } from './layout.ts';
-import { clusterSecrets, KUBE_API_PORT, machineSpec, nodeAddress, kubeImage, type SpecContext } from './machines.ts';
+import {
+  clusterSecrets,
+  KUBE_API_PORT,
+  machineSpec,
+  nodeAddress,
+  nodeConfig,
+  kubeImage,
+  type SpecContext,
+} from './machines.ts';
 import { newSyncMemory, syncServiceLoadBalancers, type SyncMemory } from './service-lb-sync.ts';
 import { kubeSettings, type KubeSettings } from './settings.ts';
 
@@ -94,6 +104,7 @@ export class KubernetesDriver implements Driver {
     'nodegroups',
     'health',
     'load-balancers',
+    'rotate-ca',
   ]);
   readonly #lbMemory: SyncMemory = newSyncMemory();
   readonly defaultNetworkDriver = 'flannel';
@@ -230,6 +241,10 @@ export class KubernetesDriver implements Driver {
       }
       const { machines, booted } = await phase('nodes', () => this.#ensureMachines(ctx, specCtx, plan.nodes, existing));
       await phase('bootstrap', () => this.#waitBootstrap(ctx, booted));
+      // ca-rotate (see ./ca-rotate.ts) works on the nodes themselves: the conductor's client of the new CA is only
+      // accepted once it has finished.
+      if (ctx.intent.action === 'rotate_ca')
+        await phase('rotate-ca', () => this.#rotateCa(ctx, specCtx, plan.nodes, machines));
 
       const apiMachine = machines.get(master.name) as Machine;
       const fresh = booted.some((m) => m.role === 'master');
@@ -481,6 +496,37 @@ export class KubernetesDriver implements Driver {
       if ((e as Error).name === 'AbortError') throw e;
       return undefined; // the apiserver does not answer: scale-in picks without the pod counts
     }
+  }
+
+  /** ca-rotate on the running nodes, through the provider's exec on each. */
+  async #rotateCa(
+    ctx: DriverContext,
+    specCtx: SpecContext,
+    planned: readonly PlannedNode[],
+    machines: ReadonlyMap<string, Machine>,
+  ): Promise<void> {
+    const p = this.#p;
+    if (!p.exec)
+      throw new DriverError('rotate-ca', `the ${p.name} provider cannot run commands on nodes, which ca-rotate needs`);
+    const exec = p.exec.bind(p);
+    const byName = new Map(planned.map((n) => [n.name, n]));
+    const nodes = [...machines.values()].map((m) => {
+      if (m.state !== 'running')
+        throw new DriverError('rotate-ca', `node ${m.hostname} is ${m.status}, not running`, { retryable: true });
+      return { machine: m, master: m.role === 'master' };
+    });
+    await rotateCa({
+      nodes,
+      caPem: ctx.pki.caPem,
+      previousCaPem: await ctx.pki.previousCaPem(),
+      files: async (n, caPem) =>
+        (await nodeConfig(specCtx, byName.get(n.machine.name) as PlannedNode, caPem)).write_files,
+      exec: (m, argv, input) =>
+        exec(m, argv, { ...(input === undefined ? {} : { input }), timeoutMs: 600_000, signal: ctx.signal }),
+      forgetPreviousCa: () => ctx.pki.forgetPreviousCa(),
+      event: (message, level) => ctx.event('rotate-ca', message, level),
+      signal: ctx.signal,
+    });
   }
 
   /** Cordon, drain (bounded), delete the Node object, remove the machine. */

@@ -5,8 +5,10 @@
  * every method is idempotent and safe to re-run after a crash.
  */
 import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { hostAddress } from '../../core/cidr.ts';
 import { EngineError, type Engine } from '../../docker-api/engine.ts';
+import { execWithInput } from '../../docker-api/exec-stdin.ts';
 import type { ContainerCreateSpec, ContainerSummary, Labels, MountSpec } from '../../docker-api/engine-types.ts';
 import { CLOUD_INIT_PATHS } from '../cloud-config.ts';
 import {
@@ -14,6 +16,7 @@ import {
   type BootstrapStatus,
   type ClusterResources,
   type Endpoint,
+  type ExecOutcome,
   type ImageInfo,
   type LoadBalancer,
   type LoadBalancerSpec,
@@ -345,6 +348,17 @@ export class DockerProvider implements Provider {
       if (Date.now() >= deadline) return this.bootstrapStatus(m, { tailLines: 20 });
       await sleep(Math.min(opts.intervalMs ?? 200, Math.max(1, deadline - Date.now())));
     }
+  }
+
+  /** An exec in the node container (root), `input` on its standard input. */
+  async exec(
+    m: Pick<Machine, 'id' | 'name'>,
+    argv: readonly string[],
+    opts: { input?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<ExecOutcome> {
+    opts.signal?.throwIfAborted();
+    const input = Readable.from(opts.input === undefined ? [] : [Buffer.from(opts.input, 'utf8')]);
+    return execWithInput(this.host, m.id || m.name, argv, input, opts.timeoutMs);
   }
 
   async image(ref: string): Promise<ImageInfo | null> {

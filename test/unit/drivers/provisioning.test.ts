@@ -167,6 +167,8 @@ function context(): { ctx: DriverContext; events: string[] } {
       conductorClient: async () => ({ certPem: 'client', keyPem: 'client key' }),
       issueClient: async (cn) => ({ certPem: `client cert of ${cn}`, keyPem: `key of ${cn}` }),
       secret: async (kind) => ({ certPem: `secret ${kind}`, keyPem: `secret key ${kind}` }),
+      previousCaPem: async () => undefined,
+      forgetPreviousCa: async () => {},
     },
     state: { get: () => ({}), merge: async () => {} },
     signal: new AbortController().signal,
