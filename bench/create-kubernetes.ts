@@ -1,20 +1,24 @@
 /**
- * @module bench/create-kubernetes: the floor of bench/create for Kubernetes: a 1 master + 2 worker cluster made with
- * the driver's pure modules (node plan, certificates, settings, the cloud-init payload, the add-on objects) and direct
- * engine and apiserver calls, with no store, API, conductor or events: network on a free /24; the three node
- * containers (same image, volumes, published apiserver port and payload archive as DockerProvider) in parallel; then
- * the apiserver polled every 100 ms: readyz, the add-ons applied, nodes labelled and Ready, CoreDNS available.
+ * @module bench/create-kubernetes: the floor of bench/create for Kubernetes: a 1 (or N) master + 2 worker cluster made
+ * with the driver's pure modules (node plan, certificates, settings, the cloud-init payload, the add-on objects) and direct
+ * engine and apiserver calls, with no store, API, conductor or events: network on a free /24; the node containers
+ * (same image, volumes, published apiserver port and payload archive as DockerProvider) and, with several masters,
+ * the API load balancer, in parallel; then the apiservers polled every 100 ms: readyz of each master (and through the
+ * load balancer), the add-ons applied, nodes labelled and Ready, CoreDNS available.
  */
 import { createCa, issueClientCert, issueServerCert } from '../src/certs/x509.ts';
 import { DEFAULT_KUBE_TAG, kubeNodeImage } from '../src/core/kube-versions.ts';
 import type { ClusterPki, ClusterSpec } from '../src/drivers/contract.ts';
 import { addons, DEFAULT_ADDON_IMAGES, nodeLabels } from '../src/drivers/kubernetes/addons.ts';
+import { apiBalancerSpec } from '../src/drivers/kubernetes/api-balancer.ts';
+import { controlPlane } from '../src/drivers/kubernetes/control-plane.ts';
 import { KubeApi, nodeReady } from '../src/drivers/kubernetes/kube-api.ts';
 import { APISERVER_PORT } from '../src/drivers/kubernetes/layout.ts';
 import { clusterSecrets, machineSpec, nodeAddress, type SpecContext } from '../src/drivers/kubernetes/machines.ts';
 import { kubeSettings } from '../src/drivers/kubernetes/settings.ts';
-import { planNodes, type PlannedNode } from '../src/drivers/local-common/node-plan.ts';
+import { planNodes } from '../src/drivers/local-common/node-plan.ts';
 import { probeNodeSecurity, securityHostConfig } from '../src/providers/docker/node-security.ts';
+import { DockerLoadBalancers } from '../src/providers/docker/load-balancers.ts';
 import { payloadArchive } from '../src/providers/docker/payload.ts';
 import { hostResolvers } from '../src/providers/docker/provider.ts';
 import {
@@ -59,15 +63,19 @@ async function memoryPki(name: string): Promise<ClusterPki> {
     conductorClient: () =>
       (conductor ??= issueClientCert(ca, { commonName: 'magnetar-conductor', organization: 'system:masters' })),
     secret: (_kind, make) => make(),
+    previousCaPem: () => Promise.resolve(undefined),
+    forgetPreviousCa: () => Promise.resolve(),
   };
 }
 
 /**
- * Creates a 1 master + 2 worker Kubernetes cluster and waits for what the driver waits for (all nodes Ready, CoreDNS
- * available). Returns the milliseconds it took. Everything it makes carries `magnetar.bench=<id>`; the caller removes
- * it with `floorCleanup`.
+ * Creates a `masters` master + 2 worker Kubernetes cluster and waits for what the driver waits for (every master's
+ * apiserver ready, all nodes Ready, CoreDNS available). With several masters the API load balancer (the provider's
+ * haproxy container, same spec as the driver's) is made alongside the nodes and the cluster is reached through it.
+ * Returns the milliseconds it took. Everything it makes carries `magnetar.bench=<id>`; the caller removes it with
+ * `floorCleanup`.
  */
-export async function kubernetesFloorCreate(fh: FloorHost, id: string): Promise<FloorResult> {
+export async function kubernetesFloorCreate(fh: FloorHost, id: string, masterCount = 1): Promise<FloorResult> {
   const { host } = fh;
   const clock = new FloorClock();
   fh.security ??= await probeNodeSecurity(host, KUBE_NODE_IMAGE);
@@ -102,8 +110,9 @@ export async function kubernetesFloorCreate(fh: FloorHost, id: string): Promise<
     fixedSubnet: null,
     dnsNameservers: [],
     networkDriver: 'flannel',
+    masterLbEnabled: false,
     labels: {},
-    nodegroups: [group('master', 1), group('worker', 2)],
+    nodegroups: [group('master', masterCount), group('worker', 2)],
   };
   const plan = planNodes({
     uuid: name,
@@ -111,7 +120,10 @@ export async function kubernetesFloorCreate(fh: FloorHost, id: string): Promise<
     groups: cluster.nodegroups.map((g) => ({ name: g.name, role: g.role, nodeCount: g.nodeCount, imageId: g.imageId })),
     observed: [],
   });
-  const master = plan.nodes.find((p) => p.role === 'master') as PlannedNode;
+  const masters = plan.nodes
+    .filter((p) => p.role === 'master')
+    .map((p) => ({ hostname: p.hostname, ip: nodeAddress(network, p) }));
+  const lbSpec = masterCount > 1 ? { ...apiBalancerSpec({ clusterUuid: name, network, masters }), labels } : undefined;
   const resolvers = await hostResolvers();
   let secrets: ReturnType<SpecContext['secrets']> | undefined;
   const specCtx: SpecContext = {
@@ -119,11 +131,23 @@ export async function kubernetesFloorCreate(fh: FloorHost, id: string): Promise<
     pki,
     settings,
     network,
-    apiServer: `https://${nodeAddress(network, master)}:${APISERVER_PORT}`,
+    controlPlane: controlPlane({
+      masters,
+      balancer: lbSpec ? { address: lbSpec.network.vipAddress, port: APISERVER_PORT } : null,
+      etcdStart: 'new',
+      etcdToken: name,
+    }),
     resolvers,
     secrets: () => (secrets ??= clusterSecrets(pki, name)),
   };
 
+  // The load balancer (several masters) alongside the node containers.
+  const lb = lbSpec
+    ? new DockerLoadBalancers(host).ensure(lbSpec).then((b) => {
+        clock.mark(`load balancer started at ${b.vipAddress}`);
+        return b;
+      })
+    : undefined;
   // The node containers, in parallel: each one's certificates and payload, then create, payload archive, start.
   const started3 = await Promise.all(
     plan.nodes.map(async (p) => {
@@ -162,13 +186,22 @@ export async function kubernetesFloorCreate(fh: FloorHost, id: string): Promise<
     }),
   );
 
-  // The apiserver, as the conductor reaches it (client certificate in system:masters).
-  const apiPort = (started3.find((n) => n.plan.role === 'master') as (typeof started3)[number]).port;
+  // The apiservers, as the conductor reaches them (client certificate in system:masters): every master's, then the
+  // load balancer's.
   const client = await pki.conductorClient();
-  const api = new KubeApi({ host: '127.0.0.1', port: apiPort, caPem: pki.caPem, ...client });
+  const masterApis = started3
+    .filter((n) => n.plan.role === 'master')
+    .map((n) => new KubeApi({ host: '127.0.0.1', port: n.port, caPem: pki.caPem, ...client }));
+  const balancer = await lb;
+  const api = balancer
+    ? new KubeApi({ host: balancer.vipAddress, port: APISERVER_PORT, caPem: pki.caPem, ...client })
+    : (masterApis[0] as KubeApi);
   try {
-    await until('apiserver not ready', async () => (await api.readyz(undefined, 5_000)).ok);
-    clock.mark('apiserver ready');
+    await Promise.all(
+      masterApis.map((a) => until('apiserver not ready', async () => (await a.readyz(undefined, 5_000)).ok)),
+    );
+    if (balancer) await until('load balancer not ready', async () => (await api.readyz(undefined, 5_000)).ok);
+    clock.mark(masterApis.length > 1 ? `${masterApis.length} apiservers ready` : 'apiserver ready');
     const objects = addons(settings, resolvers, DEFAULT_ADDON_IMAGES);
     for (const o of objects) await api.apply(o);
     clock.mark(`applied ${objects.length} objects`);
@@ -194,7 +227,7 @@ export async function kubernetesFloorCreate(fh: FloorHost, id: string): Promise<
     });
     clock.mark('CoreDNS available');
   } finally {
-    api.close();
+    for (const a of new Set([api, ...masterApis])) a.close();
   }
   return clock.done();
 }

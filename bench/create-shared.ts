@@ -152,13 +152,14 @@ export async function magnetarCreate(
   templateId: string,
   name: string,
   onUuid: (uuid: string) => void,
+  masterCount = 1,
 ): Promise<{ ms: number; postedAt: number; uuid: string }> {
   const postedAt = Date.now();
   const started = performance.now();
   const { uuid } = await apiOk<{ uuid: string }>(base, 'POST', '/v1/clusters', {
     name,
     cluster_template_id: templateId,
-    master_count: 1,
+    master_count: masterCount,
     node_count: 2,
   });
   onUuid(uuid);

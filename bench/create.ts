@@ -4,7 +4,9 @@
  * ./create-swarm.ts, Kubernetes in ./create-kubernetes.ts), alternating floor and Magnetar runs, each cleaned up. Then
  * the ratio of the medians, the event timeline of the last Magnetar run, the memory of each node container of that
  * cluster once it is complete, and the node image sizes. Prints figures only.
- * Run: `node_modules/.bin/node bench/create.ts [--coe swarm|kubernetes] [--runs N]` (default swarm, 5 runs).
+ * Run: `node_modules/.bin/node bench/create.ts [--coe swarm|kubernetes] [--runs N] [--masters M]` (default swarm, 5
+ * runs, 1 master). `--masters 3 --coe kubernetes`: the highly available create (3 masters behind the API load
+ * balancer, `master_lb_enabled`) against its floor, the same containers made directly (./create-kubernetes.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -41,7 +43,9 @@ interface Coe {
   name: 'swarm' | 'kubernetes';
   image: string;
   template: Record<string, unknown>;
-  floor: (fh: FloorHost, id: string) => Promise<FloorResult>;
+  floor: (fh: FloorHost, id: string, masters: number) => Promise<FloorResult>;
+  /** Whether several masters (behind a load balancer) can be measured. */
+  multiMaster: boolean;
   sizes: string[];
   /** Makes the node image when it is missing (or says how). */
   ensureImage: (host: Engine) => Promise<void>;
@@ -52,7 +56,8 @@ const COES: Record<Coe['name'], Coe> = {
     name: 'swarm',
     image: SWARM_NODE_IMAGE,
     template: { coe: 'swarm', image_id: SWARM_NODE_IMAGE, server_type: 'container' },
-    floor: swarmFloorCreate,
+    floor: (fh, id) => swarmFloorCreate(fh, id),
+    multiMaster: false,
     sizes: [SWARM_NODE_IMAGE],
     ensureImage: async (host) => {
       const [repo, tag] = SWARM_NODE_IMAGE.split(':') as [string, string];
@@ -76,6 +81,7 @@ const COES: Record<Coe['name'], Coe> = {
       labels: { kube_tag: DEFAULT_KUBE_TAG },
     },
     floor: kubernetesFloorCreate,
+    multiMaster: true,
     sizes: [KUBE_NODE_IMAGE, 'magnetar/k8s-base:bookworm'],
     ensureImage: async (host) => {
       if (!(await host.inspectImage(KUBE_NODE_IMAGE)))
@@ -86,13 +92,20 @@ const COES: Record<Coe['name'], Coe> = {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { runs: { type: 'string', default: '5' }, coe: { type: 'string', default: 'swarm' } },
+    options: {
+      runs: { type: 'string', default: '5' },
+      coe: { type: 'string', default: 'swarm' },
+      masters: { type: 'string', default: '1' },
+    },
   });
+  const masters = Number(values.masters);
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer (got ${values.runs})`);
   const coe = COES[values.coe as Coe['name']] as Coe | undefined;
   if (!coe || !Object.hasOwn(COES, values.coe))
     throw new Error(`--coe must be one of ${Object.keys(COES).join(', ')} (got ${values.coe})`);
+  if (!Number.isInteger(masters) || masters < 1 || (masters > 1 && !coe.multiMaster))
+    throw new Error(`--masters must be 1${coe.multiMaster ? ' or more' : ` for ${coe.name}`} (got ${values.masters})`);
 
   const host = new Engine({ socketPath: SOCKET });
   const benchId = randomBytes(4).toString('hex');
@@ -117,6 +130,7 @@ async function main(): Promise<void> {
     const tpl = await apiOk<{ uuid: string }>(base, 'POST', '/v1/clustertemplates', {
       name: `bench-${benchId}`,
       ...coe.template,
+      ...(masters > 1 ? { master_lb_enabled: true } : {}),
     });
 
     const fh: FloorHost = { host, security: undefined };
@@ -124,14 +138,14 @@ async function main(): Promise<void> {
       const fid = `${benchId}-${i}`;
       floorIds.push(fid);
       try {
-        lastFloor = await coe.floor(fh, fid);
+        lastFloor = await coe.floor(fh, fid, masters);
         floor.push(lastFloor.ms);
       } finally {
         await floorCleanup(host, fid);
       }
       process.stderr.write(`run ${i}: floor ${seconds(floor[i - 1] as number)} s\n`);
 
-      const r = await magnetarCreate(base, tpl.uuid, `bench-${benchId}-${i}`, (u) => liveClusters.add(u));
+      const r = await magnetarCreate(base, tpl.uuid, `bench-${benchId}-${i}`, (u) => liveClusters.add(u), masters);
       magnetar.push(r.ms);
       const ev = await apiOk<{ events: EventView[] }>(base, 'GET', `/v1/clusters/${r.uuid}/events`);
       lastEvents = { postedAt: r.postedAt, events: ev.events };
@@ -143,7 +157,8 @@ async function main(): Promise<void> {
     await apiOk(base, 'DELETE', `/v1/clustertemplates/${tpl.uuid}`);
 
     const out: string[] = [];
-    out.push(`${coe.name} cluster create, 1 master + 2 workers, ${runs} runs (alternating floor, magnetar)`);
+    const shape = masters > 1 ? `${masters} masters behind the API load balancer` : '1 master';
+    out.push(`${coe.name} cluster create, ${shape} + 2 workers, ${runs} runs (alternating floor, magnetar)`);
     out.push('');
     out.push(...timesTable(floor, magnetar, TARGET));
     if (lastEvents) {

@@ -12,6 +12,7 @@ import { checkApiExposure, type Config } from './config/load.ts';
 import { StartupError } from './config/startup-error.ts';
 import { HealthSync } from './conductor/health-sync.ts';
 import { Heartbeat, type ServiceBinary } from './conductor/heartbeat.ts';
+import { LoadBalancerSync } from './conductor/lb-sync.ts';
 import { Worker } from './conductor/worker.ts';
 import type { ImageCatalog } from './core/ports.ts';
 import { DriverRegistry } from './drivers/registry.ts';
@@ -35,6 +36,8 @@ export interface Service {
   worker: Worker | undefined;
   /** The periodic status and health sync (runs where the conductor runs, when `conductor.sync_seconds` > 0). */
   healthSync: HealthSync | undefined;
+  /** The load-balancer sync (runs where the conductor runs, when `conductor.lb_sync_seconds` > 0). */
+  lbSync: LoadBalancerSync | undefined;
   /** Drains the notification outbox (runs where the conductor runs). */
   publisher: OutboxPublisher | undefined;
   log: Logger;
@@ -65,12 +68,14 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
   let worker: Worker | undefined;
   let publisher: OutboxPublisher | undefined;
   let healthSync: HealthSync | undefined;
+  let lbSync: LoadBalancerSync | undefined;
   let api: FastifyInstance | undefined;
   let heartbeats: Heartbeat[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.all(heartbeats.map((h) => h.stop()));
     await api?.close();
     await healthSync?.stop();
+    await lbSync?.stop();
     await worker?.stop();
     await publisher?.stop();
     host.close();
@@ -132,6 +137,13 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
         );
         healthSync.start();
       }
+      if (config.conductor.lbSyncMs > 0) {
+        lbSync = new LoadBalancerSync(
+          { store, drivers, ca, log: log.child({ part: 'lb-sync' }), owner: worker.owner, flavors: config.flavors },
+          { periodMs: config.conductor.lbSyncMs },
+        );
+        lbSync.start();
+      }
     }
     const binaries: ServiceBinary[] = [
       ...(api ? ['magnetar-api' as const] : []),
@@ -153,7 +165,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
   }
   const addr = api?.server.address();
   const url = typeof addr === 'object' && addr ? `http://${config.api.host}:${addr.port}` : undefined;
-  return { config, store, api, worker, healthSync, publisher, log, heartbeats, url, stop: stopAll };
+  return { config, store, api, worker, healthSync, lbSync, publisher, log, heartbeats, url, stop: stopAll };
 }
 
 /** Listens, turning the usual bind failures into one-line start-up errors. */

@@ -6,6 +6,8 @@ import { createCa, issueClientCert, issueServerCert, signCsr, type KeyPairPem } 
 /** Certificate kinds stored per cluster. */
 export const CA_KIND = 'ca';
 export const CONDUCTOR_CLIENT_KIND = 'conductor-client';
+/** CA certificates replaced by ca-rotate that nodes still trust until the driver has finished the rotation. */
+export const PREVIOUS_CA_KIND = 'ca-previous';
 
 export class ClusterCa {
   readonly #certs: CertificateRepository;
@@ -24,6 +26,16 @@ export class ClusterCa {
   /** The CA certificate PEM, or undefined if the cluster has none. */
   async caPem(clusterUuid: string): Promise<string | undefined> {
     return (await this.#certs.get(clusterUuid, CA_KIND))?.cert_pem;
+  }
+
+  /** The certificates of CAs a rotation replaced and nodes may still trust (a PEM bundle), or undefined. */
+  async previousCaPem(clusterUuid: string): Promise<string | undefined> {
+    return (await this.#certs.get(clusterUuid, PREVIOUS_CA_KIND))?.cert_pem;
+  }
+
+  /** Forgets the replaced CAs (a driver calls it once no node trusts them any more). */
+  async forgetPreviousCa(clusterUuid: string): Promise<void> {
+    await this.#certs.delete(clusterUuid, PREVIOUS_CA_KIND);
   }
 
   /** Signs a client CSR with the cluster's CA following Magnum's ca-sign rules (throws InvalidCsrError etc.). */
@@ -61,7 +73,8 @@ export class ClusterCa {
    * stored. Concurrent first calls keep the first one written.
    */
   async secret(clusterUuid: string, kind: string, make: () => Promise<KeyPairPem>): Promise<KeyPairPem> {
-    if (kind === CA_KIND || kind === CONDUCTOR_CLIENT_KIND) throw new Error(`kind ${kind} is reserved`);
+    if (kind === CA_KIND || kind === CONDUCTOR_CLIENT_KIND || kind === PREVIOUS_CA_KIND)
+      throw new Error(`kind ${kind} is reserved`);
     const stored = await this.#certs.get(clusterUuid, kind);
     if (stored) return this.#open(stored);
     return this.#open(await this.#certs.putIfAbsent(clusterUuid, kind, this.#seal(await make())));

@@ -12,6 +12,7 @@ import { Engine } from '../providers/docker/engine.ts';
 import { supportedKubeTags } from '../core/kube-versions.ts';
 import { buildCacheDir, DEFAULT_BUILD_CACHE } from '../images/build-cache.ts';
 import { buildKubeNodeImage } from '../images/build-kubernetes.ts';
+import { buildLbImage } from '../images/lb-image.ts';
 import { BuildProgress } from '../images/progress.ts';
 import { buildNodeImage } from '../providers/docker/image-build.ts';
 import { migrateToLatest } from '../store/migrate.ts';
@@ -234,6 +235,14 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
           write,
         });
         process.stdout.write(`${r.image} ${r.built ? `built in ${r.seconds.toFixed(1)}s` : 'already present'}\n`);
+        // The local load balancer (Services of type LoadBalancer, multi-master API) runs on the same Debian base.
+        const lb = await buildLbImage(engine, {
+          repoDir: REPO,
+          cacheDir: o.cacheDir,
+          ifMissing: o.ifMissing ?? false,
+          write,
+        });
+        process.stdout.write(`${lb.image} ${lb.built ? `built in ${lb.seconds.toFixed(1)}s` : 'already present'}\n`);
         return;
       }
       if (o.coe !== 'swarm' && o.coe !== 'swarm-mode' && o.coe !== 'docker') {

@@ -25,6 +25,7 @@ export function clusterSpec(
     fixedSubnet: c.fixed_subnet && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(c.fixed_subnet) ? c.fixed_subnet : null,
     dnsNameservers: t.dns_nameserver ? t.dns_nameserver.split(',').map((s) => s.trim()) : [],
     networkDriver: t.network_driver,
+    masterLbEnabled: c.master_lb_enabled,
     labels: c.labels,
     nodegroups: ngs
       .filter((n) => n.status !== 'DELETE_IN_PROGRESS')

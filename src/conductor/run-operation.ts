@@ -115,6 +115,8 @@ async function run(op: Operation, owner: string, signal: AbortSignal, deps: RunD
       conductorClient: () => deps.ca.conductorClient(cluster.uuid),
       issueClient: (cn, org) => deps.ca.issueClient(cluster.uuid, cn, org),
       secret: (kind, make) => deps.ca.secret(cluster.uuid, kind, make),
+      previousCaPem: () => deps.ca.previousCaPem(cluster.uuid),
+      forgetPreviousCa: () => deps.ca.forgetPreviousCa(cluster.uuid),
     },
     state: {
       get: () => state,

@@ -37,6 +37,8 @@ export interface Config {
     pollMs: number;
     maxAttempts: number;
     syncMs: number;
+    /** Period of the load-balancer sync (0: off). */
+    lbSyncMs: number;
   };
   /** Flavor name → node size (`flavors`); the API refuses names it does not hold. See core/flavors.ts. */
   flavors: FlavorTable;
@@ -132,6 +134,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       pollMs: get('conductor.poll_ms'),
       maxAttempts: get('conductor.max_attempts'),
       syncMs: get<number>('conductor.sync_seconds') * 1000,
+      lbSyncMs: get<number>('conductor.lb_sync_seconds') * 1000,
     },
     flavors: get('flavors'),
     drivers: { disabled: get('drivers.disabled') },

@@ -170,6 +170,15 @@ export const CONFIG_SCHEMA = {
       'Period of the status and health sync pass over all clusters (one conductor at a time runs it); 0 turns it off.',
     min: 0,
   },
+  'conductor.lb_sync_seconds': {
+    type: 'integer',
+    default: 2,
+    env: 'MAGNETAR_LB_SYNC_SECONDS',
+    description:
+      'Period of the load-balancer sync (Services of type LoadBalancer of every Kubernetes cluster → load balancers ' +
+      'on the provider, their addresses written back; one conductor at a time runs it); 0 turns it off.',
+    min: 0,
+  },
   flavors: {
     type: 'flavor-table',
     default: DEFAULT_FLAVORS,

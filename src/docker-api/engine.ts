@@ -436,6 +436,11 @@ export class Engine {
     });
   }
 
+  /** Sends a signal to a container's main process (e.g. `SIGUSR2`: haproxy reloads its configuration). */
+  async killContainer(id: string, signal: string): Promise<void> {
+    await this.requestRaw('POST', `/containers/${seg(id)}/kill`, { query: { signal } });
+  }
+
   /** Removes a container with force and its anonymous volumes; a missing one is fine. */
   async removeContainer(id: string): Promise<void> {
     await ifFound(this.requestRaw('DELETE', `/containers/${seg(id)}`, { query: { force: 1, v: 1 } }));

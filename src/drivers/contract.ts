@@ -23,7 +23,7 @@ export interface DriverKey {
 }
 
 /** Operations a driver may support beyond create and delete. The API refuses what the driver does not declare. */
-export type Capability = 'resize' | 'upgrade' | 'nodegroups' | 'rotate-ca' | 'health';
+export type Capability = 'resize' | 'upgrade' | 'nodegroups' | 'rotate-ca' | 'health' | 'load-balancers';
 
 /** What a driver needs to know about one node group. */
 export interface NodegroupSpec {
@@ -51,6 +51,8 @@ export interface ClusterSpec {
   fixedSubnet: string | null;
   dnsNameservers: string[];
   networkDriver: string | null;
+  /** Magnum's `master_lb_enabled`: a load balancer in front of the masters' API servers. */
+  masterLbEnabled: boolean;
   labels: Labels;
   nodegroups: NodegroupSpec[];
 }
@@ -76,6 +78,10 @@ export interface ClusterPki {
     kind: string,
     make: () => Promise<{ certPem: string; keyPem: string }>,
   ): Promise<{ certPem: string; keyPem: string }>;
+  /** Certificates (a PEM bundle) of CAs a ca-rotate replaced that nodes may still trust; undefined when none. */
+  previousCaPem(): Promise<string | undefined>;
+  /** Forgets them: called by a driver once every node trusts only the current CA. */
+  forgetPreviousCa(): Promise<void>;
 }
 
 /** Per-driver opaque state persisted on the cluster row (e.g. the chosen subnet). */
@@ -108,6 +114,26 @@ export interface OperationIntent {
   nodesToRemove?: string[];
   /** Nodes replaced at a time when their image changes. @default 1 */
   maxBatchSize?: number;
+}
+
+/** What one load-balancer sync of a cluster gets (the conductor's `lb-sync` loop, every few seconds). */
+export interface LoadBalancerSyncContext {
+  cluster: ClusterSpec;
+  pki: Pick<ClusterPki, 'caPem' | 'conductorClient'>;
+  signal: AbortSignal;
+  log: DriverLogger;
+  /** Appends to the cluster's event timeline (only changes are worth one). */
+  event(phase: string, message: string, level?: EventLevel): Promise<void>;
+}
+
+/** What one load-balancer sync did. */
+export interface LoadBalancerSyncReport {
+  /** Load balancers made or brought up to date. */
+  ensured: string[];
+  /** Load balancers removed (their Service went, or stopped being of type LoadBalancer). */
+  removed: string[];
+  /** Objects whose status got an address written (e.g. `default/web`). */
+  published: string[];
 }
 
 /** What a health check of one cluster gets. */
@@ -183,6 +209,12 @@ export interface Driver {
    * cluster itself (none when no node can answer). Never throws for an unhealthy cluster; reports it.
    */
   checkHealth?(ctx: HealthContext): Promise<HealthReport>;
+  /**
+   * Drivers declaring 'load-balancers': makes the provider's load balancers match what the cluster asks for (Kubernetes:
+   * Services of type LoadBalancer), writes their addresses back, removes those no longer asked for. Observes before it
+   * acts, so any run may be killed and the next one carries on. Never run on a cluster being created or deleted.
+   */
+  syncLoadBalancers?(ctx: LoadBalancerSyncContext): Promise<LoadBalancerSyncReport>;
 }
 
 /** A failure inside a driver phase. */

@@ -139,6 +139,102 @@ export interface ClusterResources {
   machines: number;
   volumes: number;
   networks: number;
+  /** Load balancers (local: load-balancer containers, not counted in `machines`; OpenStack: Octavia LBs). */
+  loadBalancers: number;
+}
+
+/** The label (Docker label, Octavia tag) saying what a load balancer is for: `api`, `service`, … */
+export const LB_PURPOSE_LABEL = 'magnetar.lb-purpose';
+
+/** How a pool picks a member (Octavia's `lb_algorithm`). */
+export type LbAlgorithm = 'ROUND_ROBIN' | 'LEAST_CONNECTIONS' | 'SOURCE_IP';
+
+/**
+ * How members are checked (Octavia's health monitor). A member failing `maxRetries` checks in a row gets no new
+ * connections until it passes again.
+ */
+export interface LbHealthMonitorSpec {
+  /** `TCP`: a connect; `HTTP`/`HTTPS`: a GET of `urlPath` answered with one of `expectedCodes` (HTTPS not verified). */
+  type: 'TCP' | 'HTTP' | 'HTTPS';
+  /** Seconds between checks. */
+  delaySeconds: number;
+  /** Seconds a check may take. */
+  timeoutSeconds: number;
+  /** Failed (and passed) checks in a row that change a member's state (1..10). */
+  maxRetries: number;
+  /** HTTP(S): the path asked for. @default '/' */
+  urlPath?: string;
+  /** HTTP(S): Octavia's `expected_codes`: `200`, `200,202` or `200-399`. @default '200' */
+  expectedCodes?: string;
+  /**
+   * The port checked on each member instead of its traffic port (Octavia's member `monitor_port`), e.g. a Service's
+   * `healthCheckNodePort`.
+   */
+  port?: number;
+}
+
+/** One backend of a pool. */
+export interface LbMemberSpec {
+  /** For logs and status (e.g. the node name). */
+  name: string;
+  address: string;
+  port: number;
+}
+
+/** A listener (a port on the VIP) and its pool. */
+export interface LbListenerSpec {
+  /** Unique inside the load balancer: `[a-z0-9-]`, at most 63 characters (e.g. `https`, `tcp-80`). */
+  name: string;
+  /** Only TCP for now (UDP listeners are refused by the local provider: haproxy does not carry UDP). */
+  protocol: 'TCP';
+  port: number;
+  /** Source CIDRs allowed to connect (Octavia's listener `allowed_cidrs`); empty: everyone. */
+  allowedCidrs: string[];
+  /** Idle timeout of a connection, both sides (Octavia's `timeout_client_data` / `timeout_member_data`). */
+  idleTimeoutSeconds: number;
+  algorithm: LbAlgorithm;
+  members: LbMemberSpec[];
+  healthMonitor: LbHealthMonitorSpec | null;
+}
+
+/** Everything a provider needs to make (or bring up to date) one load balancer. */
+export interface LoadBalancerSpec {
+  /** Unique on the provider; contains the cluster UUID (`magnetar-<uuid>-lb-api`). */
+  name: string;
+  clusterUuid: string;
+  /** What it is for; kept in {@link LB_PURPOSE_LABEL} (`api`: the masters; `service`: a Service of type LoadBalancer). */
+  purpose: string;
+  /** The cluster network and the VIP on it (chosen by the driver like a machine's fixed address). */
+  network: { id: string; vipAddress: string };
+  /** Listeners with their pools; the whole set (listeners not named here are removed). */
+  listeners: LbListenerSpec[];
+  /** Extra labels (tags); the provider adds its own, including {@link CLUSTER_LABEL} and {@link LB_PURPOSE_LABEL}. */
+  labels: Record<string, string>;
+}
+
+/**
+ * A load balancer's state: `active` (serving its current spec), `pending` (being made or reconfigured), `stopped`
+ * (exists, not serving: local container stopped), `error` (Octavia ERROR; local: dead, make it again).
+ */
+export type LoadBalancerState = 'active' | 'pending' | 'stopped' | 'error';
+
+/** A load balancer as observed. */
+export interface LoadBalancer {
+  /** The provider's id (container id; Octavia LB id). */
+  id: string;
+  name: string;
+  clusterUuid: string;
+  purpose: string;
+  vipAddress: string;
+  state: LoadBalancerState;
+  /** The provider's own word for the state (Docker `running`, Octavia `ACTIVE`/`ONLINE`), for messages. */
+  status: string;
+  /** Every label/tag, including the spec's own. */
+  labels: Readonly<Record<string, string>>;
+  /** The listeners as last applied (empty when they could not be read back). */
+  listeners: LbListenerSpec[];
+  /** Where the host (and the conductor) reaches each listener, by listener name (local: the VIP and the port). */
+  endpoints: Readonly<Record<string, Endpoint>>;
 }
 
 /** An image as the provider's catalog (Glance's role) sees it. */
@@ -155,6 +251,9 @@ export interface Provider {
 
   /** The cluster's network: found by its label, else made on `subnetHint` or a free /24. */
   ensureNetwork(req: NetworkRequest, signal?: AbortSignal): Promise<Network>;
+
+  /** The cluster's network if it exists (never makes one: for work that must not outlive a cluster's deletion). */
+  findNetwork(clusterUuid: string, signal?: AbortSignal): Promise<Network | null>;
 
   /**
    * Makes the machine exist, boot its payload and run. A machine of that name that runs the spec's image is returned
@@ -179,7 +278,10 @@ export interface Provider {
     signal?: AbortSignal,
   ): Promise<void>;
 
-  /** Removes everything labelled with the cluster (machines, volumes, networks); returns how much there was. */
+  /**
+   * Removes everything labelled with the cluster (load balancers, machines, volumes, networks); returns how much
+   * there was.
+   */
   removeCluster(clusterUuid: string, signal?: AbortSignal): Promise<ClusterResources>;
 
   /** What is still labelled with the cluster (all zero after a complete {@link Provider.removeCluster}). */
@@ -208,6 +310,38 @@ export interface Provider {
 
   /** Upstream DNS resolvers for nodes of clusters that name none (local: the host's non-loopback resolvers). */
   resolvers(): Promise<string[]>;
+
+  /**
+   * Makes the load balancer exist with exactly the spec's listeners, pools, members, health monitors and allowed
+   * CIDRs, on the spec's VIP (the local stand-in for Octavia). Idempotent: an unchanged spec changes nothing; a changed
+   * one is applied in place (local: configuration reloaded, connections kept, VIP kept); one of that name on another
+   * VIP or network is made again. Returns it as it is afterwards.
+   */
+  ensureLoadBalancer(spec: LoadBalancerSpec, signal?: AbortSignal): Promise<LoadBalancer>;
+
+  /** The load balancers of one cluster, as they are now (with the listeners last applied). */
+  listLoadBalancers(clusterUuid: string, signal?: AbortSignal): Promise<LoadBalancer[]>;
+
+  /** Removes a load balancer (its VIP is free afterwards); a missing one is fine. */
+  removeLoadBalancer(lb: Pick<LoadBalancer, 'id' | 'name'>, signal?: AbortSignal): Promise<void>;
+
+  /**
+   * Runs `argv` as root on a running machine with `input` on its standard input and returns how it ended (local: an
+   * exec in the node container; a cloud provider: its node agent). Optional: only drivers that change running nodes in
+   * place (the Kubernetes ca-rotate) need it, and they refuse the operation on a provider without it.
+   */
+  exec?(
+    machine: Pick<Machine, 'id' | 'name'>,
+    argv: readonly string[],
+    opts?: { input?: string; timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<ExecOutcome>;
+}
+
+/** What a command run on a machine ({@link Provider.exec}) printed and how it ended. */
+export interface ExecOutcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
 }
 
 /** Properties every node image carries (see NODE-CONVENTION: `os_distro`, the COE family). */

@@ -40,6 +40,11 @@ export class CertificateRepository {
     return { count: Number(n), newest: newest?.key_sealed };
   }
 
+  /** Removes one kind of the cluster's certificates (none is fine). */
+  async delete(clusterId: string, kind: string): Promise<void> {
+    await this.#db.deleteFrom('certificates').where('cluster_id', '=', clusterId).where('kind', '=', kind).execute();
+  }
+
   /** Stores the pair unless one exists already (a concurrent or earlier attempt); returns the stored one either way. */
   async putIfAbsent(clusterId: string, kind: string, cert: StoredCert): Promise<StoredCert> {
     await this.#db

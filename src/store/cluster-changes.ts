@@ -54,19 +54,62 @@ export async function setClusterTemplate(
     .execute();
 }
 
-/** Replaces the cluster's CA and drops certificates it signed (the conductor's client certificate is made anew). */
+/** Which certificate kinds a CA rotation touches (named by the caller: the store does not know them). */
+export interface CaRotationKinds {
+  /** The cluster CA. */
+  ca: string;
+  /**
+   * Where the replaced CA's certificate is kept (appended to the ones an unfinished rotation still trusts) until the
+   * driver has moved every node off it: nodes trust both meanwhile.
+   */
+  previous: string;
+  /** Certificates the old CA signed that are made anew from the new one (the conductor's client certificate). */
+  dropped: readonly string[];
+}
+
+/**
+ * Replaces the cluster's CA: the old CA's certificate joins `kinds.previous`, `kinds.dropped` go; every other kind
+ * (a driver's own keys, e.g. Kubernetes' service-account signing key) is kept.
+ */
 export async function replaceClusterCa(
   tx: Tx,
   clusterUuid: string,
   ca: StoredCert,
   now: string,
-  caKind: string,
+  kinds: CaRotationKinds,
 ): Promise<void> {
-  await tx.deleteFrom('certificates').where('cluster_id', '=', clusterUuid).execute();
-  await tx
-    .insertInto('certificates')
-    .values({ cluster_id: clusterUuid, kind: caKind, ...ca, created_at: now })
+  const rows = await tx
+    .selectFrom('certificates')
+    .select(['kind', 'cert_pem', 'key_sealed'])
+    .where('cluster_id', '=', clusterUuid)
+    .where('kind', 'in', [kinds.ca, kinds.previous])
     .execute();
+  const old = rows.find((r) => r.kind === kinds.ca);
+  const kept = rows.find((r) => r.kind === kinds.previous);
+  await tx
+    .deleteFrom('certificates')
+    .where('cluster_id', '=', clusterUuid)
+    .where('kind', 'in', [kinds.ca, kinds.previous, ...kinds.dropped])
+    .execute();
+  const values = [{ cluster_id: clusterUuid, kind: kinds.ca, ...ca, created_at: now }];
+  if (old) {
+    const pems = [...(kept ? splitPems(kept.cert_pem) : []), ...splitPems(old.cert_pem)];
+    const bundle = [...new Set(pems)].join('');
+    // The row keeps the last replaced CA's sealed key: every stored key is sealed with the master key (start-up checks).
+    values.push({
+      cluster_id: clusterUuid,
+      kind: kinds.previous,
+      cert_pem: bundle,
+      key_sealed: old.key_sealed,
+      created_at: now,
+    });
+  }
+  await tx.insertInto('certificates').values(values).execute();
+}
+
+/** The PEM blocks of a bundle, each ending with a newline. */
+export function splitPems(bundle: string): string[] {
+  return (bundle.match(/-----BEGIN [^-]+-----[\s\S]*?-----END [^-]+-----/g) ?? []).map((b) => `${b}\n`);
 }
 
 /** Sets the cluster's health fields. */

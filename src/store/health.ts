@@ -16,6 +16,8 @@ const WRITE_PROBE = 'probe:store-write';
 
 /** Statuses whose clusters the health sync checks (Magnum's S_COMPLETE set). */
 const CHECKED = [...COMPLETE_STATUSES];
+/** Statuses whose clusters the load-balancer sync leaves alone. */
+const LB_SKIPPED = ['CREATE_IN_PROGRESS', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE', 'DELETE_FAILED'];
 
 export class HealthRepository {
   readonly #db: Kysely<Database>;
@@ -115,6 +117,31 @@ export class HealthRepository {
       .selectFrom('clusters')
       .selectAll()
       .where('status', 'in', CHECKED)
+      .orderBy('id')
+      .execute();
+    const { items, unreadable } = decodeEach(rows, toCluster);
+    return { clusters: items, unreadable };
+  }
+
+  /**
+   * The clusters whose load balancers the conductor's `lb-sync` keeps in line: every cluster of one of `coes` (those
+   * whose drivers have load balancers) except those being created (no apiserver yet) or deleted (their load
+   * balancers go with them). Read only: a host without such clusters costs the sync one query, no write.
+   */
+  async clustersForLoadBalancers(
+    coes: readonly string[],
+  ): Promise<{ clusters: Cluster[]; unreadable: UnreadableRowError[] }> {
+    if (coes.length === 0) return { clusters: [], unreadable: [] };
+    const rows = await this.#db
+      .selectFrom('clusters')
+      .selectAll()
+      .where('status', 'not in', LB_SKIPPED)
+      .where('cluster_template_id', 'in', (eb) =>
+        eb
+          .selectFrom('cluster_templates')
+          .select('uuid')
+          .where('coe', 'in', [...coes]),
+      )
       .orderBy('id')
       .execute();
     const { items, unreadable } = decodeEach(rows, toCluster);

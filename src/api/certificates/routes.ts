@@ -1,7 +1,7 @@
 /** @module /v1/certificates: ca-show (GET) and ca-sign (POST) with the cluster's own CA; ca-rotate (PATCH) queues a new CA. */
 import { MAX_CSR, MAX_STRING } from '../../core/limits.ts';
 import type { FastifyInstance } from 'fastify';
-import { CA_KIND } from '../../certs/cluster-ca.ts';
+import { CA_KIND, CONDUCTOR_CLIENT_KIND, PREVIOUS_CA_KIND } from '../../certs/cluster-ca.ts';
 import { CertificateValidationError, InvalidCsrError } from '../../certs/errors.ts';
 import { invalid, MagnumError, notFound } from '../../core/errors.ts';
 import type { Cluster } from '../../core/types.ts';
@@ -102,7 +102,10 @@ export function certificateRoutes(app: FastifyInstance, deps: ApiDeps): void {
   rotateRoute(app, deps);
 }
 
-/** Magnetar's ca-rotate: the new CA is stored with the queued update, whose driver re-issues every node certificate. */
+/**
+ * Magnetar's ca-rotate: the new CA is stored with the queued update (the old CA's certificate kept as `ca-previous`,
+ * which nodes trust beside the new one until the driver has re-issued every node certificate and drops it).
+ */
 function rotateRoute(app: FastifyInstance, deps: ApiDeps): void {
   app.patch<{ Params: { cluster: string } }>(
     '/v1/certificates/:cluster',
@@ -126,7 +129,12 @@ function rotateRoute(app: FastifyInstance, deps: ApiDeps): void {
           `Rotating the CA certificate is not supported for cluster with cluster_distro: ${t?.cluster_distro ?? 'None'}.`,
         payload: { action: 'rotate_ca' },
         message: 'CA rotation accepted',
-        change: (tx) => replaceClusterCa(tx, c.uuid, ca, new Date().toISOString(), CA_KIND),
+        change: (tx) =>
+          replaceClusterCa(tx, c.uuid, ca, new Date().toISOString(), {
+            ca: CA_KIND,
+            previous: PREVIOUS_CA_KIND,
+            dropped: [CONDUCTOR_CLIENT_KIND],
+          }),
       });
       return reply.code(202).send({ uuid: c.uuid });
     },

@@ -1,14 +1,15 @@
 /**
  * @module The `kubernetes` driver: a Kubernetes cluster (etcd with TLS and the control plane on the master; containerd,
  * kubelet, kube-proxy and flanneld on every node) whose nodes come from a provider, each booted by its cloud-init
- * payload (`./payload.ts`). One `ensureCluster` serves create, resize, node groups and heal: it observes the machines
+ * payload (`./payload.ts`). One `ensureCluster` serves create, resize, node groups, heal and ca-rotate (`./ca-rotate.ts`,
+ * after the machines are there and before the apiserver is asked anything): it observes the machines
  * (by the cluster's label) and, when nodes must go, the cluster's pods; plans from the desired counts (stable node
  * numbering, `../local-common/node-plan.ts`); scale-in (cordon, drain through the Eviction API, delete the Node, then
  * the machine) → machines (create with their payloads, start stopped ones) → bootstrap → apiserver ready → add-ons →
  * nodes labelled and Ready → CoreDNS available. Every step only does what is missing, so a killed run converges.
  */
 import { MagnumError, invalid } from '../../core/errors.ts';
-import type { Machine, Network, Provider } from '../../providers/contract.ts';
+import type { Endpoint, Machine, Network, Provider } from '../../providers/contract.ts';
 import {
   DriverError,
   type Capability,
@@ -19,9 +20,12 @@ import {
   type DriverKey,
   type HealthContext,
   type HealthReport,
+  type LoadBalancerSyncContext,
+  type LoadBalancerSyncReport,
   type TemplateView,
 } from '../contract.ts';
 import {
+  MAX_MASTERS,
   planNodes,
   resolveNodesToRemove,
   hostPrefix,
@@ -29,21 +33,38 @@ import {
   type PlanInput,
   type PlannedNode,
 } from '../local-common/node-plan.ts';
+import { describeResources, resourceCount } from '../local-common/resources.ts';
 import { addons, DEFAULT_ADDON_IMAGES, nodeLabels, type AddonImages } from './addons.ts';
 import { overlaps, parseCidr } from './cidr.ts';
+import { rotateCa } from './ca-rotate.ts';
 import { applyAll, staleNodes, waitApiReady, waitDeployment, waitNodesReady } from './cluster-ops.ts';
 import { drain, evictable, uncordon } from './drain.ts';
 import { kubeHealth, type ApiAnswer } from './health.ts';
 import { KubeApi, KubeApiError, KubeUnreachableError, type KubeNode, type KubePod } from './kube-api.ts';
+import { API_LB_LISTENER, apiBalancerSpec } from './api-balancer.ts';
+import { controlPlane, etcdQuorum } from './control-plane.ts';
 import { APISERVER_PORT } from './layout.ts';
-import { clusterSecrets, KUBE_API_PORT, machineSpec, nodeAddress, kubeImage, type SpecContext } from './machines.ts';
+import {
+  clusterSecrets,
+  KUBE_API_PORT,
+  machineSpec,
+  nodeAddress,
+  nodeConfig,
+  kubeImage,
+  type SpecContext,
+} from './machines.ts';
+import { newSyncMemory, syncServiceLoadBalancers, type SyncMemory } from './service-lb-sync.ts';
 import { kubeSettings, type KubeSettings } from './settings.ts';
 
 const HEALTH_CALL_MS = 5_000;
+/** Bound of each apiserver call of a load-balancer sync. */
+const LB_SYNC_CALL_MS = 10_000;
 /** How long a worker's kubelet may report NotReady (Ready=False) before auto-healing makes the node again. */
 const NOT_READY_GRACE_MS = 60_000;
 /** Driver-state key: hostnames this driver cordoned and must make schedulable again if it was interrupted. */
 const CORDONED = 'cordoned';
+/** Driver-state key: the masters' etcd members formed the cluster (a member made again later joins it). */
+const ETCD_FORMED = 'etcd_formed';
 
 export interface KubernetesDriverOptions {
   provider: Provider;
@@ -78,7 +99,14 @@ async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
 export class KubernetesDriver implements Driver {
   readonly name = 'kubernetes';
   readonly provides: readonly DriverKey[];
-  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>(['resize', 'nodegroups', 'health']);
+  readonly capabilities: ReadonlySet<Capability> = new Set<Capability>([
+    'resize',
+    'nodegroups',
+    'health',
+    'load-balancers',
+    'rotate-ca',
+  ]);
+  readonly #lbMemory: SyncMemory = newSyncMemory();
   readonly defaultNetworkDriver = 'flannel';
   readonly #p: Provider;
   readonly #drainMs: number;
@@ -95,8 +123,9 @@ export class KubernetesDriver implements Driver {
   }
 
   /**
-   * Labels (see `./settings.ts`), network driver flannel, no volume driver, one master (until HA, issue 10), and the
-   * node image of the asked Kubernetes version built.
+   * Labels (see `./settings.ts`), network driver flannel, no volume driver, several masters only behind a load
+   * balancer (Magnum's rule and message; even counts are accepted, as Magnum does) and at most {@link MAX_MASTERS},
+   * and the node image of the asked Kubernetes version built.
    */
   async validateTemplate(t: TemplateView): Promise<void> {
     kubeSettings(t.labels, { networkDriver: t.network_driver, fixedSubnet: t.fixed_subnet ?? null });
@@ -104,12 +133,12 @@ export class KubernetesDriver implements Driver {
       throw invalid(`Volume driver type ${t.volume_driver} is not supported by the ${this.name} driver.`);
     if (t.tls_disabled)
       throw invalid(`tls_disabled is not supported by the ${this.name} driver: the apiserver always uses TLS.`);
-    if (t.master_count !== undefined && t.master_count > 1) {
+    if (t.master_count !== undefined && t.master_count > 1 && !t.master_lb_enabled)
+      throw invalid('master_count must be 1 when master_lb_enabled is False');
+    if (t.master_count !== undefined && t.master_count > MAX_MASTERS)
       throw invalid(
-        `master_count must be 1: the ${this.name} driver does not run highly available control planes yet ` +
-          `(several masters with etcd members behind a load balancer).`,
+        `master_count ${t.master_count} is not valid: the ${this.name} driver runs at most ${MAX_MASTERS} masters per cluster.`,
       );
-    }
     await kubeImage(this.#p, t.labels);
   }
 
@@ -117,8 +146,9 @@ export class KubernetesDriver implements Driver {
     const { cluster } = ctx;
     const s = settingsOf(cluster);
     const masterCount = cluster.nodegroups.filter((g) => g.role === 'master').reduce((n, g) => n + g.nodeCount, 0);
-    if (masterCount !== 1)
-      throw new DriverError('plan', `a kubernetes cluster has exactly one master for now (asked for ${masterCount})`);
+    if (masterCount < 1) throw new DriverError('plan', 'a kubernetes cluster needs at least one master');
+    if (masterCount > 1 && !cluster.masterLbEnabled)
+      throw new DriverError('plan', 'master_count must be 1 when master_lb_enabled is False');
 
     const network = await phase('network', () =>
       this.#p.ensureNetwork({ clusterUuid: cluster.uuid, subnetHint: cluster.fixedSubnet }, ctx.signal),
@@ -140,8 +170,15 @@ export class KubernetesDriver implements Driver {
       observed,
     };
     let plan = planOrFail(input);
+    const masters = plan.nodes
+      .filter((p) => p.role === 'master')
+      .map((p) => ({ plan: p, hostname: p.hostname, ip: nodeAddress(network, p) }));
+    // The masters' load balancer first: its address is in every node's kubeconfig and every apiserver certificate.
+    const lb = cluster.masterLbEnabled
+      ? await phase('loadbalancer', () => this.#ensureApiBalancer(ctx, network, masters))
+      : null;
     const firstMaster = observed.find((m) => m.role === 'master' && m.state === 'running');
-    let api = firstMaster ? await this.#api(ctx, firstMaster) : undefined;
+    let api = lb ? await this.#apiAt(ctx, lb.endpoint) : firstMaster ? await this.#api(ctx, firstMaster) : undefined;
     try {
       if (plan.remove.length > 0) {
         const view = api ? await this.#podView(api, ctx.signal) : undefined;
@@ -170,9 +207,21 @@ export class KubernetesDriver implements Driver {
         );
       }
 
-      // Machines: the first master's address is where every node reaches the apiserver.
-      const master = plan.nodes.find((p) => p.role === 'master') as PlannedNode;
-      const apiServer = `https://${nodeAddress(network, master)}:${APISERVER_PORT}`;
+      // Machines: nodes reach the API servers at the load balancer, or at the only master.
+      const master = (masters[0] as (typeof masters)[number]).plan;
+      const etcdFormed = ctx.state.get()[ETCD_FORMED] === true;
+      const cp = controlPlane({
+        masters: masters.map((m) => ({ hostname: m.hostname, ip: m.ip })),
+        balancer: lb ? { address: lb.vip, port: lb.port, altNames: [lb.endpoint.host] } : null,
+        etcdStart: etcdFormed ? 'existing' : 'new',
+        etcdToken: cluster.uuid,
+      });
+      if (!etcdFormed && masters.length % 2 === 0)
+        await ctx.event(
+          'plan',
+          `${masters.length} masters: etcd keeps its quorum with ${etcdQuorum(masters.length).tolerates} of them down, as ${masters.length - 1} would; an odd number is the usual choice`,
+          'warning',
+        );
       const resolvers = cluster.dnsNameservers.length > 0 ? cluster.dnsNameservers : await this.#p.resolvers();
       let secrets: ReturnType<SpecContext['secrets']> | undefined;
       const specCtx: SpecContext = {
@@ -180,7 +229,7 @@ export class KubernetesDriver implements Driver {
         pki: ctx.pki,
         settings: s,
         network,
-        apiServer,
+        controlPlane: cp,
         resolvers,
         secrets: () => (secrets ??= clusterSecrets(ctx.pki, cluster.name)),
       };
@@ -192,13 +241,33 @@ export class KubernetesDriver implements Driver {
       }
       const { machines, booted } = await phase('nodes', () => this.#ensureMachines(ctx, specCtx, plan.nodes, existing));
       await phase('bootstrap', () => this.#waitBootstrap(ctx, booted));
+      // ca-rotate (see ./ca-rotate.ts) works on the nodes themselves: the conductor's client of the new CA is only
+      // accepted once it has finished.
+      if (ctx.intent.action === 'rotate_ca')
+        await phase('rotate-ca', () => this.#rotateCa(ctx, specCtx, plan.nodes, machines));
 
       const apiMachine = machines.get(master.name) as Machine;
-      api?.close();
-      api = await this.#api(ctx, apiMachine);
       const fresh = booted.some((m) => m.role === 'master');
+      if (lb) {
+        // Every master's own apiserver, whose readyz includes its local etcd member: the whole control plane runs.
+        await phase('apiserver', () =>
+          Promise.all(masters.map((m) => this.#waitMasterReady(ctx, machines.get(m.plan.name) as Machine))),
+        );
+      }
+      api?.close();
+      api = lb ? await this.#apiAt(ctx, lb.endpoint) : await this.#api(ctx, apiMachine);
       await phase('apiserver', () => waitApiReady(api as KubeApi, this.#t.apiserver, ctx.signal));
-      if (fresh) await ctx.event('apiserver', `apiserver ready at https://127.0.0.1:${apiPort(this.#p, apiMachine)}`);
+      if (!etcdFormed) await ctx.state.merge({ [ETCD_FORMED]: true });
+      const apiAddress = lb
+        ? `https://${lb.endpoint.host}:${lb.endpoint.port}`
+        : `https://127.0.0.1:${apiPort(this.#p, apiMachine)}`;
+      if (fresh)
+        await ctx.event(
+          'apiserver',
+          lb
+            ? `apiserver ready on ${masters.length} masters (etcd: ${masters.length} members), through the load balancer at ${apiAddress}`
+            : `apiserver ready at ${apiAddress}`,
+        );
 
       const objects = addons(s, resolvers, this.#images);
       await phase('addons', () => applyAll(api as KubeApi, objects, ctx.signal));
@@ -230,7 +299,7 @@ export class KubernetesDriver implements Driver {
       if (fresh) await ctx.event('addons', `CoreDNS available (${dns.detail})`);
       // metrics-server is not waited for: it turns ready only after its first scrape (~15 s more), and the cluster is
       // usable without it; `kubectl top` answers once it is. Prometheus (monitoring labels) is not waited for either.
-      return outputs(apiPort(this.#p, apiMachine), nodes, master.hostname, s, plan, network);
+      return outputs(apiAddress, nodes, master.hostname, s, plan, network);
     } finally {
       api?.close();
     }
@@ -238,19 +307,12 @@ export class KubernetesDriver implements Driver {
 
   async removeCluster(ctx: DriverContext): Promise<void> {
     const removed = await phase('teardown', () => this.#p.removeCluster(ctx.cluster.uuid, ctx.signal));
-    if (removed.machines + removed.volumes + removed.networks > 0) {
-      await ctx.event(
-        'teardown',
-        `removed ${removed.machines} machines, ${removed.volumes} volumes, ${removed.networks} networks`,
-      );
+    if (resourceCount(removed) > 0) {
+      await ctx.event('teardown', `removed ${describeResources(removed)}`);
     }
     const left = await phase('teardown', () => this.#p.leftovers(ctx.cluster.uuid, ctx.signal));
-    if (left.machines + left.volumes + left.networks > 0) {
-      throw new DriverError(
-        'teardown',
-        `still present after removal: ${left.machines} machines, ${left.volumes} volumes, ${left.networks} networks`,
-        { retryable: true },
-      );
+    if (resourceCount(left) > 0) {
+      throw new DriverError('teardown', `still present after removal: ${describeResources(left)}`, { retryable: true });
     }
   }
 
@@ -284,6 +346,24 @@ export class KubernetesDriver implements Driver {
   }
 
   /** The conductor's client of the apiserver published by a master machine. */
+  /**
+   * Services of type LoadBalancer → the provider's load balancers (`./service-lb-sync.ts`), through the first running
+   * master's apiserver; nothing while no master runs.
+   */
+  async syncLoadBalancers(ctx: LoadBalancerSyncContext): Promise<LoadBalancerSyncReport> {
+    const machines = await this.#p.listMachines(ctx.cluster.uuid, ctx.signal);
+    const master = machines
+      .filter((m) => m.role === 'master' && m.state === 'running' && this.#p.endpoint(m, KUBE_API_PORT))
+      .sort((a, b) => a.index - b.index)[0];
+    if (!master) return { ensured: [], removed: [], published: [] };
+    const api = await this.#api(ctx, master, LB_SYNC_CALL_MS);
+    try {
+      return await syncServiceLoadBalancers(this.#p, api, ctx, this.#lbMemory);
+    } finally {
+      api.close();
+    }
+  }
+
   async #api(
     ctx: { pki: Pick<DriverContext['pki'], 'caPem' | 'conductorClient'> },
     master: Machine,
@@ -291,11 +371,60 @@ export class KubernetesDriver implements Driver {
   ): Promise<KubeApi> {
     const ep = this.#p.endpoint(master, KUBE_API_PORT);
     if (!ep) throw new DriverError('apiserver', `${master.hostname} publishes no ${KUBE_API_PORT} port`);
+    return this.#apiAt(ctx, ep, timeoutMs);
+  }
+
+  /** The conductor's client of an apiserver at an endpoint (a master's, or the load balancer's). */
+  async #apiAt(
+    ctx: { pki: Pick<DriverContext['pki'], 'caPem' | 'conductorClient'> },
+    ep: Endpoint,
+    timeoutMs?: number,
+  ): Promise<KubeApi> {
     const client = await ctx.pki.conductorClient();
     return new KubeApi(
       { ...ep, caPem: ctx.pki.caPem, certPem: client.certPem, keyPem: client.keyPem },
       timeoutMs ? { timeoutMs } : {},
     );
+  }
+
+  /**
+   * The masters' load balancer, made or brought up to date (members = every planned master). Returns its VIP and port
+   * (where nodes reach it) and its endpoint (where the conductor and the host reach it: on the local provider the
+   * same VIP, which the host reaches on the cluster's bridge).
+   */
+  async #ensureApiBalancer(
+    ctx: DriverContext,
+    network: Network,
+    masters: readonly { hostname: string; ip: string }[],
+  ): Promise<{ vip: string; port: number; endpoint: Endpoint }> {
+    const spec = apiBalancerSpec({ clusterUuid: ctx.cluster.uuid, network, masters });
+    const before = (await this.#p.listLoadBalancers(ctx.cluster.uuid, ctx.signal)).find((b) => b.name === spec.name);
+    const lb = await this.#p.ensureLoadBalancer(spec, ctx.signal);
+    const ep = lb.endpoints[API_LB_LISTENER];
+    if (!ep)
+      throw new DriverError('loadbalancer', `the load balancer ${lb.name} reports no ${API_LB_LISTENER} endpoint`);
+    if (!before)
+      await ctx.event(
+        'loadbalancer',
+        `API load balancer made at ${lb.vipAddress}:${ep.port} in front of ${masters.map((m) => m.hostname).join(', ')}`,
+      );
+    else if (before.state !== 'active')
+      await ctx.event('loadbalancer', `API load balancer was ${before.status}; brought back`);
+    return { vip: lb.vipAddress, port: APISERVER_PORT, endpoint: ep };
+  }
+
+  /** Waits until one master's own apiserver is ready (readyz includes its local etcd member). */
+  async #waitMasterReady(ctx: DriverContext, m: Machine): Promise<void> {
+    const api = await this.#api(ctx, m);
+    try {
+      await waitApiReady(api, this.#t.apiserver, ctx.signal);
+    } catch (e) {
+      if (e instanceof DriverError)
+        throw new DriverError(e.phase, `${m.hostname}: ${e.message}`, { retryable: e.retryable });
+      throw e;
+    } finally {
+      api.close();
+    }
   }
 
   /** The node image per node group (the cluster's Kubernetes version); a missing image fails with how to build it. */
@@ -368,6 +497,37 @@ export class KubernetesDriver implements Driver {
       if ((e as Error).name === 'AbortError') throw e;
       return undefined; // the apiserver does not answer: scale-in picks without the pod counts
     }
+  }
+
+  /** ca-rotate on the running nodes, through the provider's exec on each. */
+  async #rotateCa(
+    ctx: DriverContext,
+    specCtx: SpecContext,
+    planned: readonly PlannedNode[],
+    machines: ReadonlyMap<string, Machine>,
+  ): Promise<void> {
+    const p = this.#p;
+    if (!p.exec)
+      throw new DriverError('rotate-ca', `the ${p.name} provider cannot run commands on nodes, which ca-rotate needs`);
+    const exec = p.exec.bind(p);
+    const byName = new Map(planned.map((n) => [n.name, n]));
+    const nodes = [...machines.values()].map((m) => {
+      if (m.state !== 'running')
+        throw new DriverError('rotate-ca', `node ${m.hostname} is ${m.status}, not running`, { retryable: true });
+      return { machine: m, master: m.role === 'master' };
+    });
+    await rotateCa({
+      nodes,
+      caPem: ctx.pki.caPem,
+      previousCaPem: await ctx.pki.previousCaPem(),
+      files: async (n, caPem) =>
+        (await nodeConfig(specCtx, byName.get(n.machine.name) as PlannedNode, caPem)).write_files,
+      exec: (m, argv, input) =>
+        exec(m, argv, { ...(input === undefined ? {} : { input }), timeoutMs: 600_000, signal: ctx.signal }),
+      forgetPreviousCa: () => ctx.pki.forgetPreviousCa(),
+      event: (message, level) => ctx.event('rotate-ca', message, level),
+      signal: ctx.signal,
+    });
   }
 
   /** Cordon, drain (bounded), delete the Node object, remove the machine. */
@@ -540,7 +700,7 @@ function planOrFail(input: PlanInput<Machine>): NodePlan<Machine> {
 
 /** What a finished run reports: the API on its loopback port, Kubernetes and containerd versions, node addresses. */
 function outputs(
-  port: number,
+  apiAddress: string,
   nodes: readonly KubeNode[],
   masterHostname: string,
   s: KubeSettings,
@@ -552,7 +712,7 @@ function outputs(
   const addresses: Record<string, string[]> = {};
   for (const p of plan.nodes) (addresses[p.nodegroup] ??= []).push(nodeAddress(network, p));
   return {
-    apiAddress: `https://127.0.0.1:${port}`,
+    apiAddress,
     coeVersion: info?.kubeletVersion ?? s.kubeTag,
     containerVersion: info?.containerRuntimeVersion?.replace(/^containerd:\/\//, '') ?? null,
     addresses,

@@ -215,6 +215,20 @@ export class KubeApi {
     });
   }
 
+  /** Every Service of every namespace. */
+  async listServices<T>(signal?: AbortSignal): Promise<T[]> {
+    return (await this.get<{ items: T[] }>('/api/v1/services', signal)).items;
+  }
+
+  /** Merge-patches a Service's status subresource (e.g. `status.loadBalancer.ingress`); a Service gone is fine. */
+  async patchServiceStatus(namespace: string, name: string, status: unknown, signal?: AbortSignal): Promise<void> {
+    await this.request(
+      'PATCH',
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(name)}/status`,
+      { body: { status }, contentType: 'application/merge-patch+json', ok: [404], ...(signal ? { signal } : {}) },
+    );
+  }
+
   async podsOnNode(name: string, signal?: AbortSignal): Promise<KubePod[]> {
     const q = encodeURIComponent(`spec.nodeName=${name}`);
     return (await this.get<{ items: KubePod[] }>(`/api/v1/pods?fieldSelector=${q}`, signal)).items;

@@ -10,9 +10,10 @@ import type { PlannedNode } from '../local-common/node-plan.ts';
 import { renderUserData } from '../../providers/cloud-config.ts';
 import type { MachineSpec, Network, Provider } from '../../providers/contract.ts';
 import { nodeLabels, selfLabels } from './addons.ts';
+import type { ControlPlane } from './control-plane.ts';
 import { nthAddress, parseCidr } from './cidr.ts';
 import { APISERVER_PORT, CONTAINERD_DIR, ETCD_DATA_DIR } from './layout.ts';
-import { nodeCloudConfig } from './payload.ts';
+import { nodeCloudConfig, type NodeCloudConfig } from './payload.ts';
 import {
   issueMasterCerts,
   issueNodeCerts,
@@ -74,11 +75,39 @@ export interface SpecContext {
   pki: ClusterPki;
   settings: KubeSettings;
   network: Network;
-  /** The apiserver as nodes reach it: `https://<first master's address>:6443`. */
-  apiServer: string;
+  /** The masters and the one address nodes reach the API servers at (the load balancer's, or the only master's). */
+  controlPlane: ControlPlane;
   resolvers: readonly string[];
   /** Made once per run (masters only need them). */
   secrets: () => Promise<ClusterSecrets>;
+}
+
+/**
+ * A planned node's cloud-config (certificates issued now), its certificate files and kubeconfigs trusting `caPem`
+ * (default: the cluster CA; ca-rotate passes the bundle of the new and the replaced CAs).
+ */
+export async function nodeConfig(c: SpecContext, p: PlannedNode, caPem = c.pki.caPem): Promise<NodeCloudConfig> {
+  const master = p.role === 'master';
+  const group = c.cluster.nodegroups.find((g) => g.name === p.nodegroup);
+  const issuer = caIssuer(c.pki);
+  const node = { hostname: p.hostname, ip: nodeAddress(c.network, p) };
+  const certs = await issueNodeCerts(issuer, node);
+  const masterPart = master
+    ? await (async () => {
+        const secrets = await c.secrets();
+        return { certs: await issueMasterCerts(issuer, secrets, node, c.settings, c.controlPlane), secrets };
+      })()
+    : undefined;
+  return nodeCloudConfig({
+    node: { ...node, master },
+    labels: selfLabels(nodeLabels({ name: p.nodegroup, role: group?.role ?? p.role })),
+    controlPlane: c.controlPlane,
+    settings: c.settings,
+    caPem,
+    certs,
+    ...(masterPart ? { master: masterPart } : {}),
+    resolvers: c.resolvers,
+  });
 }
 
 /** The provider spec of one planned node, with its payload (certificates issued now). */
@@ -91,25 +120,7 @@ export async function machineSpec(
   const master = p.role === 'master';
   const address = nodeAddress(c.network, p);
   const group = c.cluster.nodegroups.find((g) => g.name === p.nodegroup);
-  const issuer = caIssuer(c.pki);
-  const node = { hostname: p.hostname, ip: address };
-  const certs = await issueNodeCerts(issuer, node);
-  const masterPart = master
-    ? await (async () => {
-        const secrets = await c.secrets();
-        return { certs: await issueMasterCerts(issuer, secrets, node, c.settings), secrets };
-      })()
-    : undefined;
-  const payload = nodeCloudConfig({
-    node: { ...node, master },
-    labels: selfLabels(nodeLabels({ name: p.nodegroup, role: group?.role ?? p.role })),
-    apiServer: c.apiServer,
-    settings: c.settings,
-    caPem: c.pki.caPem,
-    certs,
-    ...(masterPart ? { master: masterPart } : {}),
-    resolvers: c.resolvers,
-  });
+  const payload = await nodeConfig(c, p);
   const volumeGb = group?.dockerVolumeSize ?? null;
   return {
     name: p.name,

@@ -6,6 +6,7 @@
  */
 import type { KeyPairPem } from '../../certs/x509.ts';
 import { SUPERVISE_START, type RunCommand, type WriteFile } from '../../providers/cloud-config.ts';
+import { apiServerUrl, type ControlPlane } from './control-plane.ts';
 import { kubeconfig } from './kubeconfig.ts';
 import {
   CONTAINERD_CONFIG,
@@ -48,8 +49,8 @@ export interface NodePayloadInput {
   node: { hostname: string; ip: string; master: boolean };
   /** Kubernetes labels the kubelet registers the node with (those it may set on itself). */
   labels: Readonly<Record<string, string>>;
-  /** The apiserver as nodes reach it (`https://<master address>:6443`). */
-  apiServer: string;
+  /** The masters, the one address nodes reach the API servers at, how etcd members start. */
+  controlPlane: ControlPlane;
   settings: KubeSettings;
   caPem: string;
   certs: NodeCerts;
@@ -70,7 +71,8 @@ const service = (s: ServiceScript): WriteFile => file(s.path, s.content, '0755')
 /** Files every node gets. */
 function nodeFiles(i: NodePayloadInput): WriteFile[] {
   const { node, certs, settings: s } = i;
-  const kc = (user: string, identity: KeyPairPem, server = i.apiServer): string =>
+  const apiServer = apiServerUrl(i.controlPlane);
+  const kc = (user: string, identity: KeyPairPem, server = apiServer): string =>
     kubeconfig({ server, caPem: i.caPem, user, identity });
   return [
     file(`${PKI_DIR}/ca.crt`, i.caPem),
@@ -85,7 +87,7 @@ function nodeFiles(i: NodePayloadInput): WriteFile[] {
     file(FLANNEL_NET_CONF, flannelNetConf(s, s.flannelBackend)),
     file(POD_RESOLV_CONF, podResolvConf(i.resolvers)),
     service(containerdService()),
-    service(flanneldService(node, i.apiServer)),
+    service(flanneldService(node, apiServer)),
     service(kubeletService(node, i.labels, s)),
     service(kubeProxyService()),
   ];
@@ -110,8 +112,8 @@ function masterFiles(i: NodePayloadInput, m: NonNullable<NodePayloadInput['maste
     key(kubeconfigPath('controller-manager'), kc('system:kube-controller-manager', certs.controllerManager)),
     key(kubeconfigPath('scheduler'), kc('system:kube-scheduler', certs.scheduler)),
     key(kubeconfigPath('admin'), kc(ADMIN_USER, certs.admin)),
-    service(etcdService(i.node)),
-    service(apiserverService(i.node, i.settings)),
+    service(etcdService(i.node, i.controlPlane)),
+    service(apiserverService(i.node, i.settings, i.controlPlane.balanced)),
     service(controllerManagerService(i.settings)),
     service(schedulerService()),
   ];

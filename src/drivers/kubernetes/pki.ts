@@ -18,6 +18,7 @@
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 import { createCa, issueClientCert, issueServerCert, type KeyPairPem } from '../../certs/x509.ts';
+import { apiserverSans, type ControlPlane } from './control-plane.ts';
 import type { KubeSettings } from './settings.ts';
 
 /** Issues certificates from the cluster CA (the conductor holds its key). */
@@ -105,30 +106,21 @@ export async function issueNodeCerts(ca: ClusterCaIssuer, node: PkiNode): Promis
   return { kubeletClient, kubeletServing, kubeProxy, cni };
 }
 
-/** The DNS names the apiserver answers to. */
-export function apiserverDnsNames(hostname: string, clusterDomain: string): string[] {
-  return [
-    'kubernetes',
-    'kubernetes.default',
-    'kubernetes.default.svc',
-    `kubernetes.default.svc.${clusterDomain}`,
-    'localhost',
-    hostname,
-  ];
-}
-
+/**
+ * A master's certificates. The apiserver's carries its own names and addresses, every master's (`cp.masters`) and the
+ * load balancer's (`cp.sans`), so one certificate serves clients that reach it directly, through the load balancer or
+ * through the `kubernetes` Service.
+ */
 export async function issueMasterCerts(
   ca: ClusterCaIssuer,
   secrets: ClusterSecrets,
   node: PkiNode,
   s: Pick<KubeSettings, 'apiServiceIp' | 'clusterDomain'>,
+  cp: Pick<ControlPlane, 'masters' | 'sans'> = { masters: [node], sans: { ips: [], dnsNames: [] } },
 ): Promise<MasterCerts> {
+  const sans = apiserverSans(cp, node, s);
   const [apiserver, apiserverKubeletClient, controllerManager, scheduler, admin] = await Promise.all([
-    ca.server('kube-apiserver', apiserverDnsNames(node.hostname, s.clusterDomain), [
-      '127.0.0.1',
-      node.ip,
-      s.apiServiceIp,
-    ]),
+    ca.server('kube-apiserver', sans.dnsNames, sans.ips),
     ca.client('kube-apiserver-kubelet-client', 'system:masters'),
     ca.client('system:kube-controller-manager'),
     ca.client('system:kube-scheduler'),

@@ -11,7 +11,6 @@ import {
   CONTAINERD_CONFIG,
   ETCD_CLIENT_PORT,
   ETCD_DATA_DIR,
-  ETCD_PEER_PORT,
   ETCD_PKI_DIR,
   FLANNEL_NET_CONF,
   FLANNEL_SUBNET_ENV,
@@ -21,8 +20,12 @@ import {
   PKI_DIR,
   SERVICES_DIR,
 } from './layout.ts';
+import { etcdClientUrl, etcdInitialCluster, etcdPeerUrl, type ControlPlane } from './control-plane.ts';
 import { cniConflistTemplate } from './node-config.ts';
 import type { KubeSettings } from './settings.ts';
+
+/** The apiserver's service name (its pid is in `/run/magnetar/<name>.pid`). */
+const APISERVER_SERVICE = '30-kube-apiserver';
 
 /** A shell word: quoted only when it needs it. */
 export function sh(word: string): string {
@@ -45,9 +48,14 @@ const script = (name: string, lines: string[]): ServiceScript => ({
   ].join('\n'),
 });
 
+/** A word the shell expands (written as it is, e.g. `"--flag=$var"`), not quoted by {@link sh}. */
+interface RawWord {
+  raw: string;
+}
+
 /** `exec <binary> <args…>` with each argument on its own line. */
-const execLine = (binary: string, args: readonly string[]): string =>
-  [`exec ${binary}`, ...args.map((a) => `  ${sh(a)}`)].join(' \\\n');
+const execLine = (binary: string, args: readonly (string | RawWord)[]): string =>
+  [`exec ${binary}`, ...args.map((a) => `  ${typeof a === 'string' ? sh(a) : a.raw}`)].join(' \\\n');
 
 /** Blocks until the local apiserver is ready (its readyz is public), so clients do not crash-loop before RBAC exists. */
 const waitApiserver = (server: string): string =>
@@ -56,20 +64,55 @@ const waitApiserver = (server: string): string =>
 export const containerdService = (): ServiceScript =>
   script('10-containerd', [execLine('/usr/bin/containerd', [`--config=${CONTAINERD_CONFIG}`])]);
 
-/** The master's etcd member: TLS for clients and peers, data on the etcd volume. One member until HA (issue 10). */
-export function etcdService(node: { hostname: string; ip: string }): ServiceScript {
-  const peer = `https://${node.ip}:${ETCD_PEER_PORT}`;
+/**
+ * A master's etcd member: TLS for clients and peers (the etcd CA), data on the etcd volume, one member per master
+ * (`--initial-cluster` names them all, by master index; the cluster UUID is the token). Data that exists wins over
+ * the flags, so a master made again on its kept volume rejoins as the same member. When the control plane is
+ * `existing` (the members already formed the cluster) and this member's data is gone, the script asks the other
+ * members (with its own certificate, a client of the etcd CA too) to drop the lost member and add it again, then
+ * starts it as a new member of the existing cluster; it waits while the others have no quorum.
+ */
+export function etcdService(
+  node: { hostname: string; ip: string },
+  cp?: Omit<ControlPlane, 'endpoint' | 'sans'>,
+): ServiceScript {
+  const plane = cp ?? { masters: [node], etcdStart: 'new' as const, etcdToken: node.hostname };
+  const peer = etcdPeerUrl(node);
+  const others = plane.masters.filter((m) => m.ip !== node.ip);
+  const join =
+    plane.etcdStart === 'existing' && others.length > 0
+      ? [
+          `if [ ! -d ${ETCD_DATA_DIR}/member ]; then`,
+          '  # This member lost its data while the others run: drop it from the membership and join again.',
+          `  ctl() { ${BIN}/etcdctl --endpoints=${others.map(etcdClientUrl).join(',')} --cacert=${ETCD_PKI_DIR}/ca.crt --cert=${ETCD_PKI_DIR}/server.crt --key=${ETCD_PKI_DIR}/server.key --dial-timeout=3s --command-timeout=10s "$@"; }`,
+          '  until members=$(ctl member list 2>/dev/null); do echo "etcd: waiting for the other members (quorum)"; sleep 2; done',
+          `  line=$(printf '%s\n' "$members" | grep ', ${peer},' || true)`,
+          '  case "$line" in',
+          "    *', unstarted, '*) ;; # added by an earlier attempt that stopped before it started",
+          `    '') ctl member add ${sh(node.hostname)} --peer-urls=${peer} >/dev/null || exit 1 ;;`,
+          `    *) ctl member remove "\${line%%,*}" >/dev/null && ctl member add ${sh(node.hostname)} --peer-urls=${peer} >/dev/null || exit 1 ;;`,
+          '  esac',
+          `  initial=$(ctl member list | awk -F', ' -v me=${sh(node.hostname)} -v peer=${peer} '{ n = ($4 == peer) ? me : ($3 == "" ? "unstarted-" NR : $3); print n "=" $4 }' | paste -sd, -)`,
+          '  state=existing',
+          'fi',
+        ]
+      : [];
   return script('20-etcd', [
+    'set -u',
     `mkdir -p ${ETCD_DATA_DIR} && chmod 700 ${ETCD_DATA_DIR}`,
-    execLine(`${BIN}/etcd`, [
+    `initial=${sh(etcdInitialCluster(plane))}`,
+    'state=new',
+    ...join,
+    ...runEtcd(plane.masters.length > 1, [
       `--name=${node.hostname}`,
       `--data-dir=${ETCD_DATA_DIR}`,
-      `--listen-client-urls=https://127.0.0.1:${ETCD_CLIENT_PORT},https://${node.ip}:${ETCD_CLIENT_PORT}`,
-      `--advertise-client-urls=https://${node.ip}:${ETCD_CLIENT_PORT}`,
+      `--listen-client-urls=https://127.0.0.1:${ETCD_CLIENT_PORT},${etcdClientUrl(node)}`,
+      `--advertise-client-urls=${etcdClientUrl(node)}`,
       `--listen-peer-urls=${peer}`,
       `--initial-advertise-peer-urls=${peer}`,
-      `--initial-cluster=${node.hostname}=${peer}`,
-      '--initial-cluster-state=new',
+      { raw: '"--initial-cluster=$initial"' },
+      { raw: '"--initial-cluster-state=$state"' },
+      `--initial-cluster-token=${plane.etcdToken}`,
       '--listen-metrics-urls=http://127.0.0.1:2381',
       `--cert-file=${ETCD_PKI_DIR}/server.crt`,
       `--key-file=${ETCD_PKI_DIR}/server.key`,
@@ -80,14 +123,41 @@ export function etcdService(node: { hostname: string; ip: string }): ServiceScri
       `--peer-trusted-ca-file=${ETCD_PKI_DIR}/ca.crt`,
       '--peer-client-cert-auth=true',
       '--snapshot-count=10000',
+      // Several members sharing a busy host: heartbeats every 250 ms, an election after 2.5 s without one (etcd's
+      // tuning guide for slow hosts; its defaults, 100 ms and 1 s, leave no slack when members wait for CPU).
+      ...(plane.masters.length > 1 ? ['--heartbeat-interval=250', '--election-timeout=2500'] : []),
     ]),
   ]);
 }
+
+/**
+ * etcd's start: `exec` for a lone member. A member of several outlives its own apiserver on SIGTERM (up to
+ * {@link API_SHUTDOWN_DELAY_SECONDS} + 2 s), so that apiserver serves until the load balancer has taken it out.
+ */
+function runEtcd(several: boolean, args: readonly (string | RawWord)[]): string[] {
+  if (!several) return [execLine(`${BIN}/etcd`, args)];
+  const pidFile = `/run/magnetar/${APISERVER_SERVICE}.pid`;
+  const waitTicks = (API_SHUTDOWN_DELAY_SECONDS + 2) * 10;
+  return [
+    execLine(`${BIN}/etcd`, args).replace(/^exec /, '') + ' &',
+    'pid=$!',
+    `trap 'i=0; a=$(cat ${pidFile} 2>/dev/null); while [ -n "$a" ] && kill -0 "$a" 2>/dev/null && [ $i -lt ${waitTicks} ]; do sleep 0.1; i=$((i+1)); done; kill "$pid" 2>/dev/null' TERM INT`,
+    'while kill -0 "$pid" 2>/dev/null; do wait "$pid"; done',
+  ];
+}
+
+/**
+ * How long an apiserver behind the load balancer keeps serving after SIGTERM while its readyz already fails, so the
+ * load balancer's health check (every 2 s, 2 failures) takes it out before it stops listening: a master stopped with
+ * `docker stop` drops no request. magnetar-node-init gives the daemons 10 s in all.
+ */
+export const API_SHUTDOWN_DELAY_SECONDS = 7;
 
 /** kube-apiserver flags before the user's `kubeapi_options` (which come last, so they win where allowed). */
 export function apiserverArgs(
   node: { ip: string },
   s: Pick<KubeSettings, 'serviceCidr' | 'clusterDomain' | 'apiserverArgs'>,
+  balanced = false,
 ): string[] {
   return [
     `--advertise-address=${node.ip}`,
@@ -119,6 +189,7 @@ export function apiserverArgs(
     `--proxy-client-cert-file=${PKI_DIR}/front-proxy-client.crt`,
     `--proxy-client-key-file=${PKI_DIR}/front-proxy-client.key`,
     '--enable-aggregator-routing=true',
+    ...(balanced ? [`--shutdown-delay-duration=${API_SHUTDOWN_DELAY_SECONDS}s`] : []),
     ...s.apiserverArgs,
   ];
 }
@@ -126,8 +197,9 @@ export function apiserverArgs(
 export function apiserverService(
   node: { ip: string },
   s: Pick<KubeSettings, 'serviceCidr' | 'clusterDomain' | 'apiserverArgs'>,
+  balanced = false,
 ): ServiceScript {
-  return script('30-kube-apiserver', [execLine(`${BIN}/kube-apiserver`, apiserverArgs(node, s))]);
+  return script(APISERVER_SERVICE, [execLine(`${BIN}/kube-apiserver`, apiserverArgs(node, s, balanced))]);
 }
 
 const LOCAL_API = `https://127.0.0.1:${APISERVER_PORT}`;

@@ -32,7 +32,7 @@ export interface PlannedNode {
   role: 'master' | 'worker';
   nodegroup: string;
   index: number;
-  /** Host number inside the /24 (masters from .10, workers from .20). */
+  /** Host number inside the /24 (masters from .10, workers from .20, load balancers from .200). */
   host: number;
   /** Image the node must run. */
   image: string;
@@ -68,8 +68,15 @@ export interface PlanInput<T extends ObservedMachine = ObservedMachine> {
 
 export const FIRST_MASTER_HOST = 10;
 export const FIRST_WORKER_HOST = 20;
+/**
+ * Load-balancer VIPs on the cluster's /24 (the local provider's layout): .200 is the masters' load balancer
+ * (`api_address` of a multi-master cluster), .201–.254 are given to Services of type LoadBalancer.
+ */
+export const API_LB_HOST = 200;
+export const FIRST_SERVICE_LB_HOST = 201;
+export const LAST_LB_HOST = 254;
 export const MAX_MASTERS = FIRST_WORKER_HOST - FIRST_MASTER_HOST;
-export const MAX_WORKERS = 254 - FIRST_WORKER_HOST;
+export const MAX_WORKERS = API_LB_HOST - FIRST_WORKER_HOST;
 
 type Kind = 'master' | 'worker';
 const kindOf = (role: string): Kind => (role === 'master' ? 'master' : 'worker');

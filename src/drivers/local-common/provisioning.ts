@@ -16,6 +16,7 @@ import {
 } from '../contract.ts';
 import { dockerNodeUserData, ENGINE_PORT, ENGINE_PORT_NAME } from './docker-node-payload.ts';
 import type { PlannedNode } from './node-plan.ts';
+import { describeResources, resourceCount } from './resources.ts';
 
 /** Makes the Engine clients of node engines (tests and benchmarks wrap them to count calls). */
 export type NodeEngineFactory = (endpoint: EngineEndpoint, opts: EngineOptions) => Engine;
@@ -251,19 +252,12 @@ export async function waitEngines(
 /** Removes everything labelled with the cluster and checks nothing is left (both drivers' `removeCluster`). */
 export async function removeClusterResources(provider: Provider, ctx: DriverContext): Promise<void> {
   const removed = await phase('teardown', () => provider.removeCluster(ctx.cluster.uuid, ctx.signal));
-  if (removed.machines + removed.volumes + removed.networks > 0) {
-    await ctx.event(
-      'teardown',
-      `removed ${removed.machines} machines, ${removed.volumes} volumes, ${removed.networks} networks`,
-    );
+  if (resourceCount(removed) > 0) {
+    await ctx.event('teardown', `removed ${describeResources(removed)}`);
   }
   const left = await phase('teardown', () => provider.leftovers(ctx.cluster.uuid, ctx.signal));
-  if (left.machines + left.volumes + left.networks > 0) {
-    throw new DriverError(
-      'teardown',
-      `still present after removal: ${left.machines} machines, ${left.volumes} volumes, ${left.networks} networks`,
-      { retryable: true },
-    );
+  if (resourceCount(left) > 0) {
+    throw new DriverError('teardown', `still present after removal: ${describeResources(left)}`, { retryable: true });
   }
 }
 

@@ -5,8 +5,10 @@
  * every method is idempotent and safe to re-run after a crash.
  */
 import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { hostAddress } from '../../core/cidr.ts';
 import { EngineError, type Engine } from '../../docker-api/engine.ts';
+import { execWithInput } from '../../docker-api/exec-stdin.ts';
 import type { ContainerCreateSpec, ContainerSummary, Labels, MountSpec } from '../../docker-api/engine-types.ts';
 import { CLOUD_INIT_PATHS } from '../cloud-config.ts';
 import {
@@ -14,7 +16,10 @@ import {
   type BootstrapStatus,
   type ClusterResources,
   type Endpoint,
+  type ExecOutcome,
   type ImageInfo,
+  type LoadBalancer,
+  type LoadBalancerSpec,
   type Machine,
   type MachineSpec,
   type MachineState,
@@ -23,6 +28,7 @@ import {
   type Provider,
 } from '../contract.ts';
 import { findFreePort } from './free-port.ts';
+import { DockerLoadBalancers, KIND_LABEL, LB_IMAGE, LB_KIND } from './load-balancers.ts';
 import { probeNodeSecurity, securityHostConfig, type NodeSecurity } from './node-security.ts';
 import { payloadArchive } from './payload.ts';
 import { pickFreeSubnet, usedSubnets } from './subnets.ts';
@@ -51,6 +57,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export interface DockerProviderOptions {
   /** Image of the one-off container that probes the node security mode; default: the first machine's image. */
   probeImage?: string;
+  /** Image of the load-balancer containers. @default {@link LB_IMAGE} */
+  lbImage?: string;
 }
 
 export class DockerProvider implements Provider {
@@ -59,10 +67,12 @@ export class DockerProvider implements Provider {
   readonly #probeImage: string | undefined;
   #security: Promise<NodeSecurity> | undefined;
   #ncpu: Promise<number> | undefined;
+  readonly #lbs: DockerLoadBalancers;
 
   constructor(host: Engine, opts: DockerProviderOptions = {}) {
     this.host = host;
     this.#probeImage = opts.probeImage;
+    this.#lbs = new DockerLoadBalancers(host, opts.lbImage ?? LB_IMAGE);
   }
 
   /** How node containers get the rights to run their daemons on this host (probed once, then cached). */
@@ -88,20 +98,18 @@ export class DockerProvider implements Provider {
     return this.#ncpu;
   }
 
+  async findNetwork(clusterUuid: string): Promise<Network | null> {
+    const existing = (await this.host.listNetworks([`${CLUSTER_LABEL}=${clusterUuid}`]))[0];
+    if (!existing) return null;
+    const c = existing.IPAM?.Config?.[0];
+    const cidr = c?.Subnet ?? '';
+    return { id: existing.Id, name: existing.Name, cidr, gateway: c?.Gateway ?? hostAddress(cidr, 1), created: false };
+  }
+
   async ensureNetwork(req: NetworkRequest): Promise<Network> {
     const name = `magnetar-${req.clusterUuid}`;
-    const existing = (await this.host.listNetworks([`${CLUSTER_LABEL}=${req.clusterUuid}`]))[0];
-    if (existing) {
-      const c = existing.IPAM?.Config?.[0];
-      const cidr = c?.Subnet ?? '';
-      return {
-        id: existing.Id,
-        name: existing.Name,
-        cidr,
-        gateway: c?.Gateway ?? hostAddress(cidr, 1),
-        created: false,
-      };
-    }
+    const existing = await this.findNetwork(req.clusterUuid);
+    if (existing) return existing;
     const preferred = req.subnetHint;
     // A network another create is still setting up already holds its pool but is not listed yet: remember the
     // subnets refused as overlapping, or concurrent creates keep picking the same one.
@@ -257,13 +265,26 @@ export class DockerProvider implements Provider {
 
   async removeCluster(clusterUuid: string): Promise<ClusterResources> {
     const filter = [`${CLUSTER_LABEL}=${clusterUuid}`];
-    const containers = await this.host.listContainers(filter);
-    await Promise.all(containers.map((c) => this.host.removeContainer(c.Id)));
-    const volumes = await this.host.listVolumes(filter);
-    await Promise.all(volumes.map((v) => this.host.removeVolume(v.Name)));
-    const networks = await this.host.listNetworks(filter);
-    await Promise.all(networks.map((n) => this.host.removeNetwork(n.Id)));
-    return { machines: containers.length, volumes: volumes.length, networks: networks.length };
+    const removed: ClusterResources = { machines: 0, volumes: 0, networks: 0, loadBalancers: 0 };
+    // A container attached meanwhile (a load-balancer sync that read the cluster before its deletion began) keeps the
+    // network busy: the containers are listed and removed again, a few rounds at most.
+    for (let round = 0; ; round++) {
+      removed.loadBalancers += await this.#lbs.removeCluster(clusterUuid);
+      const containers = await this.host.listContainers(filter);
+      await Promise.all(containers.map((c) => this.host.removeContainer(c.Id)));
+      removed.machines += containers.length;
+      const volumes = await this.host.listVolumes(filter);
+      await Promise.all(volumes.map((v) => this.host.removeVolume(v.Name)));
+      removed.volumes += volumes.length;
+      const networks = await this.host.listNetworks(filter);
+      try {
+        await Promise.all(networks.map((n) => this.host.removeNetwork(n.Id)));
+        removed.networks += networks.length;
+        return removed;
+      } catch (e) {
+        if (round >= 2 || !(e instanceof EngineError && /active endpoints/i.test(e.message))) throw e;
+      }
+    }
   }
 
   async leftovers(clusterUuid: string): Promise<ClusterResources> {
@@ -273,7 +294,20 @@ export class DockerProvider implements Provider {
       this.host.listVolumes(filter),
       this.host.listNetworks(filter),
     ]);
-    return { machines: c.length, volumes: v.length, networks: n.length };
+    const lbs = c.filter((x) => x.Labels[KIND_LABEL] === LB_KIND).length;
+    return { machines: c.length - lbs, volumes: v.length, networks: n.length, loadBalancers: lbs };
+  }
+
+  ensureLoadBalancer(spec: LoadBalancerSpec, signal?: AbortSignal): Promise<LoadBalancer> {
+    return this.#lbs.ensure(spec, signal);
+  }
+
+  listLoadBalancers(clusterUuid: string): Promise<LoadBalancer[]> {
+    return this.#lbs.list(clusterUuid);
+  }
+
+  removeLoadBalancer(lb: Pick<LoadBalancer, 'id' | 'name'>): Promise<void> {
+    return this.#lbs.remove(lb);
   }
 
   endpoint(m: Pick<Machine, 'endpoints'>, port: string): Endpoint | null {
@@ -314,6 +348,17 @@ export class DockerProvider implements Provider {
       if (Date.now() >= deadline) return this.bootstrapStatus(m, { tailLines: 20 });
       await sleep(Math.min(opts.intervalMs ?? 200, Math.max(1, deadline - Date.now())));
     }
+  }
+
+  /** An exec in the node container (root), `input` on its standard input. */
+  async exec(
+    m: Pick<Machine, 'id' | 'name'>,
+    argv: readonly string[],
+    opts: { input?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<ExecOutcome> {
+    opts.signal?.throwIfAborted();
+    const input = Readable.from(opts.input === undefined ? [] : [Buffer.from(opts.input, 'utf8')]);
+    return execWithInput(this.host, m.id || m.name, argv, input, opts.timeoutMs);
   }
 
   async image(ref: string): Promise<ImageInfo | null> {

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CA_KIND, CONDUCTOR_CLIENT_KIND } from '../../../src/certs/cluster-ca.ts';
+import { CA_KIND, CONDUCTOR_CLIENT_KIND, PREVIOUS_CA_KIND } from '../../../src/certs/cluster-ca.ts';
 import type { Operation } from '../../../src/core/types.ts';
 import {
   ALL_CAPABILITIES,
@@ -665,6 +665,28 @@ void describe('cluster update, resize, upgrade and CA rotation', { timeout: 600_
       );
       const shown = (await h.send('GET', `/v1/certificates/${c}`)).json<{ pem: string }>();
       assert.equal(shown.pem, after.cert_pem);
+    });
+
+    test("the replaced CA stays trusted as ca-previous (accumulating) and a driver's own keys are kept", async () => {
+      const c = await readyCluster();
+      const first = await h.store.certificates.get(c, CA_KIND);
+      const own = await h.store.certificates.putIfAbsent(c, 'k8s-service-account', {
+        cert_pem: 'public key',
+        key_sealed: first?.key_sealed ?? '',
+      });
+      await h.store.certificates.putIfAbsent(c, CONDUCTOR_CLIENT_KIND, { cert_pem: 'x', key_sealed: 'y' });
+      assert.equal((await h.send('PATCH', `/v1/certificates/${c}`)).statusCode, 202);
+      assert.equal((await h.store.certificates.get(c, PREVIOUS_CA_KIND))?.cert_pem, first?.cert_pem);
+      assert.deepEqual(await h.store.certificates.get(c, 'k8s-service-account'), own);
+      assert.equal(await h.store.certificates.get(c, CONDUCTOR_CLIENT_KIND), undefined);
+      // A second rotation before the driver finished the first: both replaced CAs stay trusted.
+      await h.completeCluster(c);
+      const second = await h.store.certificates.get(c, CA_KIND);
+      assert.equal((await h.send('PATCH', `/v1/certificates/${c}`)).statusCode, 202);
+      assert.equal(
+        (await h.store.certificates.get(c, PREVIOUS_CA_KIND))?.cert_pem,
+        `${first?.cert_pem ?? ''}${second?.cert_pem ?? ''}`,
+      );
     });
 
     let c: string;

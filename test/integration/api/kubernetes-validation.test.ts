@@ -174,9 +174,14 @@ void describe(
         /^master_count must be 1 when master_lb_enabled is False$/,
       ),
       clusterCase(
-        'two masters with a load balancer: not until HA',
-        { master_count: 2, master_lb_enabled: true },
-        /^master_count must be 1: the kubernetes driver does not run highly available control planes yet/,
+        'three masters with master_lb_enabled false: Magnum’s message',
+        { master_count: 3, master_lb_enabled: false },
+        /^master_count must be 1 when master_lb_enabled is False$/,
+      ),
+      clusterCase(
+        'more masters than a cluster network holds, even with a load balancer',
+        { master_count: 11, master_lb_enabled: true },
+        /^master_count 11 is not valid: the kubernetes driver runs at most 10 masters per cluster\.$/,
       ),
       clusterCase(
         'a cluster label overriding kube_tag with an unsupported version',
@@ -201,6 +206,22 @@ void describe(
     void test('a valid cluster is accepted (the conductor is not running here)', async () => {
       const uuid = await h.createCluster({ cluster_template_id: template, node_count: 2 });
       assert.match(uuid, /^[0-9a-f-]{36}$/);
+    });
+
+    void test('several masters behind a load balancer are accepted, an even count too (as Magnum does)', async () => {
+      for (const masters of [3, 2]) {
+        const uuid = await h.createCluster({
+          cluster_template_id: template,
+          master_count: masters,
+          master_lb_enabled: true,
+          node_count: 1,
+        });
+        const c = (await h.send('GET', `/v1/clusters/${uuid}`)).json<{
+          master_count: number;
+          master_lb_enabled: boolean;
+        }>();
+        assert.deepEqual([c.master_count, c.master_lb_enabled], [masters, true]);
+      }
     });
   },
 );

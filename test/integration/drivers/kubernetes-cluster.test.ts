@@ -3,22 +3,30 @@
  * `magnetar serve` child process, real Docker, the built node image `magnetar/k8s-node:v1.37.2`): 1 master + 2 workers
  * Ready; the kubeconfig of `magnetar cluster-config` (an admin certificate signed through ca-sign) reaches the
  * apiserver; a Deployment of 2 busybox httpd replicas, one per worker, answers through its ClusterIP Service and by its
- * DNS name from another pod; metrics-server serves node metrics; health is HEALTHY; delete leaves nothing labelled.
+ * DNS name from another pod; metrics-server serves node metrics; health is HEALTHY; `kubectl expose … --type=LoadBalancer`
+ * gets an EXTERNAL-IP within seconds which `curl` from the host follows to both replicas, port and source-range changes
+ * are followed, deleting the Service frees its address, a node group with role gateway becomes the only member (the
+ * traffic still reaches both replicas); delete leaves nothing labelled (load balancers included).
  * Skipped, saying so, only when the node image is not built (`magnetar image build --coe kubernetes`).
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import type { KubeApi } from '../../../src/drivers/kubernetes/kube-api.ts';
 import { type KubeNode } from '../../../src/drivers/kubernetes/kube-api.ts';
 import { Engine } from '../../../src/providers/docker/engine.ts';
+import type { ContainerSummary } from '../../../src/docker-api/engine-types.ts';
+import { KIND_LABEL, LB_KIND, LB_VIP_LABEL } from '../../../src/providers/docker/load-balancers.ts';
+import { DockerProvider } from '../../../src/providers/docker/provider.ts';
 import { CLUSTER_LABEL } from '../../../src/providers/contract.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { eventually, openStateStore, removeLeftovers, waitStatus } from '../../helpers/lifecycle.ts';
 import { openstack } from '../../helpers/real-clients.ts';
-import { cli, getJson, startServe, waitCluster, type ServeProcess } from '../../helpers/service-process.ts';
+import { BIN, cli, getJson, startServe, waitCluster, type ServeProcess } from '../../helpers/service-process.ts';
 import { BUSYBOX, KUBE_TAG, kubeFrom, kubeImageSkip, NODE_IMAGE, post } from '../../helpers/kube.ts';
 
 const NAME = 'kube';
@@ -255,7 +263,200 @@ describe('a Kubernetes cluster through the API', { skip: SKIP, timeout: 1_200_00
     });
   });
 
-  it('deletes the cluster and leaves nothing labelled with it', async () => {
+  // Services of type LoadBalancer (issue 10): the conductor's lb-sync gives each a load balancer on the cluster network.
+  const kubectl = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+    const env = { ...process.env, MAGNETAR_URL: svc.url, KUBECONFIG: join(dir, 'certs', 'config') };
+    try {
+      const { stdout, stderr } = await promisify(execFile)(BIN, ['kubectl', ...args], { env, timeout: 120_000 });
+      return { code: 0, stdout, stderr };
+    } catch (e) {
+      const err = e as { code?: number; stdout?: string; stderr?: string };
+      return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+    }
+  };
+  /** `curl` from the host: the body, or null when the connection fails (refused, reset, timeout). */
+  const curl = async (url: string): Promise<string | null> => {
+    try {
+      return (await promisify(execFile)('curl', ['-sS', '-m', '3', url], { timeout: 10_000 })).stdout.trim();
+    } catch {
+      return null;
+    }
+  };
+  const lbContainers = (): Promise<ContainerSummary[]> =>
+    host.listContainers([`${CLUSTER_LABEL}=${uuid}`, `${KIND_LABEL}=${LB_KIND}`]);
+  /** The Service's published address, read straight from the apiserver ('' while none). */
+  const externalIp = async (name: string): Promise<string> =>
+    (
+      await kube.get<{ status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }>(
+        `/api/v1/namespaces/default/services/${name}`,
+      )
+    ).status?.loadBalancer?.ingress?.[0]?.ip ?? '';
+  let vip = '';
+  let replicas: string[] = [];
+
+  it('kubectl expose --type=LoadBalancer: EXTERNAL-IP within seconds; curl from the host reaches both replicas', async () => {
+    type PodList = { items: { metadata: { name: string } }[] };
+    replicas = (await kube.get<PodList>('/api/v1/namespaces/default/pods?labelSelector=app%3Dweb')).items
+      .map((p) => p.metadata.name)
+      .sort();
+    const exposed = await kubectl(
+      'expose',
+      'deployment',
+      'web',
+      '--type=LoadBalancer',
+      '--port',
+      '80',
+      '--target-port',
+      '8080',
+      '--name',
+      'web-lb',
+    );
+    assert.equal(exposed.code, 0, exposed.stderr);
+    const t0 = Date.now(); // the Service exists: from here the conductor's sync gives it an address
+    vip = await eventually('EXTERNAL-IP of web-lb', async () => (await externalIp('web-lb')) || undefined, 60_000, 200);
+    timings.lbAddress = (Date.now() - t0) / 1000;
+    const net = (await host.listNetworks([`${CLUSTER_LABEL}=${uuid}`]))[0]?.IPAM?.Config?.[0]?.Subnet ?? '';
+    assert.equal(vip, net.replace(/\.0\/24$/, '.201'), `the first Service VIP of ${net}`);
+    const table = await kubectl('get', 'svc', 'web-lb', '--no-headers');
+    assert.match(
+      table.stdout,
+      new RegExp(`^web-lb +LoadBalancer +\\S+ +${vip.replaceAll('.', '\\.')} +80:\\d+/TCP`),
+      table.stdout,
+    );
+    const lbs = await lbContainers();
+    assert.equal(lbs.length, 1);
+    assert.equal(lbs[0]?.Labels[LB_VIP_LABEL], vip);
+    assert.equal(lbs[0]?.Labels['magnetar.service'], 'default/web-lb');
+
+    const seen = new Set<string>();
+    const bodies = await eventually(
+      'curl through the load balancer reaches both replicas',
+      async () => {
+        for (let i = 0; i < 8; i++) {
+          const body = await curl(`http://${vip}/`);
+          if (body) seen.add(body);
+        }
+        return seen.size >= 2 ? [...seen].sort() : undefined;
+      },
+      60_000,
+      200,
+    );
+    timings.lbServing = (Date.now() - t0) / 1000;
+    assert.deepEqual(bodies, replicas, 'both replicas (one per worker) answered through the VIP');
+  });
+
+  it('follows port changes and loadBalancerSourceRanges', async () => {
+    const patch = async (spec: unknown): Promise<void> => {
+      const r = await kubectl('patch', 'svc', 'web-lb', '--type=merge', '-p', JSON.stringify({ spec }));
+      assert.equal(r.code, 0, r.stderr);
+    };
+    await patch({ ports: [{ port: 8081, targetPort: 8080 }] });
+    await eventually(
+      'port 8081 answers and 80 is closed',
+      async () =>
+        (await curl(`http://${vip}:8081/`)) && (await curl(`http://${vip}:80/`)) === null ? true : undefined,
+      60_000,
+      300,
+    );
+    const gateway = (await host.listNetworks([`${CLUSTER_LABEL}=${uuid}`]))[0]?.IPAM?.Config?.[0]?.Gateway ?? '';
+    await patch({ loadBalancerSourceRanges: ['192.0.2.0/24'] });
+    await eventually(
+      'the host is refused outside the source ranges',
+      async () => ((await curl(`http://${vip}:8081/`)) === null ? true : undefined),
+      60_000,
+      300,
+    );
+    await patch({ loadBalancerSourceRanges: [`${gateway}/32`] });
+    const body = await eventually(
+      'the host is let in by its own address',
+      async () => (await curl(`http://${vip}:8081/`)) ?? undefined,
+      60_000,
+      300,
+    );
+    assert.ok(replicas.includes(body), body);
+  });
+
+  it('deleting the Service frees its address: the load balancer goes, the next Service gets the VIP again', async () => {
+    const del = await kubectl('delete', 'svc', 'web-lb');
+    assert.equal(del.code, 0, del.stderr);
+    await eventually(
+      'the load balancer container is gone',
+      async () => ((await lbContainers()).length === 0 ? true : undefined),
+      60_000,
+      300,
+    );
+    assert.equal(await curl(`http://${vip}:8081/`), null);
+    const events = (await getJson(`${svc.url}/v1/clusters/${uuid}/events`)).body;
+    const messages = JSON.stringify(events);
+    assert.match(messages, /created load balancer for service default\/web-lb/);
+    assert.match(messages, /removed load balancer [\d.]+ of service default\/web-lb/);
+    // A second one, left for the cluster delete to take away.
+    const exposed = await kubectl(
+      'expose',
+      'deployment',
+      'web',
+      '--type=LoadBalancer',
+      '--port',
+      '80',
+      '--target-port',
+      '8080',
+      '--name',
+      'web-lb2',
+    );
+    assert.equal(exposed.code, 0, exposed.stderr);
+    assert.equal(
+      await eventually('EXTERNAL-IP of web-lb2', async () => (await externalIp('web-lb2')) || undefined, 60_000, 200),
+      vip,
+    );
+    assert.ok(
+      replicas.includes(
+        await eventually('web-lb2 answers', async () => (await curl(`http://${vip}/`)) ?? undefined, 60_000, 300),
+      ),
+    );
+  });
+
+  it('a node group with role gateway takes the external traffic: the load balancer sends to it only', async () => {
+    const t0 = Date.now();
+    const ng = await cli(
+      svc.url,
+      ['nodegroup-create', NAME, 'edge', '--role', 'gateway', '--node-count', '1', '--wait'],
+      600_000,
+    );
+    assert.equal(ng.code, 0, `${ng.stdout}\n${ng.stderr}`);
+    timings.gatewayGroup = (Date.now() - t0) / 1000;
+    const gateway = `${NAME}-node-2`;
+    const node = (await kube.listNodes()).find((n) => n.metadata.name === gateway);
+    assert.equal(node?.metadata.labels?.['magnum.openstack.org/role'], 'gateway');
+    const lbs = new DockerProvider(host);
+    const members = await eventually(
+      'the load balancer of web-lb2 sends to the gateway node only',
+      async () => {
+        const lb = (await lbs.listLoadBalancers(uuid)).find((l) => l.labels['magnetar.service'] === 'default/web-lb2');
+        const names = lb?.listeners[0]?.members.map((m) => m.name) ?? [];
+        return names.length === 1 && names[0] === gateway ? names : undefined;
+      },
+      60_000,
+      500,
+    );
+    assert.deepEqual(members, [gateway]);
+    const seen = new Set<string>();
+    const bodies = await eventually(
+      'both replicas (on the workers) reached through the gateway node',
+      async () => {
+        for (let i = 0; i < 8; i++) {
+          const body = await curl(`http://${vip}/`);
+          if (body) seen.add(body);
+        }
+        return seen.size >= 2 ? [...seen].sort() : undefined;
+      },
+      60_000,
+      200,
+    );
+    assert.deepEqual(bodies, replicas);
+  });
+
+  it('deletes the cluster and leaves nothing labelled with it (its load balancers too)', async () => {
+    assert.equal((await lbContainers()).length, 1, 'a load balancer is there before the delete');
     const t0 = Date.now();
     const res = await fetch(`${svc.url}/v1/clusters/${uuid}`, {
       method: 'DELETE',
@@ -266,6 +467,6 @@ describe('a Kubernetes cluster through the API', { skip: SKIP, timeout: 1_200_00
     timings.delete = (Date.now() - t0) / 1000;
     const f = [`${CLUSTER_LABEL}=${uuid}`];
     const [c, v, n] = await Promise.all([host.listContainers(f), host.listVolumes(f), host.listNetworks(f)]);
-    assert.deepEqual([c.length, v.length, n.length], [0, 0, 0]);
+    assert.deepEqual([c.length, v.length, n.length], [0, 0, 0], 'no node, load balancer, volume or network is left');
   });
 });

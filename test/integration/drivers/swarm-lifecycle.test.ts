@@ -214,7 +214,7 @@ describe('swarm cluster lifecycle on the local provider', () => {
       setNodeCount(uuid, 'default-worker', 300),
     );
     assert.equal(await waitStatus(store, uuid, (s) => s !== 'UPDATE_IN_PROGRESS'), 'UPDATE_FAILED');
-    assert.match((await store.clusters.get(uuid))?.status_reason ?? '', /^plan: at most 234 workers fit/);
+    assert.match((await store.clusters.get(uuid))?.status_reason ?? '', /^plan: at most 180 workers fit/);
     await queueUpdate(
       store,
       uuid,

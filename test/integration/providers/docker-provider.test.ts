@@ -227,7 +227,7 @@ void describe('DockerProvider (the provider contract on the local Docker engine)
   void it('removeCluster removes everything labelled with the cluster; leftovers are then zero', async () => {
     await provider.ensureMachine(spec(3, { runcmd: ['true'] }));
     const removed = await provider.removeCluster(uuid);
-    assert.deepEqual(removed, { machines: 1, volumes: 1, networks: 1 });
-    assert.deepEqual(await provider.leftovers(uuid), { machines: 0, volumes: 0, networks: 0 });
+    assert.deepEqual(removed, { machines: 1, volumes: 1, networks: 1, loadBalancers: 0 });
+    assert.deepEqual(await provider.leftovers(uuid), { machines: 0, volumes: 0, networks: 0, loadBalancers: 0 });
   });
 });

@@ -199,7 +199,7 @@ describe('planNodes', () => {
   });
 
   test('counts the layout cannot hold are refused with a RangeError naming the limit', () => {
-    assert.throws(() => plan(groups(MAX_WORKERS + 1), []), /at most 234 workers/);
+    assert.throws(() => plan(groups(MAX_WORKERS + 1), []), /at most 180 workers/);
     assert.throws(() => plan(groups(1, [], MAX_MASTERS + 1), []), /at most 10 masters/);
     assert.equal(plan(groups(MAX_WORKERS), []).create.length, MAX_WORKERS + 1);
   });

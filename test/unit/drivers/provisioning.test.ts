@@ -19,6 +19,7 @@ import { parseUserData } from '../../../src/providers/cloud-config.ts';
 import type {
   BootstrapStatus,
   ClusterResources,
+  LoadBalancer,
   Machine,
   MachineSpec,
   Network,
@@ -42,11 +43,21 @@ class RecordingProvider implements Provider {
   calls: string[] = [];
   specs: MachineSpec[] = [];
   boot: BootstrapStatus = { state: 'pending', output: '' };
-  left: ClusterResources = { machines: 0, volumes: 0, networks: 0 };
+  left: ClusterResources = { machines: 0, volumes: 0, networks: 0, loadBalancers: 0 };
   async ensureNetwork(): Promise<Network> {
     this.calls.push('ensureNetwork');
     return NET;
   }
+  async findNetwork(): Promise<Network | null> {
+    return NET;
+  }
+  async ensureLoadBalancer(): Promise<LoadBalancer> {
+    throw new Error('not used by these tests');
+  }
+  async listLoadBalancers(): Promise<LoadBalancer[]> {
+    return [];
+  }
+  async removeLoadBalancer(): Promise<void> {}
   async ensureMachine(spec: MachineSpec): Promise<Machine> {
     this.calls.push(`ensureMachine ${spec.name}`);
     this.specs.push(spec);
@@ -66,7 +77,7 @@ class RecordingProvider implements Provider {
   }
   async removeCluster(): Promise<ClusterResources> {
     this.calls.push('removeCluster');
-    return { machines: 3, volumes: 3, networks: 1 };
+    return { machines: 3, volumes: 3, networks: 1, loadBalancers: 1 };
   }
   async leftovers(): Promise<ClusterResources> {
     return this.left;
@@ -113,6 +124,7 @@ const cluster: ClusterSpec = {
   projectId: 'p',
   coe: 'swarm',
   imageId: IMG,
+  masterLbEnabled: false,
   tlsDisabled: false,
   fixedSubnet: null,
   dnsNameservers: [],
@@ -155,6 +167,8 @@ function context(): { ctx: DriverContext; events: string[] } {
       conductorClient: async () => ({ certPem: 'client', keyPem: 'client key' }),
       issueClient: async (cn) => ({ certPem: `client cert of ${cn}`, keyPem: `key of ${cn}` }),
       secret: async (kind) => ({ certPem: `secret ${kind}`, keyPem: `secret key ${kind}` }),
+      previousCaPem: async () => undefined,
+      forgetPreviousCa: async () => {},
     },
     state: { get: () => ({}), merge: async () => {} },
     signal: new AbortController().signal,
@@ -256,8 +270,8 @@ void describe('provisioning through the provider contract', () => {
     const p = new RecordingProvider();
     const { ctx, events } = context();
     await removeClusterResources(p, ctx);
-    assert.deepEqual(events, ['teardown: removed 3 machines, 3 volumes, 1 networks']);
-    p.left = { machines: 0, volumes: 1, networks: 0 };
+    assert.deepEqual(events, ['teardown: removed 3 machines, 3 volumes, 1 networks, 1 load balancers']);
+    p.left = { machines: 0, volumes: 1, networks: 0, loadBalancers: 0 };
     await assert.rejects(
       removeClusterResources(p, ctx),
       (e: unknown) => e instanceof DriverError && e.retryable && /1 volumes/.test(e.message),

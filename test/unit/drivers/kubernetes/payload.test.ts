@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { createCa, issueClientCert, issueServerCert, type KeyPairPem } from '../../../../src/certs/x509.ts';
+import { controlPlane } from '../../../../src/drivers/kubernetes/control-plane.ts';
 import { nodeLabels, selfLabels } from '../../../../src/drivers/kubernetes/addons.ts';
 import {
   issueMasterCerts,
@@ -30,6 +31,7 @@ import { kubeSettings, type KubeSettings } from '../../../../src/drivers/kuberne
 const MASTER = { hostname: 'demo-master-0', ip: '10.20.0.10', master: true };
 const WORKER = { hostname: 'demo-node-0', ip: '10.20.0.20', master: false };
 const API = 'https://10.20.0.10:6443';
+const SINGLE = controlPlane({ masters: [MASTER], balancer: null, etcdStart: 'new', etcdToken: 'uuid-1' });
 
 function issuerOf(ca: KeyPairPem): ClusterCaIssuer {
   return {
@@ -70,7 +72,7 @@ void describe('node payload', () => {
     const base = (node: typeof MASTER, group: { name: string; role: string }): Omit<NodePayloadInput, 'certs'> => ({
       node,
       labels: selfLabels(nodeLabels(group)),
-      apiServer: API,
+      controlPlane: SINGLE,
       settings: s,
       caPem: ca.certPem,
       resolvers: ['10.255.255.53', '127.0.0.11'],
@@ -242,7 +244,7 @@ void describe('node payload', () => {
         nodeCloudConfig({
           node: MASTER,
           labels: {},
-          apiServer: API,
+          controlPlane: SINGLE,
           settings: s,
           caPem: ca.certPem,
           certs,

@@ -10,6 +10,7 @@ import {
   type ClusterCaIssuer,
   type ClusterSecrets,
 } from '../../../../src/drivers/kubernetes/pki.ts';
+import { controlPlane } from '../../../../src/drivers/kubernetes/control-plane.ts';
 import { kubeSettings } from '../../../../src/drivers/kubernetes/settings.ts';
 
 /** An issuer over a CA made here (the conductor's ClusterCa does the same with the stored, sealed CA). */
@@ -92,6 +93,43 @@ void describe('Kubernetes PKI', () => {
     assert.equal(new X509Certificate(m.etcd.certPem).checkIssued(new X509Certificate(ca.certPem)), false);
     assertIssued(m.frontProxyClient, secrets.frontProxyCa.certPem);
     assert.equal(certInfo(m.frontProxyClient.certPem).subject, 'CN=front-proxy-client');
+  });
+
+  void test('an HA master: the apiserver certificate names every master and the load balancer', async () => {
+    const s = kubeSettings({}, { networkDriver: 'flannel' });
+    const masters = [0, 1, 2].map((i) => ({ hostname: `ha-master-${i}`, ip: `10.20.0.${10 + i}` }));
+    const cp = controlPlane({
+      masters,
+      balancer: { address: '10.20.0.5', port: 6443, altNames: ['127.0.0.1', 'api.ha.example'] },
+      etcdStart: 'new',
+      etcdToken: 'uuid',
+    });
+    const m = await issueMasterCerts(issuerOf(ca), secrets, masters[1] as (typeof masters)[number], s, cp);
+    assert.deepEqual(certInfo(m.apiserver.certPem).sans, [
+      'DNS:kubernetes',
+      'DNS:kubernetes.default',
+      'DNS:kubernetes.default.svc',
+      'DNS:kubernetes.default.svc.cluster.local',
+      'DNS:localhost',
+      'DNS:ha-master-1',
+      'DNS:ha-master-0',
+      'DNS:ha-master-2',
+      'DNS:api.ha.example',
+      'IP:127.0.0.1',
+      'IP:10.20.0.11',
+      'IP:10.254.0.1',
+      'IP:10.20.0.10',
+      'IP:10.20.0.12',
+      'IP:10.20.0.5',
+    ]);
+    // etcd's certificate stays the member's own (peers dial each member at its address).
+    assert.deepEqual(certInfo(m.etcd.certPem).sans, [
+      'DNS:ha-master-1',
+      'DNS:localhost',
+      'IP:10.20.0.11',
+      'IP:127.0.0.1',
+    ]);
+    assert.ok(eku(m.etcd.certPem).includes('1.3.6.1.5.5.7.3.2'), 'clientAuth: a member asks the others as a client');
   });
 
   void test('the service-account key pair signs and verifies (ES256 tokens)', () => {
