@@ -2,7 +2,7 @@
  * @module test/integration/drivers/kubernetes-upgrade — rolling upgrade of a real Kubernetes cluster (one `magnetar
  * serve` child process, real Docker, the v1.36.3 and v1.37.2 node images): a 1 master + 2 worker cluster on v1.36.3
  * with a Deployment of 3 busybox httpd replicas behind a PodDisruptionBudget and a Service is upgraded through
- * `POST /v1/clusters/{id}/actions/upgrade` to a v1.37.2 template while a probe loop from the host counts failed
+ * `openstack coe cluster upgrade` (POST /v1/clusters/{id}/actions/upgrade) to a v1.37.2 template while a probe loop from the host counts failed
  * requests (through the Service's NodePort on a node not being replaced: `test/helpers/service-probe.ts`; to be
  * switched to the LoadBalancer EXTERNAL-IP once Services of that type exist). The service is killed with SIGKILL in
  * the middle of the workers' upgrade and started again: the upgrade resumes and completes. Afterwards every node
@@ -29,6 +29,7 @@ import {
   removeLeftovers,
   waitStatus,
 } from '../../helpers/lifecycle.ts';
+import { openstack } from '../../helpers/real-clients.ts';
 import { cli, getJson, startServe, type ServeProcess } from '../../helpers/service-process.ts';
 import { probeNodePort, type ServiceProbe } from '../../helpers/service-probe.ts';
 
@@ -175,12 +176,10 @@ void describe('Kubernetes rolling upgrade v1.36.3 → v1.37.2', { skip: SKIP, ti
     await new Promise((r) => setTimeout(r, 5_000));
 
     const t0 = Date.now();
-    const r = await request(`/v1/clusters/${uuid}/actions/upgrade`, {
-      cluster_template: `k8s-${TO}`,
-      max_batch_size: 1,
-    });
-    assert.equal(r.status, 202, JSON.stringify(r.body));
-    assert.deepEqual(r.body, { uuid });
+    // The real client: python-openstackclient's `coe cluster upgrade` (POST …/actions/upgrade).
+    const r = await openstack(svc.url, ['coe', 'cluster', 'upgrade', NAME, `k8s-${TO}`, '--max-batch-size', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`Request to upgrade cluster ${NAME} has been accepted\\.`));
 
     // Kill the service once the first worker is drained (its machine is about to be made again), then start it again.
     await eventually(
