@@ -121,7 +121,7 @@ void describe('Kubernetes rolling upgrade v1.36.3 → v1.37.2', { skip: SKIP, ti
         template: {
           metadata: { labels },
           spec: {
-            terminationGracePeriodSeconds: 20,
+            terminationGracePeriodSeconds: 8,
             containers: [
               {
                 name: 'httpd',
