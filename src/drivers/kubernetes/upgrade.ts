@@ -7,7 +7,8 @@
  * new version, uncordon. Progress lives where it can be observed — the machine's image and the Node's kubelet
  * version — plus the driver state (nodes cordoned by the driver, endpoints of machines being made again), so a
  * conductor killed at any point resumes from what exists. A drain that PodDisruptionBudgets keep from finishing ends
- * the run (UPDATE_FAILED) with the node uncordoned on its old version: the cluster keeps serving.
+ * the run (UPDATE_FAILED) with the node uncordoned on its old version, and a master that does not come up on the new
+ * version is made again from its old image: either way the cluster keeps serving.
  */
 import type { Endpoint, Machine, Provider } from '../../providers/contract.ts';
 import { DriverError, type DriverContext } from '../contract.ts';
@@ -141,19 +142,20 @@ async function replaceNode(
   machines.set(p.name, made);
   await ctx.event('upgrade', `node ${h} made again from ${p.image} at ${made.address}`);
 
-  const st = await provider.waitBootstrap(made, { timeoutMs: d.timeouts.bootstrap, signal: ctx.signal });
-  if (st.state === 'failed')
-    throw new DriverError('upgrade', `${h}: the node's payload failed on ${p.image}: ${st.output.trim().slice(-600)}`);
-  if (st.state === 'pending')
-    throw new DriverError('upgrade', `${h}: the node's payload did not finish in ${d.timeouts.bootstrap / 1000}s`, {
-      retryable: true,
-    });
-
   let client = api;
   if (p.role === 'master') {
-    client = await d.connect(made);
-    await waitApiReady(client, d.timeouts.apiserver, ctx.signal);
+    try {
+      await bootstrapped(d, made, p.image);
+      client = await d.connect(made);
+      await waitApiReady(client, d.timeouts.apiserver, ctx.signal);
+    } catch (e) {
+      if (!(e instanceof DriverError) || ctx.signal.aborted) throw e;
+      if (client !== api) client.close();
+      return putBack(d, p, old, machines, e);
+    }
     await ctx.event('upgrade', `apiserver ready on ${to} (${h})`);
+  } else {
+    await bootstrapped(d, made, p.image);
   }
   try {
     await waitNodeAt(client, h, to, d.timeouts.nodes, ctx.signal);
@@ -166,6 +168,63 @@ async function replaceNode(
   delete left[p.name];
   await ctx.state.merge({ [REPLACED_ENDPOINTS]: left });
   await ctx.event('upgrade', `node ${h} replaced: Ready at ${to}, schedulable`);
+}
+
+/** Waits until a (re)made machine ran its payload; a failure or time-out is a DriverError with the output's tail. */
+async function bootstrapped(d: UpgradeDeps, m: Machine, image: string): Promise<void> {
+  const st = await d.provider.waitBootstrap(m, { timeoutMs: d.timeouts.bootstrap, signal: d.ctx.signal });
+  if (st.state === 'failed')
+    throw new DriverError(
+      'upgrade',
+      `${m.hostname}: the node's payload failed on ${image}: ${st.output.trim().slice(-600)}`,
+    );
+  if (st.state === 'pending')
+    throw new DriverError(
+      'upgrade',
+      `${m.hostname}: the node's payload did not finish in ${d.timeouts.bootstrap / 1000}s`,
+      {
+        retryable: true,
+      },
+    );
+}
+
+/**
+ * A master that does not come up on the new version (payload failed, apiserver not ready) is made again from its old
+ * image on the same etcd volume, so the control plane answers again, and the upgrade stops with the reason.
+ */
+async function putBack(
+  d: UpgradeDeps,
+  p: PlannedNode,
+  old: Machine,
+  machines: Map<string, Machine>,
+  cause: DriverError,
+): Promise<never> {
+  const { ctx, provider } = d;
+  const h = p.hostname;
+  await ctx.event(
+    'upgrade',
+    `master ${h} did not come up on ${p.image} (${cause.message}); making it again from ${old.image}`,
+    'warning',
+  );
+  const failed = machines.get(p.name);
+  if (failed) await provider.removeMachine(failed, { keepVolumes: true }, ctx.signal);
+  const back = await provider.ensureMachine(await machineSpec(d.specCtx, p, old.image, old.endpoints), ctx.signal);
+  machines.set(p.name, back);
+  await bootstrapped(d, back, old.image);
+  const client = await d.connect(back);
+  try {
+    await waitApiReady(client, d.timeouts.apiserver, ctx.signal);
+    await waitNodeAt(client, h, imageTag(old.image), d.timeouts.nodes, ctx.signal);
+    await uncordon(client, h, ctx.signal);
+  } finally {
+    client.close();
+  }
+  await d.track(h, false);
+  throw new DriverError(
+    'upgrade',
+    `master ${h} did not come up on ${imageTag(p.image)}: ${cause.message}; it runs ${imageTag(old.image)} again, ` +
+      `schedulable; the upgrade stopped here`,
+  );
 }
 
 async function getNode(api: KubeApi, name: string, signal: AbortSignal): Promise<KubeNode | undefined> {
