@@ -31,6 +31,8 @@ export interface ProbeResult {
   failures: ProbeFailure[];
   /** Requests per node name the probe went through. */
   byNode: Record<string, number>;
+  /** When the probe changed the node it goes through. */
+  switches: { at: string; to: string }[];
 }
 
 export interface ServiceProbe {
@@ -77,7 +79,7 @@ export function probeNodePort(
   const since = new Map<string, number>();
   let nodes: KubeNode[] = [];
   let running = true;
-  const result: ProbeResult = { requests: 0, failed: 0, failures: [], byNode: {} };
+  const result: ProbeResult = { requests: 0, failed: 0, failures: [], byNode: {}, switches: [] };
 
   const refresh = async (): Promise<void> => {
     let first = true;
@@ -100,6 +102,7 @@ export function probeNodePort(
       const host = node && internalIp(node);
       if (node && host) {
         const via = node.metadata.name;
+        if (result.switches.at(-1)?.to !== via) result.switches.push({ at: new Date().toISOString(), to: via });
         result.requests += 1;
         result.byNode[via] = (result.byNode[via] ?? 0) + 1;
         try {

@@ -10,6 +10,7 @@
  * the run (UPDATE_FAILED) with the node uncordoned on its old version, and a master that does not come up on the new
  * version is made again from its old image: either way the cluster keeps serving.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Endpoint, Machine, Provider } from '../../providers/contract.ts';
 import { DriverError, type DriverContext } from '../contract.ts';
 import type { PlannedNode } from '../local-common/node-plan.ts';
@@ -19,6 +20,11 @@ import { KubeApiError, nodeReady, type KubeApi, type KubeNode } from './kube-api
 import { machineSpec, type SpecContext } from './machines.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Sleeps `ms`, ending early (rejecting) when `signal` aborts. */
+async function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
+  await delay(ms, undefined, { signal });
+}
 
 /** Driver-state key: endpoints of machines being made again, so a resumed run keeps their loopback ports. */
 export const REPLACED_ENDPOINTS = 'replacedEndpoints';
@@ -54,6 +60,12 @@ export interface UpgradeDeps {
   connect(master: Machine): Promise<KubeApi>;
   /** Records (or forgets) that the driver cordoned a node. */
   track(hostname: string, cordoned: boolean): Promise<void>;
+  /**
+   * After a master was made again, how long to wait before the first worker is drained: every node's watches (kube-
+   * proxy's EndpointSlices, flanneld's Nodes) lost the apiserver and come back only after client-go's back-off, up to
+   * about 25 s after a 10 s outage; until then a kube-proxy still sends traffic to pods the drain evicts. @default 30000
+   */
+  settleMs?: number;
 }
 
 /**
@@ -76,7 +88,18 @@ export async function rollingUpgrade(
       `${replace.length - masters} worker(s) ${Math.max(1, batch)} at a time`,
   );
   let client = api;
+  let mastersDoneAt: number | undefined;
   for (const wave of waves) {
+    if (mastersDoneAt !== undefined && wave.every((p) => p.role !== 'master')) {
+      const wait = Math.max(0, (d.settleMs ?? 30_000) - (Date.now() - mastersDoneAt));
+      await ctx.event(
+        'upgrade',
+        `control plane on the new version; waiting ${Math.round(wait / 1000)}s for every node to watch the new ` +
+          `apiserver again before draining workers`,
+      );
+      await sleepFor(wait, ctx.signal);
+      mastersDoneAt = undefined;
+    }
     const results = await Promise.allSettled(wave.map((p) => replaceNode(d, p, machines, client)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (wave.some((p) => p.role === 'master')) {
@@ -85,6 +108,7 @@ export async function rollingUpgrade(
       if (master && !failed) {
         client.close();
         client = await d.connect(master);
+        mastersDoneAt = Date.now();
       }
     }
     if (failed) throw failed.reason;

@@ -203,8 +203,12 @@ void describe('Kubernetes rolling upgrade v1.36.3 → v1.37.2', { skip: SKIP, ti
       `# upgrade ${FROM} → ${TO} of 1 + 2 nodes: ${seconds.toFixed(0)} s (with a kill -9 and restart); probe: ` +
         `${result.requests} requests, ${result.failed} failed; via ${JSON.stringify(result.byNode)}\n`,
     );
-    const accepted = events.findIndex((e) => e.startsWith('accepted: upgrade accepted'));
-    const upgradeEvents = events.slice(Math.max(0, accepted));
+    const timed = (await store.events.list(uuid)).map((e) => `${e.at.slice(11, 23)} ${e.phase}: ${e.message}`);
+    const accepted = timed.findIndex((e) => e.includes(' accepted: upgrade accepted'));
+    const upgradeEvents = [
+      ...timed.slice(Math.max(0, accepted)),
+      ...result.switches.map((x) => `${x.at.slice(11, 23)} probe: now through ${x.to}`),
+    ].sort();
     process.stdout.write(`# timeline of the upgrade:\n${upgradeEvents.map((e) => `#   ${e}`).join('\n')}\n`);
     assert.equal(
       result.failed,
