@@ -3,7 +3,8 @@
  * through a real in-process Magnetar (`POST …/actions/upgrade`, max_batch_size 1, until UPDATE_COMPLETE), beside the
  * stated reference: the create of the same 1 + 2 cluster in the same run (every node made once, all in parallel; an
  * upgrade makes each node again one after the other, with a drain before and a Ready wait at the new version after,
- * so about three node boots in a row is what it should cost). Also each node's replacement from the timeline
+ * so about three node boots in a row, plus the 30 s the driver lets every node's watches of the new apiserver come
+ * back before the first worker is drained, is what it should cost). Also each node's replacement from the timeline
  * (cordon → Ready at the new version) and the rest (planning, observation, waits between nodes). Prints figures only.
  * Run: `node_modules/.bin/node bench/upgrade.ts [--runs N]` (default 1). Needs both node images built.
  */
