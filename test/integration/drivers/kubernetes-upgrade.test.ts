@@ -172,6 +172,20 @@ void describe('Kubernetes rolling upgrade v1.36.3 → v1.37.2', { skip: SKIP, ti
       '/api/v1/namespaces/default/services/web',
     );
     const nodePort = svcObj.spec.ports[0]?.nodePort ?? 0;
+    // The count starts once every node's kube-proxy serves the new NodePort (it was created moments ago).
+    const ips = (await kube.listNodes()).map((n) => n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address);
+    await eventually(
+      'the Service answers through the NodePort of every node',
+      async () => {
+        for (const ip of ips) {
+          const res = await fetch(`http://${ip}:${nodePort}/`, { signal: AbortSignal.timeout(2_000) });
+          if (res.status !== 200 || (await res.text()).trim() === '') return undefined;
+        }
+        return true;
+      },
+      60_000,
+      500,
+    );
     probe = probeNodePort(kube, nodePort);
     await new Promise((r) => setTimeout(r, 5_000));
 
