@@ -3,7 +3,7 @@
  * versions built with them, and the names of the node images and the container images they carry. Pure data and
  * rules; the build is in src/images/, the image lookup in providers/docker/image-catalog.ts.
  */
-import { invalid } from './errors.ts';
+import { invalid, MagnumError } from './errors.ts';
 import type { ImageCatalog } from './ports.ts';
 
 /** One supported Kubernetes release: the tag, and what its version stamp says. */
@@ -113,3 +113,47 @@ export async function checkKubeImage(images: ImageCatalog, labels: Readonly<Reco
   }
   return image;
 }
+
+/** The numbers of a kube tag (`v1.37.2` → 1, 37, 2); undefined when it is not `vX.Y.Z`. */
+export function parseKubeTag(tag: string): { major: number; minor: number; patch: number } | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(tag);
+  if (!m) return undefined;
+  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
+}
+
+/** The minor version of a tag as Kubernetes names it, e.g. `v1.37`. */
+const minorOf = (v: { major: number; minor: number }): string => `v${v.major}.${v.minor}`;
+
+/**
+ * The rules for moving a node group from `current` to `next` by an upgrade: never down — Magnum's own rule and its
+ * message, `InvalidVersion` "Received invalid tag for kube_tag." (400) — and, Kubernetes' version-skew rule, one minor
+ * version at a time (Magnum does not check it; a control plane that skips a minor is not supported upstream). The
+ * same version is allowed (a template switch). Tags that do not parse are not compared, as Magnum skips them.
+ * @throws MagnumError 400 `InvalidVersion` naming the label, both versions and the reason.
+ */
+export function checkKubeUpgrade(current: string, next: string): void {
+  const from = parseKubeTag(current);
+  const to = parseKubeTag(next);
+  if (!from || !to) return;
+  const refuse = (why: string): MagnumError =>
+    new MagnumError('InvalidVersion', `Received invalid tag for ${KUBE_TAG_LABEL}. ${why}`);
+  const order = to.major - from.major || to.minor - from.minor || to.patch - from.patch;
+  if (order < 0)
+    throw refuse(`${next} is older than ${current}, the version the node group runs: downgrades are not supported.`);
+  const skipped = to.major !== from.major || to.minor - from.minor > 1;
+  if (skipped) {
+    throw refuse(
+      `${current} to ${next} skips a minor version: Kubernetes is upgraded one minor version at a time ` +
+        `(to ${minorOf({ major: from.major, minor: from.minor + 1 })}.x first).`,
+    );
+  }
+}
+
+/**
+ * The Kubernetes version a node group runs: its own `kube_tag` label (an upgrade of one node group moves only its
+ * label, as Magnum's), else the cluster's, else the default.
+ */
+export const groupKubeTag = (
+  groupLabels: Readonly<Record<string, string>>,
+  clusterLabels: Readonly<Record<string, string>>,
+): string => groupLabels[KUBE_TAG_LABEL] ?? clusterLabels[KUBE_TAG_LABEL] ?? DEFAULT_KUBE_TAG;

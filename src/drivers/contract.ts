@@ -190,6 +190,15 @@ export interface TemplateView {
   master_count?: number;
 }
 
+/** An upgrade as a driver checks it before it is queued (`upgradeLabels`). */
+export interface UpgradeView {
+  /** The node group named in the request (the default worker group when none is). */
+  nodegroup: { name: string; role: string; isDefault: boolean; labels: Labels };
+  clusterLabels: Labels;
+  /** The template the cluster (or the group) moves to. */
+  next: TemplateView & { name: string };
+}
+
 export interface Driver {
   readonly name: string;
   readonly provides: readonly DriverKey[];
@@ -215,6 +224,13 @@ export interface Driver {
    * acts, so any run may be killed and the next one carries on. Never run on a cluster being created or deleted.
    */
   syncLoadBalancers?(ctx: LoadBalancerSyncContext): Promise<LoadBalancerSyncReport>;
+  /**
+   * Drivers declaring 'upgrade' may check an upgrade before it is queued — a MagnumError refuses it (nothing is
+   * written) — and return the labels the upgraded node group carries afterwards (for a default group also the
+   * cluster's and the other default group's, as Magnum's Kubernetes driver moves `kube_tag`); undefined or absent:
+   * labels unchanged.
+   */
+  upgradeLabels?(u: UpgradeView): Promise<Labels | undefined>;
 }
 
 /** A failure inside a driver phase. */

@@ -3,6 +3,7 @@
  * same transaction that queues the operation, so a refused or failed start leaves nothing behind.
  */
 import type { Kysely, Transaction } from 'kysely';
+import type { Labels } from '../core/labels.ts';
 import type { Nodegroup } from '../core/types.ts';
 import type { StoredCert } from './certificates.ts';
 import { fromNodegroup } from './rows.ts';
@@ -26,30 +27,36 @@ export async function nodegroupNameTaken(tx: Tx, clusterUuid: string, name: stri
   return row !== undefined;
 }
 
-/** Changes one node group's desired state: count, status, image. */
+/** Changes one node group's desired state: count, status, image, labels (an upgrade moves `kube_tag`). */
 export async function updateNodegroup(
   tx: Tx,
   id: number,
-  set: { node_count?: number; status?: string; image_id?: string | null },
+  set: { node_count?: number; status?: string; image_id?: string | null; labels?: Labels },
   now: string,
 ): Promise<void> {
+  const { labels, ...rest } = set;
   await tx
     .updateTable('nodegroups')
-    .set({ ...set, status_reason: null, updated_at: now })
+    .set({ ...rest, ...(labels ? { labels: JSON.stringify(labels) } : {}), status_reason: null, updated_at: now })
     .where('id', '=', id)
     .execute();
 }
 
-/** Points the cluster at another template (upgrade). */
+/** Points the cluster at another template (upgrade), and gives it new labels when the driver says so. */
 export async function setClusterTemplate(
   tx: Tx,
   clusterUuid: string,
   templateUuid: string,
   now: string,
+  labels?: Labels,
 ): Promise<void> {
   await tx
     .updateTable('clusters')
-    .set({ cluster_template_id: templateUuid, updated_at: now })
+    .set({
+      cluster_template_id: templateUuid,
+      ...(labels ? { labels: JSON.stringify(labels) } : {}),
+      updated_at: now,
+    })
     .where('uuid', '=', clusterUuid)
     .execute();
 }

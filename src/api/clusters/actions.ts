@@ -17,7 +17,7 @@ import { findNodegroup } from '../nodegroups/find.ts';
 import { authorize } from '../policy.ts';
 import { identParams } from '../schemas.ts';
 import { CLUSTER_RESPONSES } from './responses.ts';
-import { clusterDriver, queueUpdate } from './queue-update.ts';
+import { checkUpdatable, clusterDriver, queueUpdate } from './queue-update.ts';
 import { findCluster } from './routes.ts';
 import { resizeBodySchema, upgradeBodySchema } from './schema.ts';
 
@@ -135,8 +135,15 @@ export function clusterActionRoutes(app: FastifyInstance, deps: ApiDeps): void {
           `its cluster type is served by driver ${nextDriver.name}, the cluster's by ${driver.name}.`,
         );
       }
-      // The default groups move with the cluster's template; another group only takes the template's image.
+      // The default groups move with the cluster's template; another group only takes the template's image. The
+      // driver checks the versions (Kubernetes: never down, one minor at a time) and says what labels follow.
       const moved = ng.is_default ? ngs.filter((n) => n.is_default) : [ng];
+      checkUpdatable(c, 'Upgrading a cluster');
+      const labels = await driver?.upgradeLabels?.({
+        nodegroup: { name: ng.name, role: ng.role, isDefault: ng.is_default, labels: ng.labels },
+        clusterLabels: c.labels,
+        next,
+      });
       await queueUpdate(deps, req, {
         cluster: c,
         verb: 'Upgrading a cluster',
@@ -151,9 +158,14 @@ export function clusterActionRoutes(app: FastifyInstance, deps: ApiDeps): void {
         message: `upgrade accepted (${ng.is_default ? 'cluster' : ng.name} to template ${next.name})`,
         change: async (tx) => {
           const now = new Date().toISOString();
-          if (ng.is_default) await setClusterTemplate(tx, c.uuid, next.uuid, now);
+          if (ng.is_default) await setClusterTemplate(tx, c.uuid, next.uuid, now, labels);
           for (const n of moved)
-            await updateNodegroup(tx, n.id, { image_id: next.image_id, status: 'UPDATE_IN_PROGRESS' }, now);
+            await updateNodegroup(
+              tx,
+              n.id,
+              { image_id: next.image_id, status: 'UPDATE_IN_PROGRESS', ...(labels ? { labels } : {}) },
+              now,
+            );
         },
       });
       return reply.code(202).send({ uuid: c.uuid });

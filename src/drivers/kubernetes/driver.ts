@@ -8,7 +8,15 @@
  * the machine) → machines (create with their payloads, start stopped ones) → bootstrap → apiserver ready → add-ons →
  * nodes labelled and Ready → CoreDNS available. Every step only does what is missing, so a killed run converges.
  */
-import { MagnumError, invalid } from '../../core/errors.ts';
+import { conflict, MagnumError, invalid } from '../../core/errors.ts';
+import {
+  checkKubeTag,
+  checkKubeUpgrade,
+  groupKubeTag,
+  KUBE_TAG_LABEL,
+  parseKubeTag,
+} from '../../core/kube-versions.ts';
+import type { Labels } from '../../core/labels.ts';
 import type { Endpoint, Machine, Network, Provider } from '../../providers/contract.ts';
 import {
   DriverError,
@@ -23,6 +31,7 @@ import {
   type LoadBalancerSyncContext,
   type LoadBalancerSyncReport,
   type TemplateView,
+  type UpgradeView,
 } from '../contract.ts';
 import {
   MAX_MASTERS,
@@ -55,6 +64,7 @@ import {
 } from './machines.ts';
 import { newSyncMemory, syncServiceLoadBalancers, type SyncMemory } from './service-lb-sync.ts';
 import { kubeSettings, type KubeSettings } from './settings.ts';
+import { imageTag, REPLACED_ENDPOINTS, rollingUpgrade, waitNodeAt } from './upgrade.ts';
 
 const HEALTH_CALL_MS = 5_000;
 /** Bound of each apiserver call of a load-balancer sync. */
@@ -72,6 +82,11 @@ export interface KubernetesDriverOptions {
   serveVm: boolean;
   /** How long a drain waits for evictions (PodDisruptionBudgets) before the node goes anyway. @default 60000 */
   drainTimeoutMs?: number;
+  /**
+   * How long an upgrade's drain of one node waits for evictions; when they have not all happened by then the upgrade
+   * stops (UPDATE_FAILED) and the node stays, schedulable, on its old version. @default 180000
+   */
+  upgradeDrainTimeoutMs?: number;
   /** The add-on images preloaded on the nodes. @default {@link DEFAULT_ADDON_IMAGES} */
   addonImages?: AddonImages;
   /** Time limits of the waits, in ms. */
@@ -101,6 +116,7 @@ export class KubernetesDriver implements Driver {
   readonly provides: readonly DriverKey[];
   readonly capabilities: ReadonlySet<Capability> = new Set<Capability>([
     'resize',
+    'upgrade',
     'nodegroups',
     'health',
     'load-balancers',
@@ -110,12 +126,14 @@ export class KubernetesDriver implements Driver {
   readonly defaultNetworkDriver = 'flannel';
   readonly #p: Provider;
   readonly #drainMs: number;
+  readonly #upgradeDrainMs: number;
   readonly #images: AddonImages;
   readonly #t: typeof DEFAULT_TIMEOUTS;
 
   constructor(opts: KubernetesDriverOptions) {
     this.#p = opts.provider;
     this.#drainMs = opts.drainTimeoutMs ?? 60_000;
+    this.#upgradeDrainMs = opts.upgradeDrainTimeoutMs ?? 180_000;
     this.#images = opts.addonImages ?? DEFAULT_ADDON_IMAGES;
     this.#t = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
     const types = opts.serveVm ? ['container', 'vm'] : ['container'];
@@ -140,6 +158,28 @@ export class KubernetesDriver implements Driver {
         `master_count ${t.master_count} is not valid: the ${this.name} driver runs at most ${MAX_MASTERS} masters per cluster.`,
       );
     await kubeImage(this.#p, t.labels);
+  }
+
+  /**
+   * An upgrade, checked before it is queued as Magnum's Kubernetes driver checks it: the template must name a
+   * `kube_tag` (409 InvalidClusterTemplateForUpgrade, Magnum's message), never down from the node group's version
+   * and one minor at a time (400 InvalidVersion, `core/kube-versions.ts`), and its node image built (400 naming the
+   * build command). The group — for a default group also the cluster and the other default group — then carries the
+   * template's `kube_tag` (Magnum's `get_new_labels`).
+   */
+  async upgradeLabels(u: UpgradeView): Promise<Labels> {
+    const next = u.next.labels[KUBE_TAG_LABEL];
+    if (!next) {
+      throw conflict(
+        'InvalidClusterTemplateForUpgrade',
+        `Cluster Template is not valid for upgrade: Cluster template ${u.next.name} does not contain any supported ` +
+          `upgrade labels: [${KUBE_TAG_LABEL}]`,
+      );
+    }
+    checkKubeTag(u.next.labels);
+    checkKubeUpgrade(groupKubeTag(u.nodegroup.labels, u.clusterLabels), next);
+    await kubeImage(this.#p, { [KUBE_TAG_LABEL]: next });
+    return { ...u.nodegroup.labels, [KUBE_TAG_LABEL]: next };
   }
 
   async ensureCluster(ctx: DriverContext): Promise<ClusterOutputs> {
@@ -199,13 +239,6 @@ export class KubernetesDriver implements Driver {
       for (const r of plan.remove) {
         await phase('scale-in', () => this.#removeNode(ctx, api, r.machine, r.reason));
       }
-      if (plan.replace.length > 0) {
-        await ctx.event(
-          'upgrade',
-          `${plan.replace.length} node(s) run another image than their group's; replacing nodes is not supported by this driver yet`,
-          'warning',
-        );
-      }
 
       // Machines: nodes reach the API servers at the load balancer, or at the only master.
       const master = (masters[0] as (typeof masters)[number]).plan;
@@ -240,6 +273,7 @@ export class KubernetesDriver implements Driver {
           existing.delete(name);
       }
       const { machines, booted } = await phase('nodes', () => this.#ensureMachines(ctx, specCtx, plan.nodes, existing));
+      const replacing = new Set(plan.replace.map((p) => p.hostname));
       await phase('bootstrap', () => this.#waitBootstrap(ctx, booted));
       // ca-rotate (see ./ca-rotate.ts) works on the nodes themselves: the conductor's client of the new CA is only
       // accepted once it has finished.
@@ -287,7 +321,36 @@ export class KubernetesDriver implements Driver {
       await phase('prune', () => this.#prune(ctx, api as KubeApi, new Set(wanted.keys())));
       const nodes = await phase('ready', () => waitNodesReady(api as KubeApi, wanted, this.#t.nodes, ctx.signal));
       if (booted.length > 0) await ctx.event('ready', `${wanted.size} nodes Ready`);
-      await phase('ready', () => this.#uncordonTracked(ctx, api as KubeApi, new Set(wanted.keys())));
+      const versions = new Map(plan.nodes.map((p) => [p.hostname, imageTag(p.image)]));
+      await phase('ready', () =>
+        this.#uncordonTracked(ctx, api as KubeApi, new Set(wanted.keys()), versions, replacing),
+      );
+
+      // Rolling upgrade: nodes whose machine runs another version than their group's, control plane first.
+      let nodesNow = nodes;
+      if (plan.replace.length > 0) {
+        api = await phase('upgrade', () =>
+          rollingUpgrade(
+            {
+              provider: this.#p,
+              ctx,
+              specCtx,
+              drainTimeoutMs: this.#upgradeDrainMs,
+              timeouts: this.#t,
+              connect: (m) => this.#api(ctx, m),
+              track: (h, cordoned) => this.#track(ctx, h, cordoned),
+            },
+            plan.replace,
+            machines,
+            api as KubeApi,
+          ),
+        );
+        nodesNow = await phase('upgrade', () => (api as KubeApi).listNodes(ctx.signal));
+        await ctx.event(
+          'upgrade',
+          `every node runs its group's version (${[...new Set(versions.values())].join(', ')})`,
+        );
+      }
 
       const dns = await phase('addons', () =>
         waitDeployment(api as KubeApi, 'kube-system', 'coredns', this.#t.addons, ctx.signal),
@@ -299,7 +362,15 @@ export class KubernetesDriver implements Driver {
       if (fresh) await ctx.event('addons', `CoreDNS available (${dns.detail})`);
       // metrics-server is not waited for: it turns ready only after its first scrape (~15 s more), and the cluster is
       // usable without it; `kubectl top` answers once it is. Prometheus (monitoring labels) is not waited for either.
-      return outputs(apiAddress, nodes, master.hostname, s, plan, network);
+      const apiNow = machines.get(master.name) ?? apiMachine;
+      return outputs(
+        lb ? apiAddress : `https://127.0.0.1:${apiPort(this.#p, apiNow)}`,
+        nodesNow,
+        master.hostname,
+        s,
+        plan,
+        network,
+      );
     } finally {
       api?.close();
     }
@@ -427,16 +498,34 @@ export class KubernetesDriver implements Driver {
     }
   }
 
-  /** The node image per node group (the cluster's Kubernetes version); a missing image fails with how to build it. */
+  /**
+   * The node image per node group: the group's Kubernetes version (its `kube_tag` label, else the cluster's; an
+   * upgrade moves the labels). A missing image fails with how to build it; a worker group newer than the control
+   * plane (kubelets may not be newer than the apiserver) fails the plan.
+   */
   async #groupImages(cluster: ClusterSpec, signal: AbortSignal): Promise<Map<string, string>> {
-    let image: string;
-    try {
-      image = await kubeImage(this.#p, cluster.labels, signal);
-    } catch (e) {
-      if (e instanceof MagnumError) throw new DriverError('image', e.message);
-      throw e;
+    const tags = new Map(cluster.nodegroups.map((g) => [g.name, groupKubeTag(g.labels, cluster.labels)]));
+    const masterTag = cluster.nodegroups.find((g) => g.role === 'master');
+    const control = parseKubeTag(masterTag ? (tags.get(masterTag.name) as string) : '');
+    for (const g of cluster.nodegroups) {
+      const v = parseKubeTag(tags.get(g.name) as string);
+      if (control && v && g.role !== 'master' && (v.major - control.major || v.minor - control.minor) > 0)
+        throw new DriverError(
+          'plan',
+          `node group ${g.name} asks for Kubernetes ${tags.get(g.name)}, newer than the control plane's ` +
+            `${tags.get(masterTag?.name ?? '')}: upgrade the cluster first`,
+        );
     }
-    return new Map(cluster.nodegroups.map((g) => [g.name, image]));
+    const images = new Map<string, string>();
+    for (const tag of new Set(tags.values())) {
+      try {
+        images.set(tag, await kubeImage(this.#p, { [KUBE_TAG_LABEL]: tag }, signal));
+      } catch (e) {
+        if (e instanceof MagnumError) throw new DriverError('image', e.message);
+        throw e;
+      }
+    }
+    return new Map(cluster.nodegroups.map((g) => [g.name, images.get(tags.get(g.name) as string) as string]));
   }
 
   /**
@@ -577,10 +666,23 @@ export class KubernetesDriver implements Driver {
     if (next.length !== now.length) await ctx.state.merge({ [CORDONED]: next });
   }
 
-  /** Nodes an interrupted scale-in cordoned but that stay: schedulable again. Forgets the others. */
-  async #uncordonTracked(ctx: DriverContext, api: KubeApi, wanted: ReadonlySet<string>): Promise<void> {
+  /**
+   * Nodes an interrupted scale-in or upgrade cordoned but that stay: schedulable again once their kubelet is Ready at
+   * the node's version (`versions`, by hostname; a node made again by an interrupted upgrade may still show its old
+   * kubelet's last status). Nodes in `pending` (still to be replaced) are left to the upgrade. Forgets the others.
+   */
+  async #uncordonTracked(
+    ctx: DriverContext,
+    api: KubeApi,
+    wanted: ReadonlySet<string>,
+    versions: ReadonlyMap<string, string>,
+    pending: ReadonlySet<string> = new Set(),
+  ): Promise<void> {
     for (const h of (ctx.state.get()[CORDONED] as string[] | undefined) ?? []) {
+      if (pending.has(h)) continue;
       if (wanted.has(h)) {
+        const tag = versions.get(h);
+        if (tag) await waitNodeAt(api, h, tag, this.#t.nodes, ctx.signal);
         await uncordon(api, h, ctx.signal);
         await ctx.event('ready', `node ${h} schedulable again (an earlier run had cordoned it)`);
       }
@@ -620,7 +722,11 @@ export class KubernetesDriver implements Driver {
         }
         if (have) await this.#p.removeMachine(have, { keepVolumes: p.role === 'master' }, ctx.signal);
         ctx.signal.throwIfAborted();
-        const spec = await machineSpec(specCtx, p, p.image, have?.endpoints);
+        // A machine an interrupted upgrade removed is made on the ports it had (recorded before it went).
+        const recorded = (ctx.state.get()[REPLACED_ENDPOINTS] as Record<string, Machine['endpoints']> | undefined)?.[
+          p.name
+        ];
+        const spec = await machineSpec(specCtx, p, p.image, have?.endpoints ?? recorded);
         const m = await this.#p.ensureMachine(spec, ctx.signal);
         await ctx.event('nodes', `node ${p.hostname} (${p.role}, ${p.nodegroup}) started at ${m.address}`);
         booted.push(m);

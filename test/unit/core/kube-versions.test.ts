@@ -6,10 +6,13 @@ import type { ImageCatalog } from '../../../src/core/ports.ts';
 import {
   checkKubeImage,
   checkKubeTag,
+  checkKubeUpgrade,
   checkNodeImage,
   DEFAULT_KUBE_TAG,
+  groupKubeTag,
   kubeImageBuildCommand,
   kubeNodeImage,
+  parseKubeTag,
   supportedKubeTags,
 } from '../../../src/core/kube-versions.ts';
 
@@ -75,5 +78,53 @@ describe('kube versions', () => {
     await assert.rejects(checkNodeImage(images, 'plain'), (e: unknown) =>
       (e as Error).message.startsWith('Image plain is not a Magnetar node image'),
     );
+  });
+});
+
+describe('kube upgrade rules', () => {
+  const refusal = (re: RegExp) => (e: unknown) =>
+    e instanceof MagnumError && e.code === 'InvalidVersion' && e.status === 400 && re.test(e.message);
+
+  it('parses vX.Y.Z tags and nothing else', () => {
+    assert.deepEqual(parseKubeTag('v1.37.2'), { major: 1, minor: 37, patch: 2 });
+    assert.deepEqual(parseKubeTag('1.36.3'), { major: 1, minor: 36, patch: 3 });
+    assert.equal(parseKubeTag('v1.37'), undefined);
+    assert.equal(parseKubeTag('latest'), undefined);
+  });
+
+  it('allows the next minor, a newer patch and the same version', () => {
+    checkKubeUpgrade('v1.36.3', 'v1.37.2');
+    checkKubeUpgrade('v1.37.0', 'v1.37.2');
+    checkKubeUpgrade('v1.37.2', 'v1.37.2');
+  });
+
+  it("refuses a downgrade with Magnum's InvalidVersion message, naming both versions", () => {
+    assert.throws(
+      () => checkKubeUpgrade('v1.37.2', 'v1.36.3'),
+      refusal(
+        /^Received invalid tag for kube_tag\. v1\.36\.3 is older than v1\.37\.2, .*downgrades are not supported\.$/,
+      ),
+    );
+    assert.throws(() => checkKubeUpgrade('v1.37.2', 'v1.37.1'), refusal(/v1\.37\.1 is older than v1\.37\.2/));
+  });
+
+  it('refuses skipping a minor version (or changing the major) and says which minor comes first', () => {
+    assert.throws(
+      () => checkKubeUpgrade('v1.35.0', 'v1.37.2'),
+      refusal(
+        /^Received invalid tag for kube_tag\. v1\.35\.0 to v1\.37\.2 skips a minor version: .*\(to v1\.36\.x first\)\.$/,
+      ),
+    );
+    assert.throws(() => checkKubeUpgrade('v1.37.2', 'v2.0.0'), refusal(/skips a minor version/));
+  });
+
+  it('does not compare tags that do not parse (as Magnum skips them)', () => {
+    checkKubeUpgrade('custom', 'v1.37.2');
+  });
+
+  it("a node group's version: its own label, else the cluster's, else the default", () => {
+    assert.equal(groupKubeTag({ kube_tag: 'v1.36.3' }, { kube_tag: 'v1.37.2' }), 'v1.36.3');
+    assert.equal(groupKubeTag({}, { kube_tag: 'v1.36.3' }), 'v1.36.3');
+    assert.equal(groupKubeTag({}, {}), DEFAULT_KUBE_TAG);
   });
 });
