@@ -179,12 +179,67 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         assert.equal(e?.title, 'Requested microversion is unsupported');
         assert.equal(e?.min_version, '1.1');
         assert.equal(e?.max_version, '1.10');
-        assert.match(String(e?.description), description);
+        assert.equal(e?.description, undefined, 'no description unless the Accept header prefers JSON');
         assert.equal(res.headers['openstack-api-minimum-version'], 'container-infra 1.1');
         assert.equal(res.headers['openstack-api-maximum-version'], 'container-infra 1.10');
+        assert.equal(res.headers['openstack-api-version'], header, 'the requested version is echoed');
+        assert.equal(res.headers.vary, 'OpenStack-API-Version');
+        assert.deepEqual(await counts(), before);
+        const json = await send(
+          'POST',
+          '/v1/clusters',
+          { cluster_template_id: baseTemplate },
+          { 'openstack-api-version': header, accept: 'application/json' },
+        );
+        assert.equal(json.statusCode, 406);
+        assert.match(String(json.json<{ errors: Record<string, unknown>[] }>().errors[0]?.description), description);
         assert.deepEqual(await counts(), before);
       });
     }
+
+    test('a 406 echoes the requested version as Magnum prints it (components as integers)', async () => {
+      for (const [header, echoed] of [
+        ['container-infra 1.011', 'container-infra 1.11'],
+        ['container-infra 0.9', 'container-infra 0.9'],
+        ['container-infra -1.5', 'container-infra -1.5'],
+      ] as const) {
+        for (const path of ['/v1', '/v1/clusters', '/clustertemplates', '/v1/no-such-route']) {
+          const res = await send('GET', path, undefined, { 'openstack-api-version': header });
+          assert.equal(res.statusCode, 406, `${path} ${header}`);
+          assert.equal(res.headers['openstack-api-version'], echoed, `${path} ${header}`);
+          assert.deepEqual(res.json(), {
+            errors: [
+              {
+                max_version: '1.10',
+                min_version: '1.1',
+                code: 'magnum.microversion-unsupported',
+                links: [{ rel: 'help', href: 'http://docs.openstack.org/api-guide/compute/microversions.html' }],
+                title: 'Requested microversion is unsupported',
+              },
+            ],
+          });
+        }
+      }
+    });
+
+    test('versions Python int() reads are negotiated and answered normalized', async () => {
+      for (const [header, negotiated] of [
+        ['container-infra 01.010', 'container-infra 1.10'],
+        ['container-infra +1.5', 'container-infra 1.5'],
+        ['container-infra 1.1_0', 'container-infra 1.10'],
+        ['foo latest', 'container-infra 1.10'],
+      ] as const) {
+        const res = await send('GET', '/v1/clusters', undefined, { 'openstack-api-version': header });
+        assert.equal(res.statusCode, 200, header);
+        assert.equal(res.headers['openstack-api-version'], negotiated, header);
+      }
+    });
+
+    test('the legacy X-OpenStack-Magnum-API-Version header is ignored, as in Magnum 15', async () => {
+      const res = await send('GET', '/v1/clusters', undefined, { 'x-openstack-magnum-api-version': '1.11' });
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers['openstack-api-version'], 'container-infra 1.1');
+    });
 
     const malformed: [string, string, string][] = [
       [
@@ -197,7 +252,13 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         'compute 1.5',
         'Invalid service type for OpenStack-API-Version header',
       ],
-      ['a header of one token answers a plain 406', '1.5', 'Invalid value for OpenStack-API-Version header'],
+      ['a header of one token answers a plain 406', '1.5', 'Invalid service type for OpenStack-API-Version header'],
+      ['an empty header answers a plain 406', '', 'Invalid service type for OpenStack-API-Version header'],
+      [
+        'a version of three parts answers a plain 406',
+        'container-infra 1.2.3',
+        'Invalid value for OpenStack-API-Version header',
+      ],
     ];
     for (const [name, header, detail] of malformed) {
       test(name, async () => {
