@@ -1,4 +1,6 @@
 /** @module Every policy entry of the API, for the route-coverage check and for documentation. */
+import { BAY_POLICIES } from './bays/policy.ts';
+import { BAYMODEL_POLICIES } from './baymodels/policy.ts';
 import { CERTIFICATE_POLICIES } from './certificates/policy.ts';
 import { TEMPLATE_POLICIES } from './cluster-templates/policy.ts';
 import { CLUSTER_POLICIES } from './clusters/policy.ts';
@@ -12,7 +14,9 @@ import { STATS_POLICIES } from './stats/policy.ts';
 export const ALL_POLICIES: readonly PolicyEntry[] = [
   ...ROOT_POLICIES,
   ...TEMPLATE_POLICIES,
+  ...BAYMODEL_POLICIES,
   ...CLUSTER_POLICIES,
+  ...BAY_POLICIES,
   ...NODEGROUP_POLICIES,
   ...CERTIFICATE_POLICIES,
   ...QUOTA_POLICIES,
