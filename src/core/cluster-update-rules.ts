@@ -66,15 +66,15 @@ export function patchCluster(
     throw invalidField('node_count', nodeCount, "'<' not supported between instances of 'str' and 'int'");
   }
   if (typeof nodeCount !== 'number' || !Number.isInteger(nodeCount))
-    throw invalidField('node_count', nodeCount, 'Value should be integer.');
+    throw invalidField('node_count', nodeCount, 'Value should be integer');
   const minNodes = view?.minNodeCount ?? 0;
   if (nodeCount < minNodes)
-    throw invalidField('node_count', nodeCount, `Value should be greater or equal to ${minNodes}.`);
+    throw invalidField('node_count', nodeCount, `Value should be greater or equal to ${minNodes}`);
   checkDbInt('node_count', nodeCount);
   // A view without the health fields keeps the stored ones, whatever the patch made of them.
   const health = view ? doc.health_status : patched.health_status;
   if (health !== null && !(HEALTH_STATUSES as readonly unknown[]).includes(health)) {
-    throw invalidField('health_status', health, `Value should be one of: ${HEALTH_STATUSES.join(', ')}.`);
+    throw invalidField('health_status', health, `Value should be one of: ${HEALTH_STATUSES.join(', ')}`);
   }
   const reason = view ? doc.health_status_reason : patched.health_status_reason;
   if (reason !== null && (typeof reason !== 'object' || Array.isArray(reason))) {

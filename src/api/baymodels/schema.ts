@@ -1,7 +1,7 @@
 /**
- * @module The body of Magnum's legacy BayModel: a cluster template's attributes, but `keypair_id` and `coe` are
- * mandatory, `dns_nameserver` is one IPv4 address, label values are strings, and `project_id`/`user_id` are no
- * attributes of it at all.
+ * @module The body of Magnum's legacy BayModel: a cluster template's attributes, but `keypair_id` is mandatory (checked
+ * after `image_id`; a missing `coe` is the template's "Requested COE type Unset is not supported.", as in Magnum 15),
+ * `dns_nameserver` is one IPv4 address, label values are strings, and `project_id`/`user_id` are no attributes of it.
  */
 import { templateBodySchema } from '../cluster-templates/schema.ts';
 import { MAX_LABEL_VALUE } from '../../core/limits.ts';
@@ -13,7 +13,7 @@ const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 export const baymodelBodySchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['coe', 'image_id', 'keypair_id'],
+  required: ['image_id', 'keypair_id'],
   properties: {
     ...properties,
     dns_nameserver: {

@@ -2,6 +2,8 @@
  * @module The body of Magnum's legacy Bay: a cluster create under the old names (`baymodel_id`, `bay_create_timeout`),
  * `node_count` of at least 1, no `keypair` (the baymodel's is used), no `merge_labels` and no health fields.
  */
+import { CLUSTER_STATUSES } from '../../core/status.ts';
+import { uuidAttribute } from '../cluster-templates/schema.ts';
 import { clusterCreateSchema } from '../clusters/schema.ts';
 
 const c = clusterCreateSchema.properties;
@@ -13,7 +15,8 @@ export const bayCreateSchema = {
   additionalProperties: false,
   required: ['baymodel_id'],
   properties: {
-    uuid: ignored,
+    // Checked as Magnum's Bay type checks them, then overwritten (uuid) or ignored (status).
+    uuid: uuidAttribute,
     name: c.name,
     baymodel_id: c.cluster_template_id,
     node_count: { type: 'integer', minimum: 1 },
@@ -23,7 +26,7 @@ export const bayCreateSchema = {
     master_flavor_id: c.master_flavor_id,
     flavor_id: c.flavor_id,
     bay_create_timeout: c.create_timeout,
-    status: ignored,
+    status: { type: 'string', enum: [...CLUSTER_STATUSES] },
     status_reason: ignored,
     discovery_url: c.discovery_url,
     bay_faults: ignored,

@@ -323,14 +323,14 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         url,
         body: { ...ok, docker_volume_size: 'abc' },
         status: 400,
-        detail: /^Invalid input for field\/attribute docker_volume_size\. Value: 'abc'\. Value should be integer\.$/,
+        detail: /^Invalid input for field\/attribute docker_volume_size\. Value: 'abc'\. Value should be integer$/,
       },
       {
         name: 'a docker_volume_size below 1 is refused naming the field',
         url,
         body: { ...ok, docker_volume_size: 0 },
         status: 400,
-        detail: /field\/attribute docker_volume_size\. Value: '0'\. Value should be greater or equal to 1\./,
+        detail: /field\/attribute docker_volume_size\. Value: '0'\. Value should be greater or equal to 1/,
       },
       {
         name: 'a tls_disabled that is not a boolean word is refused naming the field',
@@ -344,7 +344,7 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         url,
         body: { ...ok, name: 5 },
         status: 400,
-        detail: /^Invalid input for field\/attribute name\. Value: '5'\. Value should be string\.$/,
+        detail: /^Invalid input for field\/attribute name\. Value: '5'\. Value should be string$/,
       },
       {
         name: 'an unknown field is refused naming it',
@@ -402,7 +402,7 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         url,
         body: { ...ok, labels: 'a=b' },
         status: 400,
-        detail: /^Invalid input for field\/attribute labels\. Value: 'a=b'\. Value should be object\.$/,
+        detail: /^Invalid input for field\/attribute labels\. Value: 'a=b'\. Value should be object$/,
       },
       {
         name: 'a network driver the swarm driver cannot run is refused naming it',
@@ -439,7 +439,7 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         body: { ...ok, server_type: 'lxc' },
         status: 400,
         detail:
-          /^Invalid input for field\/attribute server_type\. Value: 'lxc'\. Value should be one of: vm, bm, container\.$/,
+          /^Invalid input for field\/attribute server_type\. Value: 'lxc'\. Value should be one of: vm, bm, container$/,
       },
       {
         name: 'a swarm label with a bad value is refused naming the label',
@@ -527,15 +527,14 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         body: { cluster_template_id: baseTemplate, node_count: -1 },
         headers: V110,
         status: 400,
-        detail:
-          /^Invalid input for field\/attribute node_count\. Value: '-1'\. Value should be greater or equal to 0\.$/,
+        detail: /^Invalid input for field\/attribute node_count\. Value: '-1'\. Value should be greater or equal to 0$/,
       },
       {
         name: 'a non-numeric node_count is refused naming the field',
         url,
         body: { cluster_template_id: baseTemplate, node_count: 'two' },
         status: 400,
-        detail: /^Invalid input for field\/attribute node_count\. Value: 'two'\. Value should be integer\.$/,
+        detail: /^Invalid input for field\/attribute node_count\. Value: 'two'\. Value should be integer$/,
       },
       {
         name: 'master_count 0 is refused naming the field',
@@ -543,7 +542,7 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         body: { cluster_template_id: baseTemplate, master_count: 0 },
         status: 400,
         detail:
-          /^Invalid input for field\/attribute master_count\. Value: '0'\. Value should be greater or equal to 1\.$/,
+          /^Invalid input for field\/attribute master_count\. Value: '0'\. Value should be greater or equal to 1$/,
       },
       {
         name: 'three masters without a master load balancer are refused',
@@ -558,7 +557,7 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         body: { cluster_template_id: baseTemplate, name: '1-bad' },
         status: 400,
         detail:
-          /^Invalid input for field\/attribute name\. Value: '1-bad'\. Value should match the pattern \^\[a-zA-Z\]\[a-zA-Z0-9_\.-\]\*\$\.$/,
+          /^Invalid input for field\/attribute name\. Value: '1-bad'\. Value should match the pattern \^\[a-zA-Z\]\[a-zA-Z0-9_\.-\]\*\$$/,
       },
       {
         name: 'a nested label is refused naming labels',
@@ -1106,13 +1105,13 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         'a patched port below 1024 is refused naming the field',
         [{ op: 'add', path: '/apiserver_port', value: 80 }],
         400,
-        /^Invalid input for field\/attribute apiserver_port\. Value: '80'\. Value should be greater or equal to 1024\.$/,
+        /^Invalid input for field\/attribute apiserver_port\. Value: '80'\. Value should be greater or equal to 1024$/,
       ],
       [
         'a patched number for a string field is refused naming the field',
         [{ op: 'add', path: '/keypair_id', value: 5 }],
         400,
-        /^Invalid input for field\/attribute keypair_id\. Value: '5'\. Value should be string\.$/,
+        /^Invalid input for field\/attribute keypair_id\. Value: '5'\. Value should be string$/,
       ],
       [
         'a body that is not an array is refused',

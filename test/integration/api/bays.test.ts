@@ -129,10 +129,16 @@ void describe('legacy bays and baymodels', { timeout: 600_000 }, () => {
         /^Invalid input for field\/attribute keypair_id\. Value: 'None'\. Mandatory field missing\.$/,
       ],
       [
-        'coe is mandatory',
-        { image_id: 'magnetar/node:bookworm', keypair_id: 'kp' },
-        /^Invalid input for field\/attribute coe\. Value: 'None'\. Mandatory field missing\.$/,
+        'image_id is checked first',
+        {},
+        /^Invalid input for field\/attribute image_id\. Value: 'None'\. Mandatory field missing\.$/,
       ],
+      [
+        'a missing coe is an unsupported COE (wsme never enforced its mandatory flag)',
+        { image_id: 'magnetar/node:bookworm', keypair_id: 'kp' },
+        /^Requested COE type Unset is not supported\.$/,
+      ],
+      ['uuid must be UUID-like', baymodelBody({ uuid: 'nope' }), /^Expected a uuid but received nope\.$/],
       [
         'dns_nameserver is one IPv4 address',
         baymodelBody({ dns_nameserver: '8.8.8.8,1.1.1.1' }),
@@ -335,7 +341,7 @@ void describe('legacy bays and baymodels', { timeout: 600_000 }, () => {
         'node_count is at least 1',
         { baymodel_id: 'bm', node_count: 0 },
         LATEST,
-        /^Invalid input for field\/attribute node_count\. Value: '0'\. Value should be greater or equal to 1\.$/,
+        /^Invalid input for field\/attribute node_count\. Value: '0'\. Value should be greater or equal to 1$/,
       ],
       [
         'master_count is at least 1',
@@ -372,6 +378,18 @@ void describe('legacy bays and baymodels', { timeout: 600_000 }, () => {
         { baymodel_id: 'bm', api_address: 'x' },
         {},
         /^Invalid input for field\/attribute api_address\. Value: 'x'\. Cannot set read only field\.$/,
+      ],
+      [
+        'uuid must be UUID-like',
+        { baymodel_id: 'bm', uuid: 'not-a-uuid' },
+        {},
+        /^Expected a uuid but received not-a-uuid\.$/,
+      ],
+      [
+        'status is a cluster status',
+        { baymodel_id: 'bm', status: 'BOGUS' },
+        {},
+        /^Invalid input for field\/attribute status\. Value: 'BOGUS'\. Value should be one of: /,
       ],
       [
         'a name must start with a letter',
@@ -412,6 +430,11 @@ void describe('legacy bays and baymodels', { timeout: 600_000 }, () => {
       assertHandlerError(await send('GET', '/v1/bays?limit=0'), 400, /^Limit must be positive$/);
       assertHandlerError(await send('GET', '/v1/bays?sort_dir=up'), 400, /^Invalid sort direction: up/);
       assertHandlerError(await send('GET', '/v1/bays?bogus=1'), 400, /^Unknown argument: "bogus"$/);
+      assertHandlerError(
+        await send('GET', '/v1/bays/detail?limit=abc'),
+        400,
+        /^Invalid input for field\/attribute limit\. Value: 'abc'\. unable to convert to int\. Error: invalid literal for int\(\) with base 10: 'abc'$/,
+      );
     });
 
     test('GET one by uuid and name; unknown is a 404 naming the Cluster; /bays/{id}/detail is not a route', async () => {
@@ -507,7 +530,7 @@ void describe('legacy bays and baymodels', { timeout: 600_000 }, () => {
         'node_count is at least 1',
         [{ op: 'replace', path: '/node_count', value: 0 }],
         LATEST,
-        /^Invalid input for field\/attribute node_count\. Value: '0'\. Value should be greater or equal to 1\.$/,
+        /^Invalid input for field\/attribute node_count\. Value: '0'\. Value should be greater or equal to 1$/,
       ],
       [
         'baymodel_id cannot be removed',
