@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, linkSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { StartupError } from '../config/startup-error.ts';
 import { migrateToLatest } from './migrate.ts';
-import { openSqlite } from './sqlite-database.ts';
+import { MagnetarSqliteDialect, openSqlite } from './sqlite-database.ts';
 import { checkSqliteFile, tightenFile, unreadableSqlite } from './state-dir.ts';
 import type { Database } from './schema.ts';
 
@@ -81,7 +81,7 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
       }
       for (const f of [`${path}-wal`, `${path}-shm`]) tightenFile(f);
     }
-    kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    kysely = new Kysely<Database>({ dialect: new MagnetarSqliteDialect({ database }) });
   }
   if (opts.migrate ?? true) await migrateToLatest(kysely);
   return { kysely, engine, url, close: () => kysely.destroy() };

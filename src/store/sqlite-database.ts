@@ -1,6 +1,6 @@
 /** @module Adapts Node's built-in `node:sqlite` to the database shape Kysely's SqliteDialect expects. */
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import { SqliteAdapter, SqliteDialect, type DialectAdapter, type SqliteDatabase, type SqliteStatement } from 'kysely';
 
 type Param = null | number | bigint | string | NodeJS.ArrayBufferView;
 
@@ -34,9 +34,10 @@ function readExact(s: StatementSync, args: Param[]): unknown[] {
  */
 export function openSqlite(path: string): SqliteDatabase & { raw: DatabaseSync } {
   const db = new DatabaseSync(path);
+  // The busy timeout first: even switching to WAL waits for a lock, and another process may be migrating the file.
+  db.exec('PRAGMA busy_timeout = 5000');
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = FULL');
-  db.exec('PRAGMA busy_timeout = 5000');
   db.exec('PRAGMA foreign_keys = ON');
   const cache = new Map<string, StatementSync>();
   return {
@@ -79,4 +80,24 @@ export function openSqlite(path: string): SqliteDatabase & { raw: DatabaseSync }
       };
     },
   };
+}
+
+/**
+ * SQLite runs DDL inside transactions, but Kysely's SqliteAdapter says it does not, so its Migrator runs each
+ * statement on its own with no lock (it assumes one process). Saying it does makes the Migrator run the whole pending
+ * list in one transaction, which begins IMMEDIATE here ({@link openSqlite}): a second process migrating the same file
+ * at the same moment waits for the first to commit (busy_timeout), then reads the migrations as done and applies
+ * nothing; a failing migration leaves nothing half-applied.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+/** Kysely's SqliteDialect over {@link openSqlite}, with migrations run in one write transaction. */
+export class MagnetarSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
 }
