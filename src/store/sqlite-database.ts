@@ -1,32 +1,7 @@
 /** @module Adapts Node's built-in `node:sqlite` to the database shape Kysely's SqliteDialect expects. */
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { SqliteAdapter, SqliteDialect, type DialectAdapter, type SqliteDatabase, type SqliteStatement } from 'kysely';
-
-type Param = null | number | bigint | string | NodeJS.ArrayBufferView;
-
-const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
-const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
-
-/**
- * Runs the statement reading integers as BigInt, then turns every one JavaScript holds exactly back into a number.
- * Only values beyond 2^53 stay BigInt; the row decoders (row-decode.ts) name such a row as unreadable, so one bad
- * value costs its row, not the whole result.
- */
-function readExact(s: StatementSync, args: Param[]): unknown[] {
-  s.setReadBigInts(true);
-  try {
-    const rows = s.all(...args) as Record<string, unknown>[];
-    for (const row of rows) {
-      for (const key of Object.keys(row)) {
-        const v = row[key];
-        if (typeof v === 'bigint' && v <= SAFE_MAX && v >= SAFE_MIN) row[key] = Number(v);
-      }
-    }
-    return rows;
-  } finally {
-    s.setReadBigInts(false);
-  }
-}
+import { allRows, type Param } from './sqlite-rows.ts';
 
 /**
  * Opens (creating if needed) a SQLite file in WAL mode with synchronous=FULL and a busy timeout,
@@ -59,19 +34,7 @@ export function openSqlite(path: string): SqliteDatabase & { raw: DatabaseSync }
       const select = /^\s*select\b/i.test(sqlText);
       return {
         reader: s.columns().length > 0,
-        all: (params) => {
-          const args = params as Param[];
-          // A write that returns rows (INSERT/UPDATE … RETURNING) has happened by the time a value fails to convert,
-          // so it is never run twice: it always reads integers as BigInt. A SELECT runs as usual and only reruns that
-          // way when a value is beyond 2^53 (node:sqlite throws ERR_OUT_OF_RANGE instead of losing precision).
-          if (!select) return readExact(s, args);
-          try {
-            return s.all(...args);
-          } catch (e) {
-            if ((e as { code?: string }).code !== 'ERR_OUT_OF_RANGE') throw e;
-            return readExact(s, args);
-          }
-        },
+        all: (params) => allRows(s, params as Param[], select),
         run: (params) => {
           const r = s.run(...(params as Param[]));
           return { changes: r.changes, lastInsertRowid: r.lastInsertRowid };
