@@ -14,25 +14,23 @@ export function openSqlite(path: string): SqliteDatabase & { raw: DatabaseSync }
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = FULL');
   db.exec('PRAGMA foreign_keys = ON');
-  const cache = new Map<string, StatementSync>();
+  // Prepared once per SQL text, with what is known of it (whether it returns rows, whether it is a SELECT): asking
+  // node:sqlite for a statement's columns builds them anew every time.
+  const cache = new Map<string, SqliteStatement>();
   return {
     raw: db,
     close: () => db.close(),
     prepare(text: string): SqliteStatement {
+      const cached = cache.get(text);
+      if (cached) return cached;
       // Kysely opens transactions with a plain (deferred) BEGIN. A deferred transaction that reads and then writes
       // fails at once with SQLITE_BUSY when another process committed in between (the busy timeout does not apply
       // to that lock upgrade). Every Kysely transaction here writes, so take the write lock up front: writers then
       // queue behind each other for up to busy_timeout instead of failing.
       const sqlText = /^\s*begin\s*;?\s*$/i.test(text) ? 'begin immediate' : text;
-      let stmt = cache.get(sqlText);
-      if (!stmt) {
-        stmt = db.prepare(sqlText);
-        if (cache.size > 500) cache.clear();
-        cache.set(sqlText, stmt);
-      }
-      const s = stmt;
+      const s: StatementSync = db.prepare(sqlText);
       const select = /^\s*select\b/i.test(sqlText);
-      return {
+      const stmt: SqliteStatement = {
         reader: s.columns().length > 0,
         all: (params) => allRows(s, params as Param[], select),
         run: (params) => {
@@ -41,6 +39,9 @@ export function openSqlite(path: string): SqliteDatabase & { raw: DatabaseSync }
         },
         iterate: (params) => s.iterate(...(params as Param[])) as IterableIterator<unknown>,
       };
+      if (cache.size > 500) cache.clear();
+      cache.set(text, stmt);
+      return stmt;
     },
   };
 }
