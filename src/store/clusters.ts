@@ -37,8 +37,11 @@ async function writeNotification(
 
 export class ClusterRepository {
   readonly #db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
+  /** Where list pages are read (Db.reader: on SQLite, off the event loop). */
+  readonly #reader: Kysely<Database>;
+  constructor(db: Kysely<Database>, reader: Kysely<Database> = db) {
     this.#db = db;
+    this.#reader = reader;
   }
 
   /**
@@ -79,7 +82,7 @@ export class ClusterRepository {
   }
 
   async list(caller: Caller, page: PageRequest, onUnreadable?: OnUnreadable): Promise<Page<Cluster>> {
-    let q = this.#db.selectFrom('clusters').selectAll();
+    let q = this.#reader.selectFrom('clusters').selectAll();
     if (!caller.isAdmin) q = q.where('project_id', '=', caller.projectId);
     return listPage(q, 'clusters', page, ['labels', 'health_status_reason', 'status_reason'], toCluster, onUnreadable);
   }
@@ -92,10 +95,13 @@ export class ClusterRepository {
     return row && { id: Number(row.id), value: (row as Record<string, unknown>)[sortKey] };
   }
 
-  /** The node groups of the clusters; an unreadable row throws, or with `onUnreadable` is skipped and reported. */
-  async nodegroups(clusterUuids: readonly string[], onUnreadable?: OnUnreadable): Promise<Nodegroup[]> {
+  /**
+   * The node groups of the clusters; an unreadable row throws, or with `onUnreadable` is skipped and reported. For
+   * the clusters of a list page (`ofPage`), read on the reader like the page.
+   */
+  async nodegroups(clusterUuids: readonly string[], onUnreadable?: OnUnreadable, ofPage = false): Promise<Nodegroup[]> {
     if (clusterUuids.length === 0) return [];
-    const rows = await this.#db
+    const rows = await (ofPage ? this.#reader : this.#db)
       .selectFrom('nodegroups')
       .selectAll()
       .where('cluster_id', 'in', clusterUuids)

@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, linkSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { StartupError } from '../config/startup-error.ts';
 import { migrateToLatest } from './migrate.ts';
-import { openSqlite } from './sqlite-database.ts';
+import { MagnetarSqliteDialect, openSqlite } from './sqlite-database.ts';
+import { SqliteReader, SqliteReaderDialect } from './sqlite-reader.ts';
 import { checkSqliteFile, tightenFile, unreadableSqlite } from './state-dir.ts';
 import type { Database } from './schema.ts';
 
@@ -16,6 +17,11 @@ export type Engine = 'sqlite' | 'postgres';
 /** An open store: the Kysely instance plus which engine is behind it. */
 export interface Db {
   readonly kysely: Kysely<Database>;
+  /**
+   * For the reads of list pages: on a SQLite file, a worker thread's own read-only connection, so that a large page
+   * is never read on the event loop (sqlite-reader.ts; no writes, no transactions); otherwise {@link kysely} itself.
+   */
+  readonly reader: Kysely<Database>;
   readonly engine: Engine;
   /** The URL it was opened with (PostgreSQL: for extra connections such as LISTEN). */
   readonly url?: string;
@@ -50,6 +56,7 @@ const int8AsNumber = {
 export async function openDb(opts: OpenDbOptions): Promise<Db> {
   const { url } = opts;
   let kysely: Kysely<Database>;
+  let reader: Kysely<Database> | undefined;
   let engine: Engine;
   if (/^postgres(ql)?:\/\//.test(url)) {
     engine = 'postgres';
@@ -81,10 +88,16 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
       }
       for (const f of [`${path}-wal`, `${path}-shm`]) tightenFile(f);
     }
-    kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    kysely = new Kysely<Database>({ dialect: new MagnetarSqliteDialect({ database }) });
+    if (path !== ':memory:')
+      reader = new Kysely<Database>({ dialect: new SqliteReaderDialect(new SqliteReader(path)) });
   }
   if (opts.migrate ?? true) await migrateToLatest(kysely);
-  return { kysely, engine, url, close: () => kysely.destroy() };
+  const close = async (): Promise<void> => {
+    await reader?.destroy();
+    await kysely.destroy();
+  };
+  return { kysely, reader: reader ?? kysely, engine, url, close };
 }
 
 /**

@@ -10,8 +10,11 @@ export type NodegroupKey = { id: number } | { uuid: string } | { name: string };
 
 export class NodegroupRepository {
   readonly #db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
+  /** Where list pages are read (Db.reader: on SQLite, off the event loop). */
+  readonly #reader: Kysely<Database>;
+  constructor(db: Kysely<Database>, reader: Kysely<Database> = db) {
     this.#db = db;
+    this.#reader = reader;
   }
 
   /** A page of the cluster's node groups, optionally only those of one role. */
@@ -21,7 +24,7 @@ export class NodegroupRepository {
     role?: string,
     onUnreadable?: OnUnreadable,
   ): Promise<Page<Nodegroup>> {
-    let q = this.#db.selectFrom('nodegroups').selectAll().where('cluster_id', '=', clusterUuid);
+    let q = this.#reader.selectFrom('nodegroups').selectAll().where('cluster_id', '=', clusterUuid);
     if (role !== undefined) q = q.where('role', '=', role);
     return listPage(q, 'nodegroups', page, ['labels', 'node_addresses', 'status_reason'], toNodegroup, onUnreadable);
   }

@@ -30,9 +30,11 @@ type AnyQuery = SelectQueryBuilder<Database, any, any>;
 export const SLICE_BYTES = 128 * 1024;
 
 /**
- * Runs the page query. With a byte budget, first reads only the sizes of `sizeColumns` of the page's rows (no large
- * value is read), and then only the rows that fit, in slices of about {@link SLICE_BYTES} with the event loop free
- * between them: one project's huge rows cannot make a page, its read, or any one step of it large.
+ * Runs the page query. With a byte budget, first reads only the ids and the sizes of `sizeColumns` of the page's rows,
+ * in page order (no large value is read), and then only the rows that fit, by id, in slices of about
+ * {@link SLICE_BYTES} with the event loop free between them: one project's huge rows cannot make a page, its read, or
+ * any one step of it large. A slice reads its own rows by primary key and nothing else (a slice that sorted and
+ * skipped would read every large row before it again: the page's rows times its slices).
  */
 export async function pageRows<Q extends AnyQuery>(
   q: Q,
@@ -48,39 +50,40 @@ export async function pageRows<Q extends AnyQuery>(
     sql` + `,
   );
   const sizes = (await applyPage(
-    q.clearSelect().select(sql<number>`${size}`.as('row_bytes')) as Q,
+    q.clearSelect().select([sql.ref(`${table}.id`).as('id'), sql<number>`${size}`.as('row_bytes')]) as Q,
     table,
     page,
-  ).execute()) as { row_bytes: number | string }[];
-  // Rows that fit the budget (at least one), grouped into slices.
-  const slices: number[] = [];
+  ).execute()) as { id: number | string; row_bytes: number | string }[];
+  // Ids of the rows that fit the budget (at least one), grouped into slices.
+  const slices: (number | string)[][] = [];
+  let slice: (number | string)[] = [];
   let total = 0;
-  let inSlice = 0;
   let sliceBytes = 0;
   let n = 0;
   for (const r of sizes) {
     const bytes = Number(r.row_bytes) + ROW_BYTES;
     if (n > 0 && total + bytes > page.maxBytes) break;
-    if (inSlice > 0 && sliceBytes + bytes > SLICE_BYTES) {
-      slices.push(inSlice);
-      inSlice = 0;
+    if (slice.length > 0 && sliceBytes + bytes > SLICE_BYTES) {
+      slices.push(slice);
+      slice = [];
       sliceBytes = 0;
     }
     total += bytes;
     sliceBytes += bytes;
-    inSlice += 1;
+    slice.push(r.id);
     n += 1;
   }
-  if (inSlice > 0) slices.push(inSlice);
+  if (slice.length > 0) slices.push(slice);
   const rows: Record<string, unknown>[] = [];
-  let marker = page.marker;
-  for (const [i, count] of slices.entries()) {
+  for (const [i, ids] of slices.entries()) {
     if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const part = (await applyPage(q, table, { ...page, marker, limit: count }).execute()) as Record<string, unknown>[];
-    rows.push(...part);
-    const last = part[part.length - 1];
-    if (!last || part.length < count) break;
-    marker = { id: Number(last.id), value: last[page.sortKey] };
+    const part = (await q.where(sql.ref(`${table}.id`), 'in', ids).execute()) as Record<string, unknown>[];
+    // In page order; a row deleted since its size was read is simply not there.
+    const byId = new Map(part.map((r) => [String(r.id), r]));
+    for (const id of ids) {
+      const row = byId.get(String(id));
+      if (row) rows.push(row);
+    }
   }
   return { rows: rows as Rows, cut: n < sizes.length };
 }

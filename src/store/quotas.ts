@@ -14,13 +14,16 @@ const toQuota = (r: Selectable<QuotaTable>): Quota =>
 
 export class QuotaRepository {
   readonly #db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
+  /** Where list pages are read (Db.reader: on SQLite, off the event loop). */
+  readonly #reader: Kysely<Database>;
+  constructor(db: Kysely<Database>, reader: Kysely<Database> = db) {
     this.#db = db;
+    this.#reader = reader;
   }
 
   /** A page of quotas, of one project or (undefined) of all. */
   async list(projectId: string | undefined, page: PageRequest, onUnreadable?: OnUnreadable): Promise<Quota[]> {
-    let q = this.#db.selectFrom('quotas').selectAll();
+    let q = this.#reader.selectFrom('quotas').selectAll();
     if (projectId !== undefined) q = q.where('project_id', '=', projectId);
     return readPage((p) => applyPage(q, 'quotas', p).execute(), page, toQuota, onUnreadable);
   }

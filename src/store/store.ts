@@ -29,15 +29,15 @@ export class Store {
 
   constructor(db: Db) {
     this.db = db;
-    this.templates = new TemplateRepository(db.kysely);
-    this.clusters = new ClusterRepository(db.kysely);
+    this.templates = new TemplateRepository(db.kysely, db.reader);
+    this.clusters = new ClusterRepository(db.kysely, db.reader);
     this.operations = new OperationRepository(db.kysely, db.engine);
     this.events = new EventRepository(db.kysely);
     this.certificates = new CertificateRepository(db.kysely);
     this.health = new HealthRepository(db.kysely);
     this.outbox = new OutboxRepository(db.kysely);
-    this.nodegroups = new NodegroupRepository(db.kysely);
-    this.quotas = new QuotaRepository(db.kysely);
+    this.nodegroups = new NodegroupRepository(db.kysely, db.reader);
+    this.quotas = new QuotaRepository(db.kysely, db.reader);
     this.services = new ServiceRepository(db.kysely);
     this.usage = new UsageRepository(db.kysely);
   }

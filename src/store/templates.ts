@@ -8,10 +8,13 @@ import type { RevisionWatcher } from './revision-watcher.ts';
 
 export class TemplateRepository {
   readonly #db: Kysely<Database>;
+  /** Where list pages are read (Db.reader: on SQLite, off the event loop). */
+  readonly #reader: Kysely<Database>;
   /** Compiled once: the revision is read on every list request. */
   readonly #revision: CompiledQuery<{ value: number }>;
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, reader: Kysely<Database> = db) {
     this.#db = db;
+    this.#reader = reader;
     this.#revision = db.selectFrom('revisions').select('value').where('name', '=', 'cluster_templates').compile();
   }
 
@@ -77,8 +80,9 @@ export class TemplateRepository {
     return listPage(this.#query(caller), 'cluster_templates', page, ['labels'], decode, onUnreadable);
   }
 
+  /** The page query, run on the reader. */
   #query(caller: Caller) {
-    let q = this.#db.selectFrom('cluster_templates').selectAll();
+    let q = this.#reader.selectFrom('cluster_templates').selectAll();
     if (!caller.isAdmin) {
       q = q.where((eb) =>
         eb.or([eb('project_id', '=', caller.projectId), eb.and([eb('public', '=', 1), eb('hidden', '=', 0)])]),

@@ -49,6 +49,7 @@ export async function clusterListBody(
     const ngs = await deps.store.clusters.nodegroups(
       items.map((c) => c.uuid),
       skipped,
+      true,
     );
     const base = hostUrl(req);
     // A detail item also shows its template's labels: the page ends where the rendered items pass the budget
