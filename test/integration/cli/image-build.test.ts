@@ -32,8 +32,8 @@ describe('magnetar image build --coe kubernetes', () => {
       await magnetar(['--coe', 'kubernetes']); // brings the image up to date (e.g. the node scripts changed)
       const { stdout, stderr } = await magnetar(['--coe', 'kubernetes']);
       assert.equal(stdout, `${image} already present\n${LB_IMAGE} already present\n`);
-      const steps = stderr.split('\n').filter((l) => /^\[image\] step \d\/8 /.test(l));
-      assert.equal(steps.length, 8, stderr);
+      const steps = stderr.split('\n').filter((l) => /^\[image\] step \d\/9 /.test(l));
+      assert.equal(steps.length, 9, stderr);
       for (const s of steps) assert.match(s, / … cached \(\d+\.\d s\)$/);
       const lbSteps = stderr.split('\n').filter((l) => /^\[image\] step \d\/2 /.test(l));
       assert.equal(lbSteps.length, 2, stderr);
