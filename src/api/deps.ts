@@ -2,6 +2,7 @@
 import type { ClusterCa } from '../certs/cluster-ca.ts';
 import type { Config } from '../config/load.ts';
 import type { ImageCatalog } from '../core/ports.ts';
+import type { CloudAccess } from '../openstack/cloud-access.ts';
 import type { Caller } from '../core/types.ts';
 import type { DriverRegistry } from '../drivers/registry.ts';
 import type { ClusterNotifier } from '../notify/outbox.ts';
@@ -19,6 +20,11 @@ export interface ApiDeps {
   wake: () => void;
   /** Builds the pending notifications the store writes with each state change (absent: none). */
   notifier?: ClusterNotifier | undefined;
+  /**
+   * Keystone mode with trusts configured: Glance look-ups, project checks and the trust of each new cluster (absent:
+   * local images only, no project check, no trusts).
+   */
+  cloud?: CloudAccess | undefined;
 }
 
 declare module 'fastify' {

@@ -7,6 +7,7 @@ import { isLoopbackHost, trustedProxies } from './addresses.ts';
 import { StartupError } from './startup-error.ts';
 import { parseFlavorTable, type FlavorTable } from '../core/flavors.ts';
 import { CONFIG_SCHEMA, type ConfigKey, type KeySpec } from './schema.ts';
+import type { TrustSettings } from '../openstack/keystone-trusts.ts';
 
 /** The compiled configuration every module receives. */
 export interface Config {
@@ -42,6 +43,8 @@ export interface Config {
   /** Who may create clusters on the local Docker provider (`providers.local.allowed_projects`; empty = everyone). */
   providers: { local: { allowedProjects: string[] } };
   docker: { socket: string; nodeImage: string };
+  /** Cluster trusts in Keystone mode (`trust.*`, Magnum's [trust] section); see openstack/keystone-trusts.ts. */
+  trust: TrustSettings;
   log: { level: string };
   quotas: { maxClustersPerProject: number };
   /** Heartbeats of this process (mservices). */
@@ -130,6 +133,19 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     drivers: { disabled: get('drivers.disabled') },
     providers: { local: { allowedProjects: get('providers.local.allowed_projects') } },
     docker: { socket: get('docker.socket'), nodeImage: get('docker.node_image') },
+    trust: {
+      authUrl: get('trust.auth_url'),
+      trusteeDomainId: get('trust.trustee_domain_id'),
+      trusteeDomainName: get('trust.trustee_domain_name'),
+      trusteeDomainAdminId: get('trust.trustee_domain_admin_id'),
+      trusteeDomainAdminName: get('trust.trustee_domain_admin_name'),
+      trusteeDomainAdminDomainId: get('trust.trustee_domain_admin_domain_id'),
+      trusteeDomainAdminDomainName: get('trust.trustee_domain_admin_domain_name'),
+      trusteeDomainAdminPassword: get('trust.trustee_domain_admin_password'),
+      roles: get('trust.roles'),
+      trusteeKeystoneInterface: get('trust.trustee_keystone_interface'),
+      trusteeKeystoneRegionName: get('trust.trustee_keystone_region_name'),
+    },
     log: { level: get('log.level') },
     quotas: { maxClustersPerProject: get('quotas.max_clusters_per_project') },
     services: {

@@ -169,6 +169,80 @@ export const CONFIG_SCHEMA = {
     description:
       'Projects that may create clusters on the local Docker provider (its drivers are named *-local); empty = every project. Node containers are near-privileged: a cluster owner can reach the host (docs/operator-guide.md, "Trust boundary"). Admins are always allowed.',
   },
+  'trust.auth_url': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_TRUST_AUTH_URL',
+    description:
+      'Keystone v3 URL (e.g. http://127.0.0.1:5000/v3) trustees, trusts and the trustee domain admin are managed at; trusts are off without it.',
+  },
+  'trust.trustee_domain_id': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_TRUSTEE_DOMAIN_ID',
+    description:
+      "Keystone mode: id of the domain trustee users of clusters are made in (Magnum's [trust] trustee_domain_id). Trusts are on when a domain, its admin and the admin's password are set.",
+  },
+  'trust.trustee_domain_name': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_TRUSTEE_DOMAIN_NAME',
+    description: 'Keystone mode: name of the trustee domain, when its id is not given ([trust] trustee_domain_name).',
+  },
+  'trust.trustee_domain_admin_id': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_TRUSTEE_DOMAIN_ADMIN_ID',
+    description:
+      'Id of a user with the admin role on the trustee domain: makes and deletes trustee users ([trust] trustee_domain_admin_id).',
+  },
+  'trust.trustee_domain_admin_name': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_TRUSTEE_DOMAIN_ADMIN_NAME',
+    description: 'Name of that user, when its id is not given ([trust] trustee_domain_admin_name).',
+  },
+  'trust.trustee_domain_admin_domain_id': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_TRUSTEE_DOMAIN_ADMIN_DOMAIN_ID',
+    description:
+      'Domain id of the trustee domain admin; default: the trustee domain ([trust] trustee_domain_admin_domain_id).',
+  },
+  'trust.trustee_domain_admin_domain_name': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_TRUSTEE_DOMAIN_ADMIN_DOMAIN_NAME',
+    description:
+      'Domain name of the trustee domain admin; default: the trustee domain ([trust] trustee_domain_admin_domain_name).',
+  },
+  'trust.trustee_domain_admin_password': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_TRUSTEE_DOMAIN_ADMIN_PASSWORD',
+    description: 'Password of the trustee domain admin ([trust] trustee_domain_admin_password).',
+  },
+  'trust.roles': {
+    type: 'string-list',
+    default: [],
+    env: 'MAGNETAR_TRUST_ROLES',
+    description:
+      "Roles a cluster's trust delegates; empty (default): the roles of the user creating the cluster ([trust] roles).",
+  },
+  'trust.trustee_keystone_interface': {
+    type: 'string',
+    default: 'public',
+    env: 'MAGNETAR_TRUSTEE_KEYSTONE_INTERFACE',
+    description:
+      "Interface of the catalog endpoints the conductor calls with a cluster's trust ([trust] trustee_keystone_interface).",
+    choices: ['public', 'internal', 'admin'],
+  },
+  'trust.trustee_keystone_region_name': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_TRUSTEE_KEYSTONE_REGION_NAME',
+    description: 'Region of those endpoints; default: any ([trust] trustee_keystone_region_name).',
+  },
   'docker.socket': {
     type: 'string',
     default: '/var/run/docker.sock',
