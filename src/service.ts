@@ -24,7 +24,7 @@ import { dockerImageCatalog } from './providers/docker/image-catalog.ts';
 import { DockerProvider } from './providers/docker/provider.ts';
 import { ClusterNotifier } from './notify/outbox.ts';
 import { cloudAccess } from './openstack/cloud-access.ts';
-import { KeystoneError, TrustKeystone, trustsConfigured } from './openstack/keystone-trusts.ts';
+import { isTransient, OpenStackError, TrustKeystone, trustsConfigured } from './openstack/keystone-trusts.ts';
 import { OutboxPublisher } from './notify/publisher.ts';
 import { openDb } from './store/database.ts';
 import { MASTER_KEY_FILE, prepareStateDir } from './store/state-dir.ts';
@@ -181,7 +181,7 @@ async function checkTrustee(keystone: TrustKeystone, log: Logger): Promise<void>
     const domain = await keystone.trusteeDomainId();
     log.info({ trustee_domain_id: domain }, 'cluster trusts on');
   } catch (e) {
-    if (e instanceof KeystoneError && !e.transient) {
+    if (e instanceof OpenStackError && !isTransient(e)) {
       throw new StartupError(
         `trust: the trustee domain admin cannot authenticate (${e.message}); fix trust.trustee_domain_admin_* and trust.trustee_domain_*`,
       );

@@ -10,18 +10,14 @@ import { findGlanceImage, GlanceUnavailable, LOCAL_IMAGE_PROPERTY, localImageOf 
 import type { CloudSession } from './cluster-trust.ts';
 
 /** `spec` with every Glance image reference replaced by the local node image it maps to. */
-export async function withLocalImages(
-  spec: ClusterSpec,
-  cloud: CloudSession | null,
-  fetchImpl: typeof fetch = fetch,
-): Promise<ClusterSpec> {
+export async function withLocalImages(spec: ClusterSpec, cloud: CloudSession | null): Promise<ClusterSpec> {
   const endpoint = cloud?.endpoint('image');
   if (!cloud || !endpoint) return spec;
   const refs = new Set([spec.imageId, ...spec.nodegroups.map((g) => g.imageId)]);
   const mapped = new Map<string, string>();
   for (const ref of refs) {
     try {
-      const image = await findGlanceImage(endpoint, cloud.token, ref, fetchImpl);
+      const image = await findGlanceImage(endpoint, cloud.token, ref);
       const local = localImageOf(image);
       if (!local) {
         throw new DriverError(

@@ -8,7 +8,9 @@
  */
 import type { KeySealer } from '../certs/key-sealing.ts';
 import { DriverError } from '../drivers/contract.ts';
-import { endpointOf, KeystoneError, type IssuedToken, type TrustKeystone } from '../openstack/keystone-trusts.ts';
+import { findEndpoint } from '../openstack/catalog.ts';
+import type { AuthToken } from '../openstack/session.ts';
+import { isTransient, OpenStackError, type TrustKeystone } from '../openstack/keystone-trusts.ts';
 import type { ClusterTrust, TrustRepository } from '../store/trusts.ts';
 
 /** How the conductor acts in the cloud for one cluster during one operation: a trust-scoped token and its catalog. */
@@ -33,7 +35,7 @@ const failed = (uuid: string): string => `Failed to create trustee or trust for 
 /** A Keystone failure as the conductor reports it: transient ones are retried, the rest end the operation. */
 function asDriverError(phase: string, prefix: string, e: unknown): DriverError {
   if (e instanceof DriverError) return e;
-  const retryable = e instanceof KeystoneError ? e.transient : false;
+  const retryable = isTransient(e);
   return new DriverError(phase, `${prefix}: ${(e as Error).message}`, { retryable, cause: e });
 }
 
@@ -71,7 +73,7 @@ export class ClusterTrusts {
             userId = (await keystone.createUser(row.trusteeName, password)).id;
           } catch (e) {
             // Another conductor made it between our look-up and create: take that one.
-            if (!(e instanceof KeystoneError) || e.status !== 409) throw e;
+            if (!(e instanceof OpenStackError) || e.status !== 409) throw e;
             const raced = await keystone.findUser(row.trusteeName);
             if (!raced) throw e;
             await keystone.setPassword(raced.id, password);
@@ -105,7 +107,7 @@ export class ClusterTrusts {
       });
       trustId = trust.id;
     } catch (e) {
-      if (e instanceof KeystoneError && (e.status === 401 || e.status === 404)) {
+      if (e instanceof OpenStackError && (e.status === 401 || e.status === 404)) {
         throw new DriverError(
           'trust',
           `${failed(clusterUuid)}: the creating user's token is no longer valid (${e.message})`,
@@ -127,11 +129,11 @@ export class ClusterTrusts {
     if (!row) return null;
     if (!row.trusteeUserId || !row.trustId)
       throw new DriverError('trust', `cluster ${clusterUuid} has no trust yet (its create did not make one)`);
-    let issued: IssuedToken;
+    let issued: AuthToken;
     try {
       issued = await this.#deps.keystone.trusteeToken(row.trusteeUserId, passwordOf(this.#deps, row), row.trustId);
     } catch (e) {
-      if (e instanceof KeystoneError && !e.transient) {
+      if (e instanceof OpenStackError && !isTransient(e)) {
         throw new DriverError(
           'trust',
           `the trust of cluster ${clusterUuid} cannot be used (its trustee or trust was deleted?): ${e.message}`,
@@ -140,13 +142,13 @@ export class ClusterTrusts {
       }
       throw asDriverError('trust', `cannot get a token for the trust of cluster ${clusterUuid}`, e);
     }
-    const { trusteeKeystoneInterface: iface, trusteeKeystoneRegionName: region } = this.#deps.keystone.settings;
+    const filter = this.#deps.keystone.endpoints;
     return {
       token: issued.token,
-      userId: issued.userId,
-      projectId: issued.projectId,
-      expiresAt: issued.expiresAt,
-      endpoint: (type) => endpointOf(issued.catalog, type, iface, region),
+      userId: issued.info.userId,
+      projectId: issued.info.project?.id,
+      expiresAt: issued.info.expiresAt,
+      endpoint: (type) => findEndpoint(issued.info.catalog ?? [], type, filter) ?? undefined,
     };
   }
 
@@ -169,7 +171,7 @@ export class ClusterTrusts {
           removed.trust = await keystone.deleteTrust(t.token, row.trustId);
         } catch (e) {
           // Trustee or trust already gone (401/403/404): deleting the user below removes any trust left anyway.
-          if (!(e instanceof KeystoneError) || e.transient) throw e;
+          if (!(e instanceof OpenStackError) || isTransient(e)) throw e;
         }
       }
       const userId = row.trusteeUserId ?? (await keystone.findUser(row.trusteeName))?.id;

@@ -8,7 +8,8 @@ import type { KeySealer } from '../certs/key-sealing.ts';
 import type { Caller } from '../core/types.ts';
 import type { NewClusterTrust } from '../store/trusts.ts';
 import { MagnumError } from '../core/errors.ts';
-import { KeystoneError, type TrustKeystone } from './keystone-trusts.ts';
+import { OpenStackError } from './http.ts';
+import type { TrustKeystone } from './keystone-trusts.ts';
 
 export interface CloudAccess {
   /** Glance's endpoint from the catalog; undefined when the catalog has none. */
@@ -32,7 +33,7 @@ async function orUnavailable<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {
-    if (!(e instanceof KeystoneError)) throw e;
+    if (!(e instanceof OpenStackError)) throw e;
     throw new MagnumError('ServiceUnavailable', `${e.message}.`, { status: 503, cause: e });
   }
 }

@@ -5,6 +5,7 @@
  * is sent; the endpoint comes from the catalog.
  */
 import { MagnumError } from '../core/errors.ts';
+import { osRequest, type OsResponse } from './http.ts';
 
 /** A Glance image: its id, name and every property (os_distro and the custom ones are top-level in v2). */
 export interface GlanceImage {
@@ -35,44 +36,38 @@ export const imageNotFound = (ref: string): MagnumError =>
  * Finds image `ref` (id or name) in the Glance at `endpoint` (the catalog URL, with or without /v2) with `token`.
  * @throws MagnumError ImageNotFound (400), ImageNotAuthorized (403), Conflict (409); GlanceUnavailable.
  */
-export async function findGlanceImage(
-  endpoint: string,
-  token: string,
-  ref: string,
-  fetchImpl: typeof fetch = fetch,
-): Promise<GlanceImage> {
+export async function findGlanceImage(endpoint: string, token: string, ref: string): Promise<GlanceImage> {
   const base = endpoint.replace(/\/+$/, '').replace(/\/v2(\.\d+)?$/, '');
-  const get = async (path: string): Promise<Response> => {
+  const get = async (path: string): Promise<unknown> => {
+    let res: OsResponse;
     try {
-      return await fetchImpl(`${base}/v2${path}`, {
-        headers: { accept: 'application/json', 'x-auth-token': token },
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+      res = await osRequest({
+        service: 'glance',
+        method: 'GET',
+        url: `${base}/v2${path}`,
+        headers: { 'x-auth-token': token },
+        timeoutMs: TIMEOUT_MS,
+        expect: [200, 403, 404],
       });
     } catch (e) {
-      throw new GlanceUnavailable(`Glance at ${base} did not answer: ${(e as Error).message}`, { cause: e });
+      throw new GlanceUnavailable((e as Error).message, { cause: e });
     }
-  };
-  const check = (res: Response): void => {
     if (res.status === 404) throw imageNotFound(ref);
     if (res.status === 403)
       throw new MagnumError('ImageNotAuthorized', `Not authorized for image ${ref}.`, { status: 403 });
-    if (res.status === 401) throw new GlanceUnavailable(`Glance refused the token (401) looking up image ${ref}`);
-    if (res.status >= 300) throw new GlanceUnavailable(`Glance answered ${res.status} looking up image ${ref}`);
+    return res.body;
   };
-  if (isUuidLike(ref)) {
-    const res = await get(`/images/${encodeURIComponent(ref)}`);
-    check(res);
-    return toImage((await res.json()) as Record<string, unknown>);
-  }
-  const res = await get(`/images?${new URLSearchParams({ name: ref })}`);
-  check(res);
-  const images = ((await res.json()) as { images?: Record<string, unknown>[] }).images ?? [];
+  if (isUuidLike(ref)) return toImage((await get(`/images/${encodeURIComponent(ref)}`)) as Record<string, unknown>);
+  const body = (await get(`/images?${new URLSearchParams({ name: ref })}`)) as { images?: Record<string, unknown>[] };
+  const images = body?.images ?? [];
   if (images.length === 0) throw imageNotFound(ref);
   if (images.length > 1) {
     throw new MagnumError(
       'Conflict',
       `Multiple images exist with same name ${ref}. Please use the resource id instead.`,
-      { status: 409 },
+      {
+        status: 409,
+      },
     );
   }
   return toImage(images[0] as Record<string, unknown>);

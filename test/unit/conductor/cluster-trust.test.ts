@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { KeySealer } from '../../../src/certs/key-sealing.ts';
 import { ClusterTrusts } from '../../../src/conductor/cluster-trust.ts';
@@ -18,8 +20,8 @@ import { TrustKeystone, type TrustSettings } from '../../../src/openstack/keysto
 import { openDb } from '../../../src/store/database.ts';
 import { Store } from '../../../src/store/store.ts';
 
-const SETTINGS: TrustSettings = {
-  authUrl: 'http://keystone.invalid/v3',
+let SETTINGS: TrustSettings = {
+  authUrl: 'http://127.0.0.1:1/v3',
   trusteeDomainId: null,
   trusteeDomainName: 'magnum',
   trusteeDomainAdminId: null,
@@ -63,7 +65,7 @@ class FakeKeystone {
   }
 
   readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    if (this.down) throw new TypeError('fetch failed: connect ECONNREFUSED');
+    if (this.down) return new Response('down', { status: 503 });
     const url = new URL(String(input));
     const method = init?.method ?? 'GET';
     const path = url.pathname.replace(/^\/v3/, '');
@@ -165,19 +167,42 @@ describe('cluster trusts (conductor/cluster-trust.ts)', () => {
   let dir: string;
   let store: Store;
   const sealer = new KeySealer(Buffer.alloc(32, 7));
+  /** The stand-in the loopback server answers with (one per test). */
+  let current = new FakeKeystone();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
+      );
+      const body = chunks.length ? Buffer.concat(chunks).toString() : undefined;
+      void current
+        .fetch(`http://127.0.0.1${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, ...(body ? { body } : {}) })
+        .then(async (r) => {
+          res.writeHead(r.status, Object.fromEntries(r.headers.entries()));
+          res.end(Buffer.from(await r.arrayBuffer()));
+        });
+    });
+  });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'magnetar-trust-'));
     store = new Store(await openDb({ url: join(dir, 'magnetar.db') }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    SETTINGS = { ...SETTINGS, authUrl: `http://127.0.0.1:${port}/v3` };
   });
   after(async () => {
+    server.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   /** A cluster row plus its trust row, as the API writes them. */
   async function newCluster(ks: FakeKeystone): Promise<{ uuid: string; trusts: ClusterTrusts }> {
-    const keystone = new TrustKeystone(SETTINGS.authUrl as string, SETTINGS, ks.fetch);
+    current = ks;
+    const keystone = new TrustKeystone(SETTINGS.authUrl as string, SETTINGS);
     const uuid = randomUUID();
     const row = cloudAccess(keystone, sealer).newTrust(
       uuid,
@@ -309,7 +334,8 @@ describe('cluster trusts (conductor/cluster-trust.ts)', () => {
 
   it('checks projects with the domain admin', async () => {
     const ks = new FakeKeystone();
-    const access = cloudAccess(new TrustKeystone(SETTINGS.authUrl as string, SETTINGS, ks.fetch), sealer);
+    current = ks;
+    const access = cloudAccess(new TrustKeystone(SETTINGS.authUrl as string, SETTINGS), sealer);
     assert.equal(await access.projectExists('proj-a'), true);
     assert.equal(await access.projectExists('nope'), false);
     assert.equal(await access.trusteeDomainId(), 'dom-1');
