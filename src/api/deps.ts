@@ -7,6 +7,7 @@ import type { DriverRegistry } from '../drivers/registry.ts';
 import type { ClusterNotifier } from '../notify/outbox.ts';
 import type { Store } from '../store/store.ts';
 import type { FairGate } from './fair-gate.ts';
+import type { Authenticator } from './keystone-auth.ts';
 import type { ApiVersion } from './microversion.ts';
 
 export interface ApiDeps {
@@ -19,6 +20,8 @@ export interface ApiDeps {
   wake: () => void;
   /** Builds the pending notifications the store writes with each state change (absent: none). */
   notifier?: ClusterNotifier | undefined;
+  /** Who is calling (absent: from the configuration, auth.mode noauth or keystone). */
+  authenticator?: Authenticator | undefined;
 }
 
 declare module 'fastify' {
