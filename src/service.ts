@@ -94,7 +94,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     // Keystone trusts (`trust.*`): the conductor acts for each cluster with its trust; the API looks images up in
     // Glance, checks projects and writes each new cluster's trust row.
     const trustKeystone =
-      config.trust.authUrl && trustsConfigured(config.trust)
+      config.auth.mode === 'keystone' && config.trust.authUrl && trustsConfigured(config.trust)
         ? new TrustKeystone(config.trust.authUrl, config.trust)
         : undefined;
     if (trustKeystone) await checkTrustee(trustKeystone, log);

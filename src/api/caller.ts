@@ -1,4 +1,7 @@
-/** @module Who is calling. In `noauth` mode the identity comes from X-User-Id / X-Project-Id / X-Roles headers. */
+/**
+ * @module Who is calling. In `noauth` mode the identity comes from X-User-Id / X-Project-Id / X-Roles headers; in
+ * `keystone` mode from the token (keystone-auth.ts).
+ */
 import type { Caller } from '../core/types.ts';
 
 export interface NoauthDefaults {
@@ -31,3 +34,6 @@ export function callerFromHeaders(headers: Record<string, string | string[] | un
     isAdmin: roles.includes('admin'),
   };
 }
+
+/** The caller of the public routes (/, /v1, /healthcheck) in keystone mode: nobody, with no roles. */
+export const ANONYMOUS: Caller = Object.freeze({ userId: '', projectId: '', roles: Object.freeze([]), isAdmin: false });

@@ -8,6 +8,7 @@ import type { DriverRegistry } from '../drivers/registry.ts';
 import type { ClusterNotifier } from '../notify/outbox.ts';
 import type { Store } from '../store/store.ts';
 import type { FairGate } from './fair-gate.ts';
+import type { Authenticator } from './keystone-auth.ts';
 import type { ApiVersion } from './microversion.ts';
 
 export interface ApiDeps {
@@ -25,6 +26,8 @@ export interface ApiDeps {
    * local images only, no project check, no trusts).
    */
   cloud?: CloudAccess | undefined;
+  /** Who is calling (absent: from the configuration, auth.mode noauth or keystone). */
+  authenticator?: Authenticator | undefined;
 }
 
 declare module 'fastify' {

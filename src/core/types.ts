@@ -167,7 +167,23 @@ export interface ServiceRecord {
 /** Who is calling: from the noauth headers or (later) a Keystone token. */
 export interface Caller {
   userId: string;
+  /** The project the request acts in; '' when the Keystone token is not project-scoped (domain, system, unscoped). */
   projectId: string;
   roles: readonly string[];
+  /** Holds the `admin` role (Magnum's context is_admin). */
   isAdmin: boolean;
+  /** Keystone: the domain of a domain-scoped token (oslo.context's domain_id); absent otherwise. */
+  domainId?: string;
+  /** Keystone: the domain of the user and of the scoped project (user_domain_id, project_domain_id). */
+  userDomainId?: string;
+  projectDomainId?: string;
+  /** Keystone: a system-scoped token (`"system": {"all": true}`). */
+  systemScope?: 'all';
+  userName?: string;
+  projectName?: string;
+  /**
+   * Keystone: the token the request was made with (X-Auth-Token), to act as the caller (e.g. to create a trust) while
+   * the request runs. Never stored, logged or put in a notification.
+   */
+  authToken?: string;
 }

@@ -26,7 +26,7 @@ export function isTransient(e: unknown): boolean {
 
 /** `trust.*` settings (Magnum's `[trust]` section). */
 export interface TrustSettings {
-  /** Keystone v3 URL; null: trusts are off. */
+  /** Keystone v3 URL (`keystone.auth_url`); null: trusts are off. */
   authUrl: string | null;
   trusteeDomainId: string | null;
   trusteeDomainName: string | null;

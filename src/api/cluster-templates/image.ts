@@ -70,10 +70,3 @@ export async function resolveTemplateImage(
   if (opts.nodeImage) await checkNodeImage(deps.images, ref);
   return { osDistro: os, localImage: ref, glanceId: null };
 }
-
-/** The caller's Keystone token (X-Auth-Token), if the request carries one. */
-export function authToken(headers: Record<string, string | string[] | undefined>): string | undefined {
-  const v = headers['x-auth-token'];
-  const t = Array.isArray(v) ? v[0] : v;
-  return t && t.trim() !== '' ? t.trim() : undefined;
-}

@@ -28,7 +28,7 @@ import { authorize } from '../policy.ts';
 import { resolveOne } from '../resolve.ts';
 import { identParams, noQuery, patchBody } from '../schemas.ts';
 import { makeValidatorCompiler, validationError } from '../validation.ts';
-import { authToken, resolveTemplateImage } from './image.ts';
+import { resolveTemplateImage } from './image.ts';
 import { TEMPLATE_POLICIES } from './policy.ts';
 import { TEMPLATE_RESPONSES } from './responses.ts';
 import { TEMPLATE_SORT_KEYS, templateBodySchema, templateListQuery } from './schema.ts';
@@ -56,7 +56,7 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
       preValidation: async (req) => coerceBody(req.body, templateBodySchema),
     },
     async (req, reply) => {
-      const t = await buildTemplate(deps, req.caller, authToken(req.headers), req.body);
+      const t = await buildTemplate(deps, req.caller, req.caller.authToken, req.body);
       policy('clustertemplate:create', req);
       if (t.public || t.hidden) {
         try {
@@ -221,7 +221,7 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
         ),
       });
       if (!validatePatched(body)) throw validationError(validatePatched.errors ?? [], 'body', 'cluster_template', body);
-      const next = await buildTemplate(deps, req.caller, authToken(req.headers), { ...body, uuid: t.uuid }, t);
+      const next = await buildTemplate(deps, req.caller, req.caller.authToken, { ...body, uuid: t.uuid }, t);
       const changed = Object.keys(next).filter(
         (k) => JSON.stringify((next as unknown as Body)[k]) !== JSON.stringify((t as unknown as Body)[k]),
       );

@@ -10,7 +10,7 @@ import type { Caller, Cluster, ClusterTemplate } from '../../core/types.ts';
 import { coerceBody } from '../body-coercion.ts';
 import { checkFlavors } from '../flavors.ts';
 import { findTemplate } from '../cluster-templates/routes.ts';
-import { authToken, resolveTemplateImage } from '../cluster-templates/image.ts';
+import { resolveTemplateImage } from '../cluster-templates/image.ts';
 import { identityOf } from '../../notify/outbox.ts';
 import { UnreadableRowError } from '../../store/row-decode.ts';
 import { SLICE_BYTES } from '../../store/page.ts';
@@ -81,7 +81,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
         fixed_subnet: cluster.fixed_subnet,
         master_count: nodegroups.filter((g) => g.role === 'master').reduce((n, g) => n + g.node_count, 0),
       });
-      const token = authToken(req.headers);
+      const token = req.caller.authToken;
       await resolveTemplateImage(deps, token, template.image_id, { nodeImage: false });
       // Keystone mode: the trustee and trust are made by the conductor (observing Keystone first, so a crash at any
       // point converges); the caller's token waits sealed in the cluster's trust row until the trust is made.
