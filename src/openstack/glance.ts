@@ -58,7 +58,10 @@ export async function findGlanceImage(endpoint: string, token: string, ref: stri
     return res.body;
   };
   if (isUuidLike(ref)) return toImage((await get(`/images/${encodeURIComponent(ref)}`)) as Record<string, unknown>);
-  const body = (await get(`/images?${new URLSearchParams({ name: ref })}`)) as { images?: Record<string, unknown>[] };
+  // `eq:` always: Glance reads a bare name holding ':' (e.g. magnetar/node:bookworm) as `<operator>:<value>` and
+  // answers 400 (Magnum sends the bare name, so such names fail there).
+  const query = new URLSearchParams({ name: `eq:${ref}` });
+  const body = (await get(`/images?${query}`)) as { images?: Record<string, unknown>[] };
   const images = body?.images ?? [];
   if (images.length === 0) throw imageNotFound(ref);
   if (images.length > 1) {
