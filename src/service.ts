@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApi } from './api/app.ts';
+import { KeystoneAuthenticator } from './api/keystone-auth.ts';
 import { ClusterCa } from './certs/cluster-ca.ts';
 import { KeySealer, loadMasterKeyFor } from './certs/key-sealing.ts';
 import { checkApiExposure, type Config } from './config/load.ts';
@@ -26,6 +27,8 @@ import { ClusterNotifier } from './notify/outbox.ts';
 import { cloudAccess } from './openstack/cloud-access.ts';
 import { isTransient, OpenStackError, TrustKeystone, trustsConfigured } from './openstack/keystone-trusts.ts';
 import { OutboxPublisher } from './notify/publisher.ts';
+import { serviceSession } from './openstack/service-session.ts';
+import type { KeystoneSession } from './openstack/session.ts';
 import { openDb } from './store/database.ts';
 import { MASTER_KEY_FILE, prepareStateDir } from './store/state-dir.ts';
 import { Store } from './store/store.ts';
@@ -45,6 +48,8 @@ export interface Service {
   heartbeats: Heartbeat[];
   /** The URL the API listens on, when it runs. */
   url: string | undefined;
+  /** The service's own Keystone session (token validation, catalog look-ups), when keystone.auth_url is set. */
+  keystone: KeystoneSession | undefined;
   stop(): Promise<void>;
 }
 
@@ -70,6 +75,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
   let healthSync: HealthSync | undefined;
   let api: FastifyInstance | undefined;
   let heartbeats: Heartbeat[] = [];
+  let keystone: KeystoneSession | undefined;
   const stopAll = async (): Promise<void> => {
     await Promise.all(heartbeats.map((h) => h.stop()));
     await api?.close();
@@ -98,17 +104,23 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
         ? new TrustKeystone(config.trust.authUrl, config.trust)
         : undefined;
     if (trustKeystone) await checkTrustee(trustKeystone, log);
-    const cloud = trustKeystone ? cloudAccess(trustKeystone, sealer) : undefined;
     const trusts = trustKeystone
       ? new ClusterTrusts({ trusts: store.trusts, sealer, keystone: trustKeystone })
       : undefined;
 
     const notifier = new ClusterNotifier({ driver: config.notify.driver, host: config.notify.host });
+    // One Keystone session per process (nothing is asked of Keystone until the first request needs it).
+    keystone = config.keystone.authUrl !== null ? serviceSession(config.keystone) : undefined;
+    const authenticator =
+      config.auth.mode === 'keystone' && keystone
+        ? new KeystoneAuthenticator({ config: config.keystone, session: keystone })
+        : undefined;
+    const cloud = trustKeystone ? cloudAccess(trustKeystone, sealer, keystone) : undefined;
     if (opts.api ?? true) {
       // The API binds first: an address in use stops the start before any work is claimed.
       await store.watchRevisions();
       api = await buildApi(
-        { store, drivers, images, ca, config, wake: () => worker?.wake(), notifier, cloud },
+        { store, drivers, images, ca, config, wake: () => worker?.wake(), notifier, authenticator, cloud },
         log.child({ part: 'api' }),
       );
       await listen(api, config.api.host, config.api.port);
@@ -169,7 +181,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
   }
   const addr = api?.server.address();
   const url = typeof addr === 'object' && addr ? `http://${config.api.host}:${addr.port}` : undefined;
-  return { config, store, api, worker, healthSync, publisher, log, heartbeats, url, stop: stopAll };
+  return { config, store, api, worker, healthSync, publisher, log, heartbeats, url, keystone, stop: stopAll };
 }
 
 /**

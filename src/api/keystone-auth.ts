@@ -8,7 +8,8 @@
  */
 import type { KeystoneConfig } from '../config/load.ts';
 import type { Caller } from '../core/types.ts';
-import { KeystoneSession } from '../openstack/session.ts';
+import { serviceSession } from '../openstack/service-session.ts';
+import type { KeystoneSession } from '../openstack/session.ts';
 import type { TokenInfo } from '../openstack/token.ts';
 import { validateToken } from '../openstack/tokens.ts';
 
@@ -176,29 +177,4 @@ export class KeystoneAuthenticator implements Authenticator {
   get cached(): number {
     return this.#cache.size;
   }
-}
-
-/** The service's own Keystone session from `keystone.*` (password or application credential). */
-export function serviceSession(c: KeystoneConfig): KeystoneSession {
-  if (!c.authUrl) throw new Error('keystone.auth_url is not set');
-  const credentials =
-    c.applicationCredentialId !== null
-      ? {
-          kind: 'application_credential' as const,
-          id: c.applicationCredentialId,
-          secret: c.applicationCredentialSecret ?? '',
-        }
-      : {
-          kind: 'password' as const,
-          username: c.username ?? '',
-          userDomainName: c.userDomainName,
-          password: c.password ?? '',
-          scope: { project: { name: c.projectName, domainName: c.projectDomainName } },
-        };
-  return new KeystoneSession({
-    authUrl: c.authUrl,
-    credentials,
-    timeoutMs: c.timeoutMs,
-    endpoints: { region: c.regionName, interface: c.interface },
-  });
 }

@@ -8,7 +8,9 @@ import type { KeySealer } from '../certs/key-sealing.ts';
 import type { Caller } from '../core/types.ts';
 import type { NewClusterTrust } from '../store/trusts.ts';
 import { MagnumError } from '../core/errors.ts';
+import { EndpointNotFound } from './catalog.ts';
 import { OpenStackError } from './http.ts';
+import type { KeystoneSession } from './session.ts';
 import type { TrustKeystone } from './keystone-trusts.ts';
 
 export interface CloudAccess {
@@ -38,9 +40,22 @@ async function orUnavailable<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function cloudAccess(keystone: TrustKeystone, sealer: KeySealer): CloudAccess {
+/**
+ * @param service the service's own session (`keystone.*`): other services' endpoints come from its catalog; without
+ * one, from the trustee domain admin's.
+ */
+export function cloudAccess(keystone: TrustKeystone, sealer: KeySealer, service?: KeystoneSession): CloudAccess {
+  const imageEndpoint = async (): Promise<string | undefined> => {
+    if (!service) return keystone.endpoint('image');
+    try {
+      return await service.endpoint('image');
+    } catch (e) {
+      if (e instanceof EndpointNotFound) return undefined;
+      throw e;
+    }
+  };
   return {
-    imageEndpoint: () => orUnavailable(() => keystone.endpoint('image')),
+    imageEndpoint: () => orUnavailable(imageEndpoint),
     projectExists: (id) => orUnavailable(() => keystone.projectExists(id)),
     trusteeDomainId: () => keystone.trusteeDomainId(),
     newTrust(clusterUuid, caller, token) {
