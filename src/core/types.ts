@@ -182,8 +182,9 @@ export interface Caller {
   userName?: string;
   projectName?: string;
   /**
-   * Keystone: the token the request was made with (X-Auth-Token), to act as the caller (e.g. to create a trust) while
-   * the request runs. Never stored, logged or put in a notification.
+   * Keystone: the token the request was made with (X-Auth-Token), to act as the caller while the request runs. Never
+   * logged or put in a notification; stored only sealed in a new cluster's trust row, until the conductor has made
+   * the trust with it (conductor/cluster-trust.ts).
    */
   authToken?: string;
 }
