@@ -70,3 +70,13 @@ export async function resolveTemplateImage(
   if (opts.nodeImage) await checkNodeImage(deps.images, ref);
   return { osDistro: os, localImage: ref, glanceId: null };
 }
+
+/**
+ * Where an image is given after template create (upgrade's template, a node group's image_id): in Keystone mode with
+ * Glance it is resolved as at template create (a Glance name need not be a Docker reference); otherwise only its
+ * Docker reference grammar is checked, as before.
+ */
+export async function checkGivenImage(deps: ApiDeps, token: string | undefined, ref: string): Promise<void> {
+  if (deps.cloud && token) await resolveTemplateImage(deps, token, ref, { nodeImage: false });
+  else checkImageReference('image_id', ref);
+}
