@@ -18,8 +18,13 @@ export interface CloudAccess {
   imageEndpoint(): Promise<string | undefined>;
   /** Whether project `id` exists in Keystone. */
   projectExists(id: string): Promise<boolean>;
-  /** The trustee domain's id (trustee users of clusters live there). */
+  /** The trustee domain's id (trustee users of clusters live there); asks Keystone once when not configured. */
   trusteeDomainId(): Promise<string>;
+  /**
+   * The trustee domain's id when known without a Keystone call (configured, or learned at start): for the policy's
+   * `deny_cluster_user` rule (`not domain_id:%(trustee_domain_id)s`), which is checked synchronously.
+   */
+  knownTrusteeDomainId(): string | undefined;
   /**
    * The trust row of a new cluster: trustee name `<uuid>_<project>`, a new random password and the caller's token,
    * both sealed; the roles the trust delegates (`trust.roles`, else the caller's).
@@ -58,6 +63,7 @@ export function cloudAccess(keystone: TrustKeystone, sealer: KeySealer, service?
     imageEndpoint: () => orUnavailable(imageEndpoint),
     projectExists: (id) => orUnavailable(() => keystone.projectExists(id)),
     trusteeDomainId: () => keystone.trusteeDomainId(),
+    knownTrusteeDomainId: () => keystone.knownTrusteeDomainId(),
     newTrust(clusterUuid, caller, token) {
       const roles = keystone.settings.roles.length > 0 ? keystone.settings.roles : caller.roles;
       return {

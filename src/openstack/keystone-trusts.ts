@@ -79,6 +79,7 @@ export class TrustKeystone {
   readonly #authUrl: string;
   readonly #settings: TrustSettings;
   readonly #admin: KeystoneSession;
+  #domainId: string | undefined;
 
   constructor(authUrl: string, settings: TrustSettings) {
     this.#authUrl = trimSlash(authUrl);
@@ -108,7 +109,13 @@ export class TrustKeystone {
     if (this.#settings.trusteeDomainId) return this.#settings.trusteeDomainId;
     const id = (await this.#admin.auth()).info.domainId;
     if (!id) throw new Error('trust: the trustee domain admin token is not scoped to a domain');
+    this.#domainId = id;
     return id;
+  }
+
+  /** The trustee domain's id if known without asking Keystone (configured, or learned once); for policy checks. */
+  knownTrusteeDomainId(): string | undefined {
+    return this.#settings.trusteeDomainId ?? this.#domainId;
   }
 
   /** A call as the domain admin; after a 401 (the cached token was revoked) once more with a fresh token. */

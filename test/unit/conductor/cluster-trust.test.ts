@@ -338,7 +338,9 @@ describe('cluster trusts (conductor/cluster-trust.ts)', () => {
     const access = cloudAccess(new TrustKeystone(SETTINGS.authUrl as string, SETTINGS), sealer);
     assert.equal(await access.projectExists('proj-a'), true);
     assert.equal(await access.projectExists('nope'), false);
+    assert.equal(access.knownTrusteeDomainId(), undefined, 'not known before Keystone was asked');
     assert.equal(await access.trusteeDomainId(), 'dom-1');
+    assert.equal(access.knownTrusteeDomainId(), 'dom-1');
     ks.down = true;
     await assert.rejects(access.projectExists('x'), { name: 'ServiceUnavailable', status: 503 });
   });
