@@ -46,6 +46,7 @@ describe('clusters with Keystone trusts (real Keystone, Glance and Docker)', { s
   let svc: ServeProcess;
   let admin: AuthToken;
   let imageId: string;
+  let env: Record<string, string>;
 
   const send = async (token: string, method: string, path: string, body?: unknown): Promise<Answer> => {
     const res = await fetch(`${svc.url}${path}`, {
@@ -117,9 +118,8 @@ describe('clusters with Keystone trusts (real Keystone, Glance and Docker)', { s
       magnetar_local_image: 'magnetar/node:bookworm',
     });
     dir = await mkdtemp(join(tmpdir(), 'magnetar-ctrust-'));
-    svc = await startServe(join(dir, 'state'), {
-      env: keystoneEnv(a, { ...trustEnv(t.adminPassword), MAGNETAR_LEASE_SECONDS: '3' }),
-    });
+    env = keystoneEnv(a, { ...trustEnv(t.adminPassword), MAGNETAR_LEASE_SECONDS: '3' });
+    svc = await startServe(join(dir, 'state'), { env });
     const member = (await tokenOf(a, 'a-member')).token;
     const tpl = await send(member, 'POST', '/v1/clustertemplates', {
       name: `trusts-${run}`,
@@ -179,6 +179,36 @@ describe('clusters with Keystone trusts (real Keystone, Glance and Docker)', { s
     const del = await send(creator.token, 'DELETE', `/v1/clusters/${uuid}`);
     assert.equal(del.status, 204, JSON.stringify(del.body));
     await wait(uuid, (x) => x.status === 404, 120_000);
+    assert.equal(await leftovers(uuid), 0);
+    assert.deepEqual(await trusteesNamed(a, admin, uuid), []);
+  });
+
+  it('converges after kill -9 while the trust is being made: one trustee, one trust, then a clean delete', async () => {
+    const creator = await tokenOf(a, 'a-member');
+    const r = await send(creator.token, 'POST', '/v1/clusters', {
+      name: `killed-${run}`,
+      cluster_template_id: `trusts-${run}`,
+      master_count: 1,
+      node_count: 0,
+    });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const uuid = r.body.uuid as string;
+    // Kill the service the moment Keystone has the trustee (the trust may or may not exist or be recorded yet).
+    const deadline = Date.now() + 60_000;
+    while ((await trusteesNamed(a, admin, uuid)).length === 0) {
+      assert.ok(Date.now() < deadline, `no trustee for ${uuid} after 60 s:\n${svc.output().slice(-2000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await svc.kill9();
+    svc = await startServe(join(dir, 'state'), { env });
+    const done = await wait(uuid, (x) => !String(x.body.status).endsWith('_IN_PROGRESS'));
+    assert.equal(done.body.status, 'CREATE_COMPLETE', JSON.stringify(done.body));
+    const trustees = await trusteesNamed(a, admin, uuid);
+    assert.equal(trustees.length, 1, 'one trustee');
+    const trusts = (await trustsOf(a, admin, creator.info.userId)).filter((t) => t.trustee_user_id === trustees[0]?.id);
+    assert.equal(trusts.length, 1, 'one trust');
+    assert.equal((await send(creator.token, 'DELETE', `/v1/clusters/${uuid}`)).status, 204);
+    await wait(uuid, (x) => x.status === 404);
     assert.equal(await leftovers(uuid), 0);
     assert.deepEqual(await trusteesNamed(a, admin, uuid), []);
   });
