@@ -39,6 +39,8 @@ interface Entry {
   info: TokenInfo | null;
   /** Believed until (epoch ms). */
   until: number;
+  /** The Caller built on first use (frozen; the same object for every request with the token). */
+  caller?: Caller;
 }
 
 const one = (h: Headers, name: string): string | undefined => {
@@ -98,8 +100,8 @@ export class KeystoneAuthenticator implements Authenticator {
     if (serviceToken === undefined) {
       // The common case answers synchronously from the cache.
       const hit = this.#cached(userToken, false);
-      if (hit) return this.#caller(hit.info, userToken, false);
-      return this.#lookup(userToken, false).then((e) => this.#caller(e.info, userToken, false));
+      if (hit) return this.#caller(hit, userToken, false);
+      return this.#lookup(userToken, false).then((e) => this.#caller(e, userToken, false));
     }
     return this.#withService(userToken, serviceToken);
   }
@@ -111,12 +113,13 @@ export class KeystoneAuthenticator implements Authenticator {
     // An invalid service token fails the request (X-Service-Identity-Status: Invalid).
     if (!valid || (this.#c.serviceTokenRolesRequired && !roleOk)) throw this.#reject();
     const u = this.#cached(userToken, roleOk) ?? (await this.#lookup(userToken, roleOk));
-    return this.#caller(u.info, userToken, roleOk);
+    return this.#caller(u, userToken, roleOk);
   }
 
-  #caller(info: TokenInfo | null, token: string, allowExpired: boolean): Caller {
+  #caller(e: Entry, token: string, allowExpired: boolean): Caller {
+    const info = e.info;
     if (info === null || (!allowExpired && info.expiresAt <= this.#now())) throw this.#reject();
-    return callerFromToken(info, token);
+    return (e.caller ??= Object.freeze(callerFromToken(info, token)));
   }
 
   #reject(): AuthRejection {

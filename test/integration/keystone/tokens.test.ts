@@ -162,6 +162,29 @@ describe('auth.mode keystone: token validation against the real Keystone', { ski
     assert.equal((await call(api.url, '/v1/clustertemplates', { 'x-auth-token': sys.token })).status, 200);
   });
 
+  it("validates with the service's own application credential instead of a password", async () => {
+    const own = await tokenOf(a, 'magnetar');
+    const body = await keystoneCall(a, own.token, 'POST', `/users/${own.info.userId}/application_credentials`, {
+      application_credential: { name: `magnetar-service-${process.pid}-${Date.now()}` },
+    });
+    const cred = body.application_credential as { id: string; secret: string };
+    try {
+      const viaCred = await keystoneApi(a, {
+        MAGNETAR_KEYSTONE_APPLICATION_CREDENTIAL_ID: cred.id,
+        MAGNETAR_KEYSTONE_APPLICATION_CREDENTIAL_SECRET: cred.secret,
+        MAGNETAR_KEYSTONE_PASSWORD: 'not-the-password',
+      });
+      try {
+        const t = (await tokenOf(a, 'a-member')).token;
+        assert.equal((await call(viaCred.url, '/v1/clustertemplates', { 'x-auth-token': t })).status, 200);
+      } finally {
+        await viaCred.done();
+      }
+    } finally {
+      await keystoneCall(a, own.token, 'DELETE', `/users/${own.info.userId}/application_credentials/${cred.id}`);
+    }
+  });
+
   it('answers 503 when Keystone does not answer, and nothing is cached', async () => {
     const port = await findFreePort();
     const down = await keystoneApi(
