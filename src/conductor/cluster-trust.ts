@@ -30,6 +30,9 @@ export interface ClusterTrustDeps {
   keystone: TrustKeystone;
 }
 
+/** Keystone compares revocation times in whole seconds: a token issued in the second of a password change is revoked. */
+const PASSWORD_CHANGE_PAUSE_MS = 1_100;
+
 const failed = (uuid: string): string => `Failed to create trustee or trust for Cluster: ${uuid}`;
 
 /** A Keystone failure as the conductor reports it: transient ones are retried, the rest end the operation. */
@@ -66,7 +69,7 @@ export class ClusterTrusts {
         // Observe first: an earlier attempt may have made the user and died before recording it.
         const existing = await keystone.findUser(row.trusteeName);
         if (existing) {
-          await keystone.setPassword(existing.id, password);
+          await this.#adoptPassword(existing.id, password);
           userId = existing.id;
         } else {
           try {
@@ -76,7 +79,7 @@ export class ClusterTrusts {
             if (!(e instanceof OpenStackError) || e.status !== 409) throw e;
             const raced = await keystone.findUser(row.trusteeName);
             if (!raced) throw e;
-            await keystone.setPassword(raced.id, password);
+            await this.#adoptPassword(raced.id, password);
             userId = raced.id;
           }
         }
@@ -117,6 +120,23 @@ export class ClusterTrusts {
       throw asDriverError('trust', failed(clusterUuid), e);
     }
     await trusts.setTrust(clusterUuid, trustId);
+  }
+
+  /**
+   * Makes `password` the password of trustee `userId` (made by an earlier attempt): nothing when it already is (the
+   * usual case: it was stored before the user was made); else set, then a pause, since Keystone revokes every token of
+   * a user whose password changes, including tokens issued later within the same second.
+   */
+  async #adoptPassword(userId: string, password: string): Promise<void> {
+    const { keystone } = this.#deps;
+    try {
+      await keystone.trusteeToken(userId, password);
+      return;
+    } catch (e) {
+      if (!(e instanceof OpenStackError) || e.status !== 401) throw e;
+    }
+    await keystone.setPassword(userId, password);
+    await new Promise((resolve) => setTimeout(resolve, PASSWORD_CHANGE_PAUSE_MS));
   }
 
   /**

@@ -269,8 +269,12 @@ describe('cluster trusts (conductor/cluster-trust.ts)', () => {
       .set({ trust_id: null, trustor_token_sealed: sealer.seal('user-token') })
       .where('cluster_id', '=', uuid)
       .execute();
+    // And its password is not the stored one (say, set by hand): it is set back to the stored one.
+    const user = ks.users.get(made?.trusteeUserId ?? '');
+    if (user) user.password = 'changed-by-hand';
     await trusts.ensure(uuid);
     const again = await store.trusts.get(uuid);
+    assert.equal(ks.users.get(made?.trusteeUserId ?? '')?.password, sealer.open(made?.trusteePasswordSealed ?? ''));
     assert.equal(again?.trusteeUserId, made?.trusteeUserId, 'the trustee is found by name, not made twice');
     assert.equal(again?.trustId, made?.trustId, 'the trust is found among the trustee’s, not made twice');
     assert.equal([...ks.users.values()].filter((u) => u.name.startsWith(uuid)).length, 1);
