@@ -142,7 +142,10 @@ async function run(op: Operation, owner: string, signal: AbortSignal, deps: RunD
           if (before && !before.trustId) await ctx.event('trust', `trustee ${before.trusteeName} and its trust ready`);
         }
         const cloud = await deps.trusts.session(cluster.uuid);
+        const given = ctx.cluster.imageId;
         ctx.cluster = await withLocalImages(ctx.cluster, cloud);
+        if (ctx.cluster.imageId !== given)
+          await ctx.event('image', `Glance image ${given} is ${ctx.cluster.imageId} (looked up through the trust)`);
       }
       const out = await driver.ensureCluster(ctx);
       signal.throwIfAborted();

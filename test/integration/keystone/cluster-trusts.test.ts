@@ -155,6 +155,11 @@ describe('clusters with Keystone trusts (real Keystone, Glance and Docker)', { s
     const updated = await wait(uuid, (x) => !String(x.body.status).endsWith('_IN_PROGRESS'));
     assert.equal(updated.body.status, 'UPDATE_COMPLETE', JSON.stringify(updated.body));
     assert.equal(updated.body.node_count, 0);
+    // The conductor found the template's Glance image with the trust during the resize, after the revocation.
+    const events = (await send(later, 'GET', `/v1/clusters/${uuid}/events`)).body.events as { message: string }[];
+    const lookups = events.filter((e) => e.message.includes('looked up through the trust'));
+    assert.equal(lookups.length, 2, 'one look-up for the create, one for the resize');
+    assert.match(lookups[1]?.message ?? '', new RegExp(`^Glance image ${imageName} is magnetar/node:bookworm`));
 
     const other = await secondMember();
     assert.notEqual(other.info.userId, creator.info.userId);
