@@ -180,7 +180,7 @@ describe('real clients with password auth through the Keystone catalog', { skip 
 
     const certs = join(dir, 'certs');
     await mkdir(certs);
-    const config = await coe(['cluster', 'config', 'ks-c1', '--dir', certs]);
+    const config = await coe(['cluster', 'config', 'ks-c1', '--dir', certs, '--output-certs']);
     assert.match(config, new RegExp(`DOCKER_CERT_PATH=${certs}`));
     const engine = await engineFromConfig(config);
     try {
