@@ -1,8 +1,9 @@
 /**
  * The conductor's trust manager (conductor/cluster-trust.ts) against the real Keystone and Glance, with a real store
- * (SQLite and PostgreSQL) and no containers: the trustee and trust made from a member's token, a trust-scoped session that still works
- * after that token is revoked (and looks a Glance image up through the trust), convergence after a crash between
- * Keystone and the store, removal leaving nothing in Keystone, and removal with the trustee already deleted.
+ * (SQLite and PostgreSQL) and no containers: the trustee and trust made from a member's token, a trust-scoped session
+ * that still works after that token is revoked (and looks a Glance image up through the trust), convergence after a
+ * crash between Keystone and the store, removal leaving nothing in Keystone, and removal with the trustee already
+ * deleted.
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
