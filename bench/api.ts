@@ -200,56 +200,83 @@ async function coldTokens(db: string, a: Accounts, url: string, warmToken: strin
   colds.push({ db, cold, warm });
 }
 
-async function benchDatabase(
-  db: string,
-  databaseUrl: string,
-  stateDir: string,
-  o: BenchOptions,
-  auth: AuthMode,
-): Promise<Row[]> {
+/** One Magnetar API under test: its auth mode, database and state dir. */
+interface Target {
+  auth: AuthMode;
+  databaseUrl: string;
+  stateDir: string;
+}
+
+interface Running {
+  auth: AuthMode;
+  child: ChildProcess;
+  up: Extract<FromChild, { type: 'listening' }>;
+  api: string;
+  uuid: string;
+  token: string | undefined;
+}
+
+/**
+ * Runs every target at once (one server child each, own database), then per case: the floor and each target back to
+ * back, so that the modes are compared under the same machine load.
+ */
+async function benchDatabase(db: string, targets: Target[], o: BenchOptions): Promise<Row[]> {
   const { seconds, connections } = o;
   const accounts = keystoneAccounts().accounts;
-  const token = auth === 'keystone' && accounts ? (await tokenOf(accounts, 'a-member')).token : undefined;
   const execArgv = o.cpuProf ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`] : process.execArgv;
-  const child = fork(SELF, ['--serve', databaseUrl, stateDir, auth], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv,
-  });
+  const running: Running[] = [];
   try {
-    const up = (await nextMessage(child, 'listening')) as Extract<FromChild, { type: 'listening' }>;
-    const api = `${up.magnetar}/v1/clustertemplates`;
-    for (let i = 0; i < 100; i++) {
-      const r = await request(api, 'POST', { ...TEMPLATE, name: `bench-${String(i).padStart(3, '0')}` }, token);
-      if (r.status !== 201) throw new Error(`seeding: ${r.status} ${r.text}`);
+    let bytes: ToChild | undefined;
+    for (const t of targets) {
+      const token = t.auth === 'keystone' && accounts ? (await tokenOf(accounts, 'a-member')).token : undefined;
+      const child = fork(SELF, ['--serve', t.databaseUrl, t.stateDir, t.auth], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        execArgv,
+      });
+      const r: Running = { auth: t.auth, child, up: undefined as never, api: '', uuid: '', token };
+      running.push(r);
+      r.up = (await nextMessage(child, 'listening')) as Extract<FromChild, { type: 'listening' }>;
+      r.api = `${r.up.magnetar}/v1/clustertemplates`;
+      for (let i = 0; i < 100; i++) {
+        const res = await request(r.api, 'POST', { ...TEMPLATE, name: `bench-${String(i).padStart(3, '0')}` }, token);
+        if (res.status !== 201) throw new Error(`seeding: ${res.status} ${res.text}`);
+      }
+      const list = await request(r.api, 'GET', undefined, token);
+      r.uuid = (JSON.parse(list.text) as { clustertemplates: { uuid: string }[] }).clustertemplates[0]?.uuid ?? '';
+      const one = await request(`${r.api}/${r.uuid}`, 'GET', undefined, token);
+      const created = await request(r.api, 'POST', { ...TEMPLATE, name: 'bench-post' }, token);
+      bytes ??= { type: 'floor', list: list.text, one: one.text, created: created.text };
     }
-    const list = await request(api, 'GET', undefined, token);
-    const uuid = (JSON.parse(list.text) as { clustertemplates: { uuid: string }[] }).clustertemplates[0]?.uuid ?? '';
-    const one = await request(`${api}/${uuid}`, 'GET', undefined, token);
+    const first = running[0];
+    if (!first || !bytes) return [];
+    first.child.send(bytes);
+    await nextMessage(first.child, 'floor-ready');
     const postBody = JSON.stringify({ ...TEMPLATE, name: 'bench-post' });
-    const created = await request(api, 'POST', JSON.parse(postBody), token);
-    child.send({ type: 'floor', list: list.text, one: one.text, created: created.text } satisfies ToChild);
-    await nextMessage(child, 'floor-ready');
-
-    const cases: { name: string; floor: string; magnetar: string; method?: 'POST'; body?: string }[] = [
-      { name: 'GET list (100)', floor: `${up.floor}/list`, magnetar: api },
-      { name: 'GET one', floor: `${up.floor}/one`, magnetar: `${api}/${uuid}` },
-      { name: 'POST', floor: `${up.floor}/create`, magnetar: api, method: 'POST', body: postBody },
+    const cases: { name: string; floor: string; url: (r: Running) => string; method?: 'POST'; body?: string }[] = [
+      { name: 'GET list (100)', floor: `${first.up.floor}/list`, url: (r) => r.api },
+      { name: 'GET one', floor: `${first.up.floor}/one`, url: (r) => `${r.api}/${r.uuid}` },
+      { name: 'POST', floor: `${first.up.floor}/create`, url: (r) => r.api, method: 'POST', body: postBody },
     ];
     const rows: Row[] = [];
     for (const c of cases) {
-      const o = { method: c.method, body: c.body, connections };
-      await load(c.magnetar, { ...o, token, seconds: 1 }); // warm-up (JIT, pools, page cache)
-      await load(c.floor, { ...o, seconds: 1 });
-      const floor = await load(c.floor, { ...o, seconds });
-      const magnetar = await load(c.magnetar, { ...o, token, seconds });
-      rows.push({ db, auth, case: c.name, floor, magnetar });
+      const lo = { method: c.method, body: c.body, connections };
+      for (const r of running) await load(c.url(r), { ...lo, token: r.token, seconds: 1 }); // warm-up (JIT, pools)
+      await load(c.floor, { ...lo, seconds: 1 });
+      const floor = await load(c.floor, { ...lo, seconds });
+      for (const r of running) {
+        const magnetar = await load(c.url(r), { ...lo, token: r.token, seconds });
+        rows.push({ db, auth: r.auth, case: c.name, floor, magnetar });
+      }
     }
-    if (auth === 'keystone' && accounts && token && o.cold > 0)
-      await coldTokens(db, accounts, `${api}/${uuid}`, token, o.cold);
+    for (const r of running)
+      if (r.auth === 'keystone' && accounts && r.token && o.cold > 0)
+        await coldTokens(db, accounts, `${r.api}/${r.uuid}`, r.token, o.cold);
     return rows;
   } finally {
-    child.disconnect();
-    if (child.exitCode === null) await once(child, 'exit');
+    for (const r of running) {
+      r.child.disconnect();
+      if (r.child.exitCode === null) await once(r.child, 'exit');
+    }
   }
 }
 
@@ -320,6 +347,18 @@ function report(rows: Row[], seconds: number, connections: number): void {
         `  ${r.db} ${r.auth}: POST p50 ≤ 5 ms: ${f(r.magnetar.p50, 2)} ms ${r.magnetar.p50 <= 5 ? 'met' : 'MISSED'}`,
       );
   }
+  const keystoneRows = rows.filter((r) => r.auth === 'keystone');
+  if (keystoneRows.length > 0) {
+    out.push('');
+    out.push('keystone mode (one cached token) against noauth, measured back to back:');
+    for (const k of keystoneRows) {
+      const n = rows.find((r) => r.db === k.db && r.case === k.case && r.auth === 'noauth');
+      if (n)
+        out.push(
+          `  ${k.db} ${k.case}: ${f((100 * k.magnetar.rps) / n.magnetar.rps)} % of noauth req/s; p50/p99 ${f(k.magnetar.p50, 2)}/${f(k.magnetar.p99, 2)} ms vs ${f(n.magnetar.p50, 2)}/${f(n.magnetar.p99, 2)} ms`,
+        );
+    }
+  }
   if (colds.length > 0) {
     out.push('');
     out.push(
@@ -364,15 +403,29 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const dir = await mkdtemp(join(tmpdir(), 'magnetar-bench-api-'));
   try {
-    for (const m of modes) {
-      if (values.only !== 'postgres') {
-        const d = join(dir, `sqlite-${m}`);
-        rows.push(...(await benchDatabase('SQLite', join(d, 'magnetar.db'), d, o, m)));
-      }
-      if (values.only !== 'sqlite') {
-        const d = join(dir, `postgres-${m}`);
-        rows.push(...(await withPostgres((url) => benchDatabase('PostgreSQL', url, d, o, m))));
-      }
+    if (values.only !== 'postgres') {
+      const targets = modes.map((m) => ({
+        auth: m,
+        databaseUrl: join(dir, `sqlite-${m}`, 'magnetar.db'),
+        stateDir: join(dir, `sqlite-${m}`),
+      }));
+      rows.push(...(await benchDatabase('SQLite', targets, o)));
+    }
+    if (values.only !== 'sqlite') {
+      // One database per mode.
+      const urls: string[] = [];
+      const run = async (k: number): Promise<Row[]> =>
+        k < modes.length
+          ? withPostgres((url) => {
+              urls[k] = url;
+              return run(k + 1);
+            })
+          : benchDatabase(
+              'PostgreSQL',
+              modes.map((m, n) => ({ auth: m, databaseUrl: urls[n] ?? '', stateDir: join(dir, `postgres-${m}`) })),
+              o,
+            );
+      rows.push(...(await run(0)));
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

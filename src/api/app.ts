@@ -104,7 +104,7 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
     req.fromTrustedProxy = trusted(req.socket.remoteAddress);
     const path = req.url.split('?')[0] ?? '/';
     if (authenticator === undefined) req.caller = callerFromHeaders(req.headers, deps.config.auth);
-    else if (PUBLIC.test(path)) req.caller = ANONYMOUS;
+    else if (PUBLIC.test(path) || path === '/v1/openapi.json') req.caller = ANONYMOUS;
     else {
       // As keystonemiddleware in front of Magnum: before routing, version negotiation and body parsing.
       try {

@@ -78,7 +78,7 @@ export const CONFIG_SCHEMA = {
     default: 'noauth',
     env: 'MAGNETAR_AUTH',
     description:
-      "noauth: identity from X-User-Id / X-Project-Id / X-Roles headers. keystone: every request but /, /v1 and /healthcheck carries a Keystone token (X-Auth-Token) validated against keystone.auth_url with the service's own credentials, as keystonemiddleware does.",
+      "noauth: identity from X-User-Id / X-Project-Id / X-Roles headers. keystone: every request but /, /v1, /healthcheck and /v1/openapi.json carries a Keystone token (X-Auth-Token) validated against keystone.auth_url with the service's own credentials, as keystonemiddleware does.",
     choices: ['noauth', 'keystone'],
   },
   'auth.allow_remote_noauth': {

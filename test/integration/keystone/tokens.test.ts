@@ -73,6 +73,8 @@ describe('auth.mode keystone: token validation against the real Keystone', { ski
     assert.equal((await call(api.url, '/v1/no-such-thing')).status, 401);
     assert.equal((await call(api.url, '/')).status, 200);
     assert.equal((await call(api.url, '/v1')).status, 200);
+    assert.equal((await fetch(`${api.url}/healthcheck`)).status, 200);
+    assert.equal((await call(api.url, '/v1/openapi.json')).status, 200, 'the OpenAPI document is public too');
   });
 
   it('takes the caller only from the token: project, admin role; X-Project-Id / X-Roles headers are ignored', async () => {
