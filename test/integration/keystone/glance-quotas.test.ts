@@ -2,9 +2,11 @@
  * Keystone mode with trusts configured, against the real Keystone and Glance of scripts/ensure-system.sh (a `magnetar
  * api` process, SQLite): a template's image_id names a Glance image by name or id (its os_distro chooses the driver,
  * its magnetar_local_image names the local node image), with Magnum's error texts for a missing image, a missing
- * os_distro and a name several images share; a local image still works; quota create refuses an unknown project (404).
+ * os_distro and a name several images share; a local image still works; quota create refuses an unknown project (404);
+ * wrong trustee domain admin credentials stop the start.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AuthToken } from '../../../src/openstack/session.ts';
 import { keystoneAccounts, keystoneEnv, tokenOf, type Accounts } from '../../helpers/keystone.ts';
-import { startApi, type ServeProcess } from '../../helpers/service-process.ts';
+import { BIN, startApi, type ServeProcess } from '../../helpers/service-process.ts';
 import { createGlanceImage, deleteGlanceImage, ensureTrustees, trustEnv } from '../../helpers/trustees.ts';
 
 const { accounts, skip } = keystoneAccounts();
@@ -126,5 +128,20 @@ describe('Glance images and quota projects in keystone mode (real Keystone and G
     });
     assert.equal(ok.status, 201, JSON.stringify(ok.body));
     assert.equal((await send(admin.token, 'DELETE', `/v1/quotas/${projectB}/Cluster`)).status, 204);
+  });
+
+  it('refuses to start, in one line, when the trustee domain admin cannot authenticate', async () => {
+    const state = join(dir, 'bad-trustee');
+    const env = { ...process.env, ...keystoneEnv(a, trustEnv('not-the-password')) };
+    const r = await new Promise<{ code: unknown; stderr: string }>((resolve) => {
+      execFile(BIN, ['api', '--state-dir', state, '--port', '0'], { env, timeout: 60_000 }, (err, _out, stderr) =>
+        resolve({ code: err ? (err as { code?: unknown }).code : 0, stderr }),
+      );
+    });
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stderr.split('\n').filter(Boolean);
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0] ?? '', /^magnetar: trust: the trustee domain admin cannot authenticate \(keystone POST/);
+    assert.match(lines[0] ?? '', /fix trust\.trustee_domain_admin_\* and trust\.trustee_domain_\*$/);
   });
 });
