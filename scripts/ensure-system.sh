@@ -157,6 +157,8 @@ os_accounts() {
       echo "ADMIN_PASSWORD=$(pw)"; echo "SERVICE_PASSWORD=$(pw)"; echo "GLANCE_PASSWORD=$(pw)"; echo "DEMO_PASSWORD=$(pw)"
     } | as_root tee "$OS_STATE/accounts.env.new" >/dev/null
     as_root chmod 600 "$OS_STATE/accounts.env.new" && as_root mv "$OS_STATE/accounts.env.new" "$OS_STATE/accounts.env"
+    # Users that already exist in Keystone (the file was lost) get these new passwords on the next accounts pass.
+    as_root touch "$OS_STATE/accounts.reset"
   fi
 }
 os_var() { as_root sed -n "s/^$1=//p" "$OS_STATE/accounts.env"; }
@@ -221,10 +223,15 @@ ensure_keystone() {
 }
 
 # Users, projects, roles (and Glance's catalog entry when Glance is set up) — checked in one python3 process.
+accounts_done=none   # what this run's accounts pass covered already: none, keystone, glance
 os_ensure_accounts() {
-  local extra=()
-  [ -e "$OS_STATE/glance.configured" ] && extra=(GLANCE_URL="$GLANCE_URL" REGION="$OS_REGION")
+  local extra=() covers=keystone
+  if as_root test -e "$OS_STATE/glance.configured"; then extra=(GLANCE_URL="$GLANCE_URL" REGION="$OS_REGION"); covers=glance; fi
+  if [ "$accounts_done" = glance ] || [ "$accounts_done" = "$covers" ]; then return 0; fi
+  as_root test -e "$OS_STATE/accounts.reset" && extra+=(RESET_PASSWORDS=1)
   as_root env $(as_root cat "$OS_STATE/accounts.env") "${extra[@]}" /usr/bin/python3 "$SCRIPTS_DIR/openstack/accounts.py" >&2
+  as_root rm -f "$OS_STATE/accounts.reset"
+  accounts_done=$covers
 }
 
 glance_answers() { curl -s -m 5 "$GLANCE_URL/versions" | grep -q '"CURRENT"'; }

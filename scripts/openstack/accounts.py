@@ -40,9 +40,14 @@ def role(name):
 
 
 def user(name, password):
-    # An existing user is left as it is: setting its password again would revoke every token it holds.
-    return one(ks.users.list(name=name, domain='default'), name) or \
-        ks.users.create(name=name, domain='default', password=password, enabled=True)
+    u = one(ks.users.list(name=name, domain='default'), name)
+    if u is None:
+        return ks.users.create(name=name, domain='default', password=password, enabled=True)
+    # An existing user is left as it is (setting its password again would revoke every token it holds), unless the
+    # accounts file was made anew (RESET_PASSWORDS=1): then its passwords are the truth.
+    if env.get('RESET_PASSWORDS') == '1':
+        ks.users.update(u, password=password, enabled=True)
+    return u
 
 
 roles = {n: role(n) for n in ('admin', 'member', 'reader', 'service')}
