@@ -2,9 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, invalid, MagnumError, notFound } from '../../core/errors.ts';
-import { checkImageReference } from '../../core/image-reference.ts';
 import { applyPatch, parsePatch } from '../../core/json-patch.ts';
-import { checkKubeImage, checkNodeImage } from '../../core/kube-versions.ts';
+import { checkKubeImage } from '../../core/kube-versions.ts';
 import { normalizeLabels } from '../../core/labels.ts';
 import { canonicalUuid, generateName } from '../../core/names.ts';
 import {
@@ -29,6 +28,7 @@ import { authorize } from '../policy.ts';
 import { resolveOne } from '../resolve.ts';
 import { identParams, noQuery, patchBody } from '../schemas.ts';
 import { makeValidatorCompiler, validationError } from '../validation.ts';
+import { resolveTemplateImage } from './image.ts';
 import { TEMPLATE_RESPONSES } from './responses.ts';
 import { TEMPLATE_SORT_KEYS, templateBodySchema, templateListQuery } from './schema.ts';
 import { templateView } from './view.ts';
@@ -54,7 +54,7 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
       preValidation: async (req) => coerceBody(req.body, templateBodySchema),
     },
     async (req, reply) => {
-      const t = await buildTemplate(deps, req.caller, req.body);
+      const t = await buildTemplate(deps, req.caller, req.caller.authToken, req.body);
       policy('clustertemplate:create', req);
       if (t.public || t.hidden) {
         try {
@@ -219,7 +219,7 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
         ),
       });
       if (!validatePatched(body)) throw validationError(validatePatched.errors ?? [], 'body', 'cluster_template', body);
-      const next = await buildTemplate(deps, req.caller, { ...body, uuid: t.uuid }, t);
+      const next = await buildTemplate(deps, req.caller, req.caller.authToken, { ...body, uuid: t.uuid }, t);
       const changed = Object.keys(next).filter(
         (k) => JSON.stringify((next as unknown as Body)[k]) !== JSON.stringify((t as unknown as Body)[k]),
       );
@@ -294,6 +294,7 @@ function inUseChangeAllowed(changed: string[], before: ClusterTemplate, after: O
 async function buildTemplate(
   deps: ApiDeps,
   caller: Caller,
+  token: string | undefined,
   b: Body,
   existing?: ClusterTemplate,
 ): Promise<Omit<ClusterTemplate, 'id'>> {
@@ -310,11 +311,7 @@ async function buildTemplate(
   checkFixedSubnet(s('fixed_subnet'));
   const labels = normalizeLabels(b.labels);
   const imageId = s('image_id') as string;
-  checkImageReference('image_id', imageId);
-  const os = await deps.images.osDistro(imageId);
-  if (os === undefined) throw invalid(`Image ${imageId} could not be found.`);
-  if (os === null) throw invalid(`Image ${imageId} doesn't contain os_distro field.`);
-  await checkNodeImage(deps.images, imageId);
+  const os = (await resolveTemplateImage(deps, token, imageId, { nodeImage: true })).osDistro;
   checkFlavors(deps.config.flavors, s('flavor_id'), s('master_flavor_id'));
   const driver = deps.drivers.get(serverType, s('cluster_distro') ?? os, coe);
   if (!s('network_driver')) networkDriver = driver.defaultNetworkDriver;

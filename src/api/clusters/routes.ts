@@ -4,13 +4,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { newCluster, type ClusterCreateBody } from '../../core/cluster-rules.ts';
 import { invalid, MagnumError, notFound } from '../../core/errors.ts';
 import type { Labels } from '../../core/labels.ts';
-import { checkImageReference } from '../../core/image-reference.ts';
 import { localProviderRefusal } from '../../core/provider-access.ts';
 import { checkClusterQuota } from '../../core/quota-rules.ts';
 import type { Caller, Cluster, ClusterTemplate } from '../../core/types.ts';
 import { coerceBody } from '../body-coercion.ts';
 import { checkFlavors } from '../flavors.ts';
 import { findTemplate } from '../cluster-templates/routes.ts';
+import { resolveTemplateImage } from '../cluster-templates/image.ts';
 import { identityOf } from '../../notify/outbox.ts';
 import { UnreadableRowError } from '../../store/row-decode.ts';
 import { SLICE_BYTES } from '../../store/page.ts';
@@ -79,9 +79,11 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
         fixed_subnet: cluster.fixed_subnet,
         master_count: nodegroups.filter((g) => g.role === 'master').reduce((n, g) => n + g.node_count, 0),
       });
-      checkImageReference('image_id', template.image_id);
-      const os = await deps.images.osDistro(template.image_id);
-      if (os === undefined) throw invalid(`Image ${template.image_id} could not be found.`);
+      const token = req.caller.authToken;
+      await resolveTemplateImage(deps, token, template.image_id, { nodeImage: false });
+      // Keystone mode: the trustee and trust are made by the conductor (observing Keystone first, so a crash at any
+      // point converges); the caller's token waits sealed in the cluster's trust row until the trust is made.
+      const trust = deps.cloud && token ? deps.cloud.newTrust(cluster.uuid, req.caller, token) : undefined;
       const ca = await deps.ca.newCa(cluster.name);
       await deps.store.clusters.createWithOperation(
         cluster,
@@ -102,6 +104,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
         },
         ca,
         deps.notifier?.cluster('create', 'pending', identityOf(req.caller, req.id)),
+        trust,
       );
       deps.wake();
       return reply.code(202).send({ uuid: cluster.uuid });
