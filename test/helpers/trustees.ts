@@ -3,9 +3,9 @@
  * domain admin (as Magnum's install guide makes `magnum` and `magnum_domain_admin`), a second member of project
  * magnetar-a, Glance images, and looking at what Keystone holds for a cluster. Made idempotently with the admin token.
  */
-import { randomBytes } from 'node:crypto';
-import { osRequest } from '../../src/openstack/http.ts';
-import type { AuthToken } from '../../src/openstack/session.ts';
+import { createHmac } from 'node:crypto';
+import { OpenStackError, osRequest } from '../../src/openstack/http.ts';
+import { authenticate, type AuthToken } from '../../src/openstack/session.ts';
 import { keystoneCall, tokenOf, type Accounts } from './keystone.ts';
 
 export const TRUSTEE_DOMAIN = 'magnetar-trustees';
@@ -16,7 +16,32 @@ export const SECOND_MEMBER = 'a-member-2';
 type Obj = Record<string, unknown>;
 const first = (body: Obj, key: string): Obj | undefined => (body[key] as Obj[] | undefined)?.[0];
 
-/** The trustee domain, its admin (password reset to a new one each run) and the second member of magnetar-a. */
+/**
+ * The trustee domain admin's password: derived from the cloud admin's, so every test file (they run side by side)
+ * sets and expects the same one. Resetting it per file would revoke the tokens of a service another file is running.
+ */
+const trusteeAdminPassword = (a: Accounts): string =>
+  createHmac('sha256', a.adminPassword).update(TRUSTEE_ADMIN).digest('base64url').slice(0, 24);
+
+/** Whether `user` of domain `domainId` authenticates with `password` now (401: no). */
+async function authenticates(a: Accounts, user: string, domainId: string, password: string): Promise<boolean> {
+  try {
+    await authenticate(
+      a.authUrl,
+      { kind: 'password', username: user, userDomainId: domainId, password },
+      { timeoutMs: 30_000 },
+    );
+    return true;
+  } catch (e) {
+    if (e instanceof OpenStackError && e.status === 401) return false;
+    throw e;
+  }
+}
+
+/**
+ * The trustee domain, its admin (its password set only when it is not already {@link trusteeAdminPassword}) and the
+ * second member of magnetar-a.
+ */
 export async function ensureTrustees(a: Accounts): Promise<{ admin: AuthToken; adminPassword: string }> {
   const admin = await tokenOf(a, 'admin');
   const call = (m: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<Obj> =>
@@ -33,12 +58,19 @@ export async function ensureTrustees(a: Accounts): Promise<{ admin: AuthToken; a
     first(await call('GET', `/domains?name=${TRUSTEE_DOMAIN}`), 'domains') ??
     ((await call('POST', '/domains', { domain: { name: TRUSTEE_DOMAIN, description: 'Magnetar cluster trustees' } }))
       .domain as Obj);
-  const adminPassword = randomBytes(18).toString('base64url');
+  const adminPassword = trusteeAdminPassword(a);
   const found = first(await call('GET', `/users?name=${TRUSTEE_ADMIN}&domain_id=${String(domain.id)}`), 'users');
-  const user = found
-    ? ((await call('PATCH', `/users/${String(found.id)}`, { user: { password: adminPassword } })).user as Obj)
-    : ((await call('POST', '/users', { user: { name: TRUSTEE_ADMIN, domain_id: domain.id, password: adminPassword } }))
-        .user as Obj);
+  let user: Obj;
+  if (!found)
+    user = (
+      await call('POST', '/users', { user: { name: TRUSTEE_ADMIN, domain_id: domain.id, password: adminPassword } })
+    ).user as Obj;
+  else if (await authenticates(a, TRUSTEE_ADMIN, String(domain.id), adminPassword)) user = found;
+  else {
+    user = (await call('PATCH', `/users/${String(found.id)}`, { user: { password: adminPassword } })).user as Obj;
+    // Keystone revokes the user's tokens issued in the second of the change: the next token must be from a later one.
+    await new Promise((r) => setTimeout(r, 1100));
+  }
   const roleId = (name: string): Promise<string> =>
     call('GET', `/roles?name=${name}`).then((b) => String(first(b, 'roles')?.id));
   await put(`/domains/${String(domain.id)}/users/${String(user.id)}/roles/${await roleId('admin')}`);

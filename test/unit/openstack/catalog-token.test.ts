@@ -84,6 +84,13 @@ describe('tokens', () => {
     assert.equal(dom.domainId, 'd1');
     assert.equal(dom.systemScope, undefined);
   });
+  test("Keystone's is_admin_project reaches the caller when sent; absent, the caller leaves it unset (true)", () => {
+    const project = { id: 'p1', name: 'a', domain: { id: 'default', name: 'Default' } };
+    const notAdmin = callerFromToken(parseToken(tokenBody({ project, is_admin_project: false })), 'T');
+    assert.equal(notAdmin.isAdminProject, false);
+    assert.equal(callerFromToken(parseToken(tokenBody({ project, is_admin_project: true })), 'T').isAdminProject, true);
+    assert.equal(callerFromToken(parseToken(tokenBody({ project })), 'T').isAdminProject, undefined);
+  });
   test('refuses data that is not a token', () => {
     assert.throws(() => parseToken({ token: { user: {} } }), TokenFormatError);
     assert.throws(() => parseToken(null), TokenFormatError);
