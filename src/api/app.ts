@@ -14,10 +14,12 @@ import { MagnumError } from '../core/errors.ts';
 import { boundIntegers } from '../core/int-bounds.ts';
 import { UnreadableRowError } from '../store/row-decode.ts';
 import { ANONYMOUS, callerFromHeaders } from './caller.ts';
+import { bayRoutes } from './bays/routes.ts';
+import { BAYMODELS } from './baymodels/resource.ts';
 import { certificateRoutes } from './certificates/routes.ts';
 import { clusterActionRoutes } from './clusters/actions.ts';
 import { clusterUpdateRoutes } from './clusters/update.ts';
-import { templateRoutes } from './cluster-templates/routes.ts';
+import { CLUSTER_TEMPLATES, templateRoutes } from './cluster-templates/routes.ts';
 import { clusterEventStreamRoutes } from './clusters/events-stream.ts';
 import { clusterRoutes } from './clusters/routes.ts';
 import type { ApiDeps } from './deps.ts';
@@ -25,7 +27,7 @@ import { FairGate } from './fair-gate.ts';
 import { handlerErrorBody, routingErrorBody } from './error-body.ts';
 import { registerJsonParsers } from './json-body.ts';
 import { AuthRejection, KeystoneAuthenticator, type Authenticator } from './keystone-auth.ts';
-import { MIN_VERSION, negotiate, versionHeaders, versionString } from './microversion.ts';
+import { MIN_VERSION, negotiate, prefersJson, SERVICE, versionHeaders, versionString } from './microversion.ts';
 import { mserviceRoutes } from './mservices/routes.ts';
 import { nodegroupRoutes } from './nodegroups/routes.ts';
 import { openApiRoute, registerOpenApi } from './openapi.ts';
@@ -125,14 +127,11 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
       }
     }
     if (!path.startsWith('/v1')) return;
-    const accept = String(req.headers.accept ?? 'application/json');
-    const n = negotiate(
-      req.headers['openstack-api-version'] as string | undefined,
-      accept.includes('json') || accept.includes('*/*'),
-    );
+    const n = negotiate(req.headers['openstack-api-version'] as string | undefined, prefersJson(req.headers.accept));
     if (!n.ok) {
       if (n.kind === 'malformed') return reply.code(406).send(routingErrorBody(406, 'Not Acceptable', n.detail));
-      void reply.headers(versionHeaders(MIN_VERSION)).header('OpenStack-API-Version', 'container-infra 1.1');
+      // Magnum sets the version headers before checking the range: the requested version is echoed.
+      void reply.headers(versionHeaders(MIN_VERSION)).header('OpenStack-API-Version', `${SERVICE} ${n.requested}`);
       return reply.code(406).send(n.body);
     }
     req.apiVersion = n.version;
@@ -205,8 +204,10 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
   await registerOpenApi(app);
   rootRoutes(app, deps.store);
   openApiRoute(app);
-  templateRoutes(app, deps);
+  templateRoutes(app, deps, CLUSTER_TEMPLATES);
+  templateRoutes(app, deps, BAYMODELS);
   clusterRoutes(app, deps);
+  bayRoutes(app, deps);
   clusterUpdateRoutes(app, deps);
   clusterActionRoutes(app, deps);
   nodegroupRoutes(app, deps);

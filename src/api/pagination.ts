@@ -22,7 +22,10 @@ export function pageQueryProperties(sortKeys: ReadonlySet<string>, marker: objec
       type: 'integer',
       minimum: 1,
       description: 'page size; larger values are clamped to [api] max_limit',
-      [MAGNUM_ERRORS]: { minimum: 'Limit must be positive' },
+      [MAGNUM_ERRORS]: {
+        minimum: 'Limit must be positive',
+        type: "Invalid input for field/attribute limit. Value: '{value}'. unable to convert to int. Error: invalid literal for int() with base 10: '{value}'",
+      },
     },
     sort_key: {
       type: 'string',

@@ -85,20 +85,21 @@ function reason(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
   if (e.propertyName !== undefined) return `Key '${show(e.propertyName)}' should be 1 to ${MAX_LABEL_KEY} characters.`;
   switch (e.keyword) {
+    // wsme's own reasons end without a period (Magnum 15: "… Value should be greater or equal to 1").
     case 'type':
-      return `Value should be ${String(p.type)}.`;
+      return `Value should be ${String(p.type)}`;
     case 'enum':
-      return `Value should be one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}.`;
+      return `Value should be one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}`;
     case 'minimum':
-      return `Value should be greater or equal to ${String(p.limit)}.`;
+      return `Value should be greater or equal to ${String(p.limit)}`;
     case 'maximum':
-      return `Value should be lower or equal to ${String(p.limit)}.`;
+      return `Value should be lower or equal to ${String(p.limit)}`;
     case 'minLength':
-      return `Value should have a minimum character requirement of ${String(p.limit)}.`;
+      return `Value should have a minimum character requirement of ${String(p.limit)}`;
     case 'maxLength':
-      return `Value should have a maximum character requirement of ${String(p.limit)}.`;
+      return `Value should have a maximum character requirement of ${String(p.limit)}`;
     case 'pattern':
-      return `Value should match the pattern ${String(p.pattern)}.`;
+      return `Value should match the pattern ${String(p.pattern)}`;
     case 'minItems':
       return `Value should have at least ${String(p.limit)} items.`;
     case 'maxItems':

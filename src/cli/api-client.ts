@@ -363,10 +363,16 @@ export class ApiClient {
     return (await this.#expect('GET', `/v1/stats${query}`)) as Stats;
   }
 
-  /** The service processes and their heartbeats (`GET /v1/mservices`). */
+  /** Magnum's service list: the conductor hosts and their heartbeats (`GET /v1/mservices`). */
   async listServices(): Promise<MService[]> {
     const body = (await this.#expect('GET', '/v1/mservices')) as { mservices?: unknown } | null;
     return Array.isArray(body?.mservices) ? (body.mservices as MService[]) : [];
+  }
+
+  /** Every api and conductor process and its heartbeat (`GET /v1/processes`, Magnetar's own). */
+  async listProcesses(): Promise<MService[]> {
+    const body = (await this.#expect('GET', '/v1/processes')) as { processes?: unknown } | null;
+    return Array.isArray(body?.processes) ? (body.processes as MService[]) : [];
   }
 
   #nodegroupPath(cluster: string, nodegroup: string): string {

@@ -68,7 +68,7 @@ export interface Stats {
   [field: string]: unknown;
 }
 
-/** One `GET /v1/mservices` row. */
+/** One `GET /v1/mservices` (or `GET /v1/processes`) row. */
 export interface MService {
   id: number;
   host: string;

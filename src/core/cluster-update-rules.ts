@@ -36,15 +36,28 @@ export interface ClusterPatch {
   healthStatusReason: Labels | null;
 }
 
+/**
+ * A legacy view of the cluster document (Magnum's Bay): the patch still applies to the cluster document, but only the
+ * view's fields (cluster names) count as changed — a change to any other field, the health fields included, is
+ * dropped as Magnum's Bay drops it — and node_count has the view's minimum.
+ */
+export interface PatchView {
+  fields: ReadonlySet<string>;
+  minNodeCount: number;
+  /** Paths of the view's own mandatory attributes (not removable), e.g. `/baymodel_id`. */
+  mandatory: readonly string[];
+}
+
 /** Applies `ops` to `doc` (the cluster document) and returns the requested values; 400 for anything else. */
 export function patchCluster(
   doc: Record<string, unknown>,
   ops: PatchOp[],
-  opts: { zeroNodesAllowed: boolean },
+  opts: { zeroNodesAllowed: boolean; view?: PatchView | undefined },
 ): ClusterPatch {
+  const view = opts.view;
   const patched = applyPatch(doc, ops, {
     internal: CLUSTER_PATCH_INTERNAL,
-    mandatory: ['/cluster_template_id'],
+    mandatory: ['/cluster_template_id', ...(view?.mandatory ?? [])],
     mappings: ['/labels', '/health_status_reason'],
     defaults: { node_count: 1, master_count: 1, labels: {}, floating_ip_enabled: true, master_lb_enabled: false },
   });
@@ -53,21 +66,25 @@ export function patchCluster(
     throw invalidField('node_count', nodeCount, "'<' not supported between instances of 'str' and 'int'");
   }
   if (typeof nodeCount !== 'number' || !Number.isInteger(nodeCount))
-    throw invalidField('node_count', nodeCount, 'Value should be integer.');
-  if (nodeCount < 0) throw invalidField('node_count', nodeCount, 'Value should be greater or equal to 0.');
+    throw invalidField('node_count', nodeCount, 'Value should be integer');
+  const minNodes = view?.minNodeCount ?? 0;
+  if (nodeCount < minNodes)
+    throw invalidField('node_count', nodeCount, `Value should be greater or equal to ${minNodes}`);
   checkDbInt('node_count', nodeCount);
-  const health = patched.health_status;
+  // A view without the health fields keeps the stored ones, whatever the patch made of them.
+  const health = view ? doc.health_status : patched.health_status;
   if (health !== null && !(HEALTH_STATUSES as readonly unknown[]).includes(health)) {
-    throw invalidField('health_status', health, `Value should be one of: ${HEALTH_STATUSES.join(', ')}.`);
+    throw invalidField('health_status', health, `Value should be one of: ${HEALTH_STATUSES.join(', ')}`);
   }
-  const reason = patched.health_status_reason;
+  const reason = view ? doc.health_status_reason : patched.health_status_reason;
   if (reason !== null && (typeof reason !== 'object' || Array.isArray(reason))) {
     throw invalidField('health_status_reason', reason, 'Value should be a dictionary of strings.');
   }
   if (patched.labels !== null && typeof patched.labels === 'object')
     patched.labels = normalizeLabels(patched.labels, 'labels', null);
   const changed = Object.keys(patched)
-    .filter((k) => !ALLOWED.has(k) && JSON.stringify(patched[k]) !== JSON.stringify(doc[k]))
+    .filter((k) => !ALLOWED.has(k) && (!view || view.fields.has(k)))
+    .filter((k) => JSON.stringify(patched[k]) !== JSON.stringify(doc[k]))
     .sort();
   if (changed.length > 0) throw invalid(`cannot change cluster property(ies) ${changed.join(', ')}.`);
   if (nodeCount === 0 && !opts.zeroNodesAllowed) {

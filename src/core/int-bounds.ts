@@ -13,8 +13,8 @@ export const DB_INT_MIN = -2_147_483_648;
 
 /** 400 unless `value` is an integer inside the column range (`field` names it in the message). */
 export function checkDbInt(field: string, value: number): void {
-  if (value > DB_INT_MAX) throw invalidField(field, value, `Value should be lower or equal to ${DB_INT_MAX}.`);
-  if (value < DB_INT_MIN) throw invalidField(field, value, `Value should be greater or equal to ${DB_INT_MIN}.`);
+  if (value > DB_INT_MAX) throw invalidField(field, value, `Value should be lower or equal to ${DB_INT_MAX}`);
+  if (value < DB_INT_MIN) throw invalidField(field, value, `Value should be greater or equal to ${DB_INT_MIN}`);
 }
 
 type Schema = Record<string, unknown>;

@@ -42,13 +42,13 @@ export function parsePatch(body: unknown): PatchOp[] {
     if (typeof op !== 'string' || !['add', 'replace', 'remove'].includes(op)) {
       throw new MagnumError(
         'InvalidInput',
-        `Invalid input for field/attribute op. Value: '${String(op)}'. Value should be one of: add, replace, remove.`,
+        `Invalid input for field/attribute op. Value: '${String(op)}'. Value should be one of: add, remove, replace`,
       );
     }
     if (typeof path !== 'string' || !PATH.test(path)) {
       throw new MagnumError(
         'InvalidInput',
-        `Invalid input for field/attribute path. Value: '${String(path)}'. Value should match the pattern ^(/[\\w-]+)+$.`,
+        `Invalid input for field/attribute path. Value: '${String(path)}'. Value should match the pattern ^(/[\\w-]+)+$`,
       );
     }
     if (op !== 'remove') {

@@ -28,7 +28,10 @@ const GREEK = [
 ] as const;
 
 /** A name such as `zeta-22-cluster`; `random` returns a float in [0, 1). */
-export function generateName(kind: 'cluster' | 'template', random: () => number = Math.random): string {
+export function generateName(
+  kind: 'cluster' | 'template' | 'bay' | 'model',
+  random: () => number = Math.random,
+): string {
   const letter = GREEK[Math.floor(random() * GREEK.length)] ?? 'alpha';
   const n = 1 + Math.floor(random() * 24);
   return `${letter}-${n}-${kind}`;

@@ -33,7 +33,7 @@ const ENV = {
   MAGNETAR_POLL_MS: '200',
   MAGNETAR_HEARTBEAT_SECONDS: '1',
 };
-/** Each process reports its own host name in GET /v1/mservices. */
+/** Each process reports its own host name in GET /v1/processes (conductors also in GET /v1/mservices). */
 const proc = (db: FreshDatabase, name: string): { databaseUrl: string; env: Record<string, string> } => ({
   databaseUrl: db.url,
   env: { ...ENV, MAGNETAR_SERVICE_HOST: name },
@@ -169,9 +169,9 @@ describe('two API and two conductor processes on one PostgreSQL', () => {
     );
   });
 
-  it('reports every api and conductor process up in GET /v1/mservices', async () => {
-    const r = await getJson(`${apis[1]!.url}/v1/mservices`);
-    const rows = (r.body.mservices as { host: string; binary: string; state: string }[])
+  it('reports every api and conductor process up in GET /v1/processes, the conductor hosts in GET /v1/mservices', async () => {
+    const r = await getJson(`${apis[1]!.url}/v1/processes`);
+    const rows = (r.body.processes as { host: string; binary: string; state: string }[])
       .map((m) => `${m.host} ${m.binary} ${m.state}`)
       .sort();
     assert.deepEqual(rows, [
@@ -180,6 +180,15 @@ describe('two API and two conductor processes on one PostgreSQL', () => {
       'conductor-1 magnetar-conductor up',
       'conductor-2 magnetar-conductor up',
     ]);
+    const m = await getJson(`${apis[0]!.url}/v1/mservices`);
+    const magnum = (m.body.mservices as { id: number; host: string; binary: string; state: string }[]).map(
+      (s) => `${s.host} ${s.binary} ${s.state}`,
+    );
+    assert.deepEqual([...magnum].sort(), ['conductor-1 magnum-conductor up', 'conductor-2 magnum-conductor up']);
+    assert.deepEqual(
+      (m.body.mservices as { id: number }[]).map((s) => s.id),
+      [1, 2],
+    );
   });
 
   it('creates, resizes and deletes four clusters concurrently through both APIs, each operation run exactly once', async () => {

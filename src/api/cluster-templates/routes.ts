@@ -1,4 +1,7 @@
-/** @module /v1/clustertemplates: create, list, detail, show, update (JSON PATCH), delete. */
+/**
+ * @module /v1/clustertemplates: create, list, detail, show, update (JSON PATCH), delete — and, with the baymodel
+ * resource (api/baymodels/resource.ts), the same routes under Magnum's legacy `/v1/baymodels`.
+ */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, invalid, MagnumError, notFound } from '../../core/errors.ts';
@@ -29,6 +32,7 @@ import { resolveOne } from '../resolve.ts';
 import { identParams, noQuery, patchBody } from '../schemas.ts';
 import { makeValidatorCompiler, validationError } from '../validation.ts';
 import { resolveTemplateImage } from './image.ts';
+import type { ResponsesDoc } from '../schemas.ts';
 import { TEMPLATE_RESPONSES } from './responses.ts';
 import { TEMPLATE_SORT_KEYS, templateBodySchema, templateListQuery } from './schema.ts';
 import { templateView } from './view.ts';
@@ -41,24 +45,94 @@ export function findTemplate(deps: ApiDeps, caller: Caller, ident: string): Prom
   return resolveOne(ident, (by) => deps.store.templates.findVisible(caller, by), WHAT);
 }
 
-export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const policy = (action: string, req: FastifyRequest, t?: ClusterTemplate): void => authorize(req, action, t);
+/** A collection of templates as the API serves it: cluster templates, or Magnum's legacy baymodels. */
+export interface TemplateResource {
+  /** The collection path, e.g. `/v1/clustertemplates`. */
+  path: string;
+  /** The collection key of list bodies. */
+  key: string;
+  /** wsme's name of the body argument. */
+  bodyArg: string;
+  /** Policy prefix (`clustertemplate`, `baymodel`): the actions are `<action>:create`, … (in the API's policy table). */
+  action: string;
+  /** Admins pass `<action>:*_all_projects` and see every project (Magnum's baymodel routes never widen). */
+  adminAllProjects: boolean;
+  /** The body schema: create and the re-validation of a patched template. */
+  schema: { properties: Record<string, object> };
+  /** Paths a JSON PATCH may not remove. */
+  mandatory: readonly string[];
+  /** Generated names end with `-<nameKind>`. */
+  nameKind: 'template' | 'model';
+  /** Whether the new template needs `<action>:publish` (create). */
+  publishOnCreate: (t: Omit<ClusterTemplate, 'id'>) => boolean;
+  /** Whether a change needs `<action>:publish` (PATCH). */
+  publishOnUpdate: (before: ClusterTemplate, after: Omit<ClusterTemplate, 'id'>, caller: Caller) => boolean;
+  view: (t: ClusterTemplate, base: string) => Record<string, unknown>;
+  responses: {
+    create: ResponsesDoc;
+    list: ResponsesDoc;
+    show: ResponsesDoc;
+    update: ResponsesDoc;
+    delete: ResponsesDoc;
+  };
+}
+
+/** Magnum's cluster templates. */
+export const CLUSTER_TEMPLATES: TemplateResource = {
+  path: '/v1/clustertemplates',
+  key: 'clustertemplates',
+  bodyArg: 'cluster_template',
+  action: 'clustertemplate',
+  adminAllProjects: true,
+  schema: templateBodySchema,
+  mandatory: [
+    '/image_id',
+    '/network_driver',
+    '/external_network_id',
+    '/tls_disabled',
+    '/public',
+    '/server_type',
+    '/coe',
+    '/registry_enabled',
+    '/cluster_distro',
+    '/hidden',
+  ],
+  nameKind: 'template',
+  publishOnCreate: (t) => t.public || t.hidden,
+  publishOnUpdate: (before, after, caller) =>
+    (after.public !== before.public && after.public) ||
+    after.hidden !== before.hidden ||
+    (after.public !== before.public && !caller.isAdmin),
+  view: templateView,
+  responses: TEMPLATE_RESPONSES,
+};
+
+export function templateRoutes(app: FastifyInstance, deps: ApiDeps, resource: TemplateResource): void {
+  const { path: base, action } = resource;
+  const policy = (name: string, req: FastifyRequest, t?: ClusterTemplate): void =>
+    authorize(req, `${action}:${name}`, t);
+  /** Whose templates a request reaches: Magnum's baymodel routes never widen an admin to every project. */
+  const lookupAs = (req: FastifyRequest): Caller =>
+    resource.adminAllProjects ? req.caller : { ...req.caller, isAdmin: false };
+  const allProjects = (req: FastifyRequest, name: string): void => {
+    if (req.caller.isAdmin && resource.adminAllProjects) policy(`${name}_all_projects`, req);
+  };
   // A patched template is re-validated as a full resource (types, ranges, patterns), without POST's integer coercion.
-  const validatePatched = makeValidatorCompiler()({ schema: templateBodySchema, httpPart: 'body' });
+  const validatePatched = makeValidatorCompiler()({ schema: resource.schema, httpPart: 'body' });
 
   app.post<{ Body: Body }>(
-    '/v1/clustertemplates',
+    base,
     {
-      schema: { querystring: noQuery, body: templateBodySchema },
-      config: { bodyArg: 'cluster_template', responses: TEMPLATE_RESPONSES.create, errors: [409] },
-      preValidation: async (req) => coerceBody(req.body, templateBodySchema),
+      schema: { querystring: noQuery, body: resource.schema },
+      config: { bodyArg: resource.bodyArg, responses: resource.responses.create, errors: [409] },
+      preValidation: async (req) => coerceBody(req.body, resource.schema),
     },
     async (req, reply) => {
-      const t = await buildTemplate(deps, req.caller, req.caller.authToken, req.body);
-      policy('clustertemplate:create', req);
-      if (t.public || t.hidden) {
+      const t = await buildTemplate(deps, req.caller, req.caller.authToken, req.body, resource.nameKind);
+      policy('create', req);
+      if (resource.publishOnCreate(t)) {
         try {
-          policy('clustertemplate:publish', req);
+          policy('publish', req);
         } catch {
           throw forbidden(
             'ClusterTemplatePublishDenied',
@@ -73,30 +147,25 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
         });
       }
       const saved = await deps.store.templates.insert(t);
-      const base = hostUrl(req);
-      return reply
-        .code(201)
-        .header('Location', `${base}/v1/clustertemplates/${saved.uuid}`)
-        .send(templateView(saved, base));
+      const url = hostUrl(req);
+      return reply.code(201).header('Location', `${url}${base}/${saved.uuid}`).send(resource.view(saved, url));
     },
   );
 
   const listCache = new ResponseCache(deps.config.api.listCacheBytes);
-  for (const path of ['/v1/clustertemplates', '/v1/clustertemplates/detail']) {
-    const config = { responses: TEMPLATE_RESPONSES.list, errors: [404] };
+  for (const path of [base, `${base}/detail`]) {
+    const config = { responses: resource.responses.list, errors: [404] };
     app.get<{ Querystring: PageQuery }>(
       path,
       { schema: { querystring: templateListQuery }, config },
       async (req, reply) => {
-        policy(path.endsWith('detail') ? 'clustertemplate:detail' : 'clustertemplate:get_all', req);
-        if (req.caller.isAdmin)
-          policy(
-            path.endsWith('detail') ? 'clustertemplate:detail_all_projects' : 'clustertemplate:get_all_all_projects',
-            req,
-          );
+        const name = path.endsWith('detail') ? 'detail' : 'get_all';
+        policy(name, req);
+        allProjects(req, name);
+        const scope = lookupAs(req);
         const page = parsePage(req.query, TEMPLATE_SORT_KEYS, deps.config.api.maxLimit);
         const base = hostUrl(req);
-        const key = `${path}|${req.caller.isAdmin ? '*' : req.caller.projectId}|${base}|${page.limit}|${page.sortKey}|${page.sortDir}|${page.markerUuid ?? ''}`;
+        const key = `${path}|${scope.isAdmin ? '*' : scope.projectId}|${base}|${page.limit}|${page.sortKey}|${page.sortDir}|${page.markerUuid ?? ''}`;
         // Read (or found in the cache) and rendered in a fair turn (api/fair-gate.ts), so no project's lists hold up
         // another's requests.
         const body = await app.listGate.run(req.caller.projectId, async () => {
@@ -106,12 +175,12 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
           if (cached !== undefined) return cached;
           let marker;
           if (page.markerUuid) {
-            marker = await deps.store.templates.markerOf(req.caller, page.markerUuid, page.sortKey);
+            marker = await deps.store.templates.markerOf(scope, page.markerUuid, page.sortKey);
             if (!marker)
               throw notFound('ClusterTemplateNotFound', `ClusterTemplate ${page.markerUuid} could not be found.`);
           }
           const items = await deps.store.templates.listForView(
-            req.caller,
+            scope,
             { ...page, marker, maxBytes: deps.config.api.maxPageBytes },
             logUnreadable(req),
           );
@@ -125,11 +194,11 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
             ),
           );
           // Rendered in slices like the rows were read (store/page.ts): other requests are served in between.
-          const parts: Buffer[] = [Buffer.from('{"clustertemplates":[')];
+          const parts: Buffer[] = [Buffer.from(`{${JSON.stringify(resource.key)}:[`)];
           let slice: string[] = [];
           let sliceBytes = 0;
           for (const [n, i] of items.entries()) {
-            const part = renderWithLabels(templateView(i.template, base), i.labelsJson);
+            const part = renderWithLabels(resource.view(i.template, base), i.labelsJson);
             slice.push(n > 0 ? `,${part}` : part);
             sliceBytes += part.length;
             if (sliceBytes >= SLICE_BYTES) {
@@ -150,43 +219,32 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
   }
 
   app.get<{ Params: { ident: string } }>(
-    '/v1/clustertemplates/:ident',
-    { schema: { params: identParams, querystring: noQuery }, config: { responses: TEMPLATE_RESPONSES.show } },
+    `${base}/:ident`,
+    { schema: { params: identParams, querystring: noQuery }, config: { responses: resource.responses.show } },
     async (req) => {
-      if (req.caller.isAdmin) policy('clustertemplate:get_one_all_projects', req);
-      const t = await findTemplate(deps, req.caller, req.params.ident);
-      if (!t.public) policy('clustertemplate:get', req, t);
-      return templateView(t, hostUrl(req));
+      allProjects(req, 'get_one');
+      const t = await findTemplate(deps, lookupAs(req), req.params.ident);
+      if (!t.public) policy('get', req, t);
+      return resource.view(t, hostUrl(req));
     },
   );
 
   app.patch<{ Params: { ident: string }; Body: unknown }>(
-    '/v1/clustertemplates/:ident',
+    `${base}/:ident`,
     {
       schema: { params: identParams, querystring: noQuery, body: patchBody },
-      config: { bodyArg: 'patch', responses: TEMPLATE_RESPONSES.update },
+      config: { bodyArg: 'patch', responses: resource.responses.update },
       preValidation: async (req) => void parsePatch(req.body),
     },
     async (req) => {
       const ops = parsePatch(req.body);
-      if (req.caller.isAdmin) policy('clustertemplate:update_all_projects', req);
-      const t = await findTemplate(deps, req.caller, req.params.ident);
-      policy('clustertemplate:update', req, t);
+      allProjects(req, 'update');
+      const t = await findTemplate(deps, lookupAs(req), req.params.ident);
+      policy('update', req, t);
       const { id: _id, uuid, project_id, user_id, created_at, updated_at, ...doc } = t;
       const patched = applyPatch({ uuid, project_id, user_id, created_at, updated_at, ...doc }, ops, {
         internal: [],
-        mandatory: [
-          '/image_id',
-          '/network_driver',
-          '/external_network_id',
-          '/tls_disabled',
-          '/public',
-          '/server_type',
-          '/coe',
-          '/registry_enabled',
-          '/cluster_distro',
-          '/hidden',
-        ],
+        mandatory: resource.mandatory,
         mappings: ['/labels'],
         defaults: {
           registry_enabled: false,
@@ -215,21 +273,24 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }
       coerceBody(body, {
         properties: Object.fromEntries(
-          Object.entries(templateBodySchema.properties).filter(([, p]) => 'type' in p && p.type === 'boolean'),
+          Object.entries(resource.schema.properties).filter(([, p]) => 'type' in p && p.type === 'boolean'),
         ),
       });
-      if (!validatePatched(body)) throw validationError(validatePatched.errors ?? [], 'body', 'cluster_template', body);
-      const next = await buildTemplate(deps, req.caller, req.caller.authToken, { ...body, uuid: t.uuid }, t);
+      if (!validatePatched(body)) throw validationError(validatePatched.errors ?? [], 'body', resource.bodyArg, body);
+      const next = await buildTemplate(
+        deps,
+        req.caller,
+        req.caller.authToken,
+        { ...body, uuid: t.uuid },
+        resource.nameKind,
+        t,
+      );
       const changed = Object.keys(next).filter(
         (k) => JSON.stringify((next as unknown as Body)[k]) !== JSON.stringify((t as unknown as Body)[k]),
       );
-      if (
-        (next.public !== t.public && next.public) ||
-        next.hidden !== t.hidden ||
-        (next.public !== t.public && !req.caller.isAdmin)
-      ) {
+      if (resource.publishOnUpdate(t, next, req.caller)) {
         try {
-          policy('clustertemplate:publish', req);
+          policy('publish', req);
         } catch {
           throw forbidden(
             'ClusterTemplatePublishDenied',
@@ -244,19 +305,19 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps): void {
       ) {
         throw invalid(`ClusterTemplate ${t.uuid} is referenced by one or multiple clusters.`);
       }
-      if (changed.length === 0) return templateView(t, hostUrl(req));
+      if (changed.length === 0) return resource.view(t, hostUrl(req));
       const saved = await deps.store.templates.update(t.id, { ...next, updated_at: new Date().toISOString() });
-      return templateView(saved, hostUrl(req));
+      return resource.view(saved, hostUrl(req));
     },
   );
 
   app.delete<{ Params: { ident: string } }>(
-    '/v1/clustertemplates/:ident',
-    { schema: { params: identParams, querystring: noQuery }, config: { responses: TEMPLATE_RESPONSES.delete } },
+    `${base}/:ident`,
+    { schema: { params: identParams, querystring: noQuery }, config: { responses: resource.responses.delete } },
     async (req, reply) => {
-      if (req.caller.isAdmin) policy('clustertemplate:delete_all_projects', req);
-      const t = await findTemplate(deps, req.caller, req.params.ident);
-      policy('clustertemplate:delete', req, t);
+      allProjects(req, 'delete');
+      const t = await findTemplate(deps, lookupAs(req), req.params.ident);
+      policy('delete', req, t);
       if (!(await deps.store.templates.deleteUnlessReferenced(t))) {
         throw invalid(`ClusterTemplate ${t.uuid} is referenced by one or multiple clusters.`);
       }
@@ -296,6 +357,7 @@ async function buildTemplate(
   caller: Caller,
   token: string | undefined,
   b: Body,
+  nameKind: 'template' | 'model',
   existing?: ClusterTemplate,
 ): Promise<Omit<ClusterTemplate, 'id'>> {
   const s = (k: string): string | null => (typeof b[k] === 'string' ? (b[k] as string) : null);
@@ -329,7 +391,7 @@ async function buildTemplate(
   const now = new Date().toISOString();
   return {
     uuid: s('uuid') ? canonicalUuid(s('uuid') as string) : randomUUID(),
-    name: s('name') ?? existing?.name ?? generateName('template'),
+    name: s('name') ?? existing?.name ?? generateName(nameKind),
     project_id: existing?.project_id ?? caller.projectId,
     user_id: existing?.user_id ?? caller.userId,
     coe,

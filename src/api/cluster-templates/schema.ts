@@ -2,6 +2,14 @@
 import { labelsSchema } from '../../core/limits.ts';
 import { ALL_COES, SERVER_TYPES } from '../../core/template-rules.ts';
 import { pageQueryProperties } from '../pagination.ts';
+import { MAGNUM_ERRORS } from '../validation.ts';
+
+/** A uuid attribute of a body (Magnum's `types.uuid`): anything not UUID-like is its InvalidUUID 400. */
+export const uuidAttribute = {
+  type: 'string',
+  pattern: '^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$',
+  [MAGNUM_ERRORS]: { type: 'Expected a uuid but received {value}.', pattern: 'Expected a uuid but received {value}.' },
+} as const;
 
 const str255 = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const ro = { readOnly: true } as const;
@@ -12,10 +20,7 @@ export const templateBodySchema = {
   additionalProperties: false,
   required: ['image_id'],
   properties: {
-    uuid: {
-      type: 'string',
-      pattern: '^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$',
-    },
+    uuid: uuidAttribute,
     name: { type: 'string', minLength: 1, maxLength: 255 },
     coe: { type: 'string', enum: [...ALL_COES] },
     image_id: str255,

@@ -1,4 +1,7 @@
-/** @module cli/commands/services — `service-list`: the API and conductor processes and their heartbeats. */
+/**
+ * @module cli/commands/services — `service-list` (magnumclient's: the conductor hosts, as Magnum lists them) and
+ * Magnetar's `process-list` (every api and conductor process and its heartbeat).
+ */
 
 import type { Command } from 'commander';
 import { action } from '../context.ts';
@@ -29,18 +32,28 @@ export function sortById<T extends Record<string, unknown>>(items: readonly T[])
   });
 }
 
-/** Registers `service-list` on `program`. */
+/** Registers `service-list` and `process-list` on `program`. */
 export function registerServiceListCommand(program: Command, ctx: CliContext): void {
-  program
-    .command('service-list')
-    .description('Print a list of magnum services.')
-    .addOption(formatOption())
-    .action(
-      action(ctx, async (opts: { format: OutputFormat }) => {
-        const services = sortById(await ctx.client().listServices());
-        const columns = SERVICE_LIST_COLUMNS.map((field) => ({ header: field, field }));
-        const out = renderList(opts.format, services, columns, () => formatListTable(services, columns));
-        if (out !== null) ctx.print(out);
-      }),
-    );
+  const commands = [
+    ['service-list', 'Print a list of magnum services.', () => ctx.client().listServices()],
+    [
+      'process-list',
+      'Print every Magnetar api and conductor process with its heartbeat (GET /v1/processes).',
+      () => ctx.client().listProcesses(),
+    ],
+  ] as const;
+  for (const [name, description, list] of commands) {
+    program
+      .command(name)
+      .description(description)
+      .addOption(formatOption())
+      .action(
+        action(ctx, async (opts: { format: OutputFormat }) => {
+          const services = sortById(await list());
+          const columns = SERVICE_LIST_COLUMNS.map((field) => ({ header: field, field }));
+          const out = renderList(opts.format, services, columns, () => formatListTable(services, columns));
+          if (out !== null) ctx.print(out);
+        }),
+      );
+  }
 }

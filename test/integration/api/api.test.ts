@@ -179,12 +179,67 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         assert.equal(e?.title, 'Requested microversion is unsupported');
         assert.equal(e?.min_version, '1.1');
         assert.equal(e?.max_version, '1.10');
-        assert.match(String(e?.description), description);
+        assert.equal(e?.description, undefined, 'no description unless the Accept header prefers JSON');
         assert.equal(res.headers['openstack-api-minimum-version'], 'container-infra 1.1');
         assert.equal(res.headers['openstack-api-maximum-version'], 'container-infra 1.10');
+        assert.equal(res.headers['openstack-api-version'], header, 'the requested version is echoed');
+        assert.equal(res.headers.vary, 'OpenStack-API-Version');
+        assert.deepEqual(await counts(), before);
+        const json = await send(
+          'POST',
+          '/v1/clusters',
+          { cluster_template_id: baseTemplate },
+          { 'openstack-api-version': header, accept: 'application/json' },
+        );
+        assert.equal(json.statusCode, 406);
+        assert.match(String(json.json<{ errors: Record<string, unknown>[] }>().errors[0]?.description), description);
         assert.deepEqual(await counts(), before);
       });
     }
+
+    test('a 406 echoes the requested version as Magnum prints it (components as integers)', async () => {
+      for (const [header, echoed] of [
+        ['container-infra 1.011', 'container-infra 1.11'],
+        ['container-infra 0.9', 'container-infra 0.9'],
+        ['container-infra -1.5', 'container-infra -1.5'],
+      ] as const) {
+        for (const path of ['/v1', '/v1/clusters', '/clustertemplates', '/v1/no-such-route']) {
+          const res = await send('GET', path, undefined, { 'openstack-api-version': header });
+          assert.equal(res.statusCode, 406, `${path} ${header}`);
+          assert.equal(res.headers['openstack-api-version'], echoed, `${path} ${header}`);
+          assert.deepEqual(res.json(), {
+            errors: [
+              {
+                max_version: '1.10',
+                min_version: '1.1',
+                code: 'magnum.microversion-unsupported',
+                links: [{ rel: 'help', href: 'http://docs.openstack.org/api-guide/compute/microversions.html' }],
+                title: 'Requested microversion is unsupported',
+              },
+            ],
+          });
+        }
+      }
+    });
+
+    test('versions Python int() reads are negotiated and answered normalized', async () => {
+      for (const [header, negotiated] of [
+        ['container-infra 01.010', 'container-infra 1.10'],
+        ['container-infra +1.5', 'container-infra 1.5'],
+        ['container-infra 1.1_0', 'container-infra 1.10'],
+        ['foo latest', 'container-infra 1.10'],
+      ] as const) {
+        const res = await send('GET', '/v1/clusters', undefined, { 'openstack-api-version': header });
+        assert.equal(res.statusCode, 200, header);
+        assert.equal(res.headers['openstack-api-version'], negotiated, header);
+      }
+    });
+
+    test('the legacy X-OpenStack-Magnum-API-Version header is ignored, as in Magnum 15', async () => {
+      const res = await send('GET', '/v1/clusters', undefined, { 'x-openstack-magnum-api-version': '1.11' });
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers['openstack-api-version'], 'container-infra 1.1');
+    });
 
     const malformed: [string, string, string][] = [
       [
@@ -197,7 +252,13 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         'compute 1.5',
         'Invalid service type for OpenStack-API-Version header',
       ],
-      ['a header of one token answers a plain 406', '1.5', 'Invalid value for OpenStack-API-Version header'],
+      ['a header of one token answers a plain 406', '1.5', 'Invalid service type for OpenStack-API-Version header'],
+      ['an empty header answers a plain 406', '', 'Invalid service type for OpenStack-API-Version header'],
+      [
+        'a version of three parts answers a plain 406',
+        'container-infra 1.2.3',
+        'Invalid value for OpenStack-API-Version header',
+      ],
     ];
     for (const [name, header, detail] of malformed) {
       test(name, async () => {
@@ -262,14 +323,14 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         url,
         body: { ...ok, docker_volume_size: 'abc' },
         status: 400,
-        detail: /^Invalid input for field\/attribute docker_volume_size\. Value: 'abc'\. Value should be integer\.$/,
+        detail: /^Invalid input for field\/attribute docker_volume_size\. Value: 'abc'\. Value should be integer$/,
       },
       {
         name: 'a docker_volume_size below 1 is refused naming the field',
         url,
         body: { ...ok, docker_volume_size: 0 },
         status: 400,
-        detail: /field\/attribute docker_volume_size\. Value: '0'\. Value should be greater or equal to 1\./,
+        detail: /field\/attribute docker_volume_size\. Value: '0'\. Value should be greater or equal to 1/,
       },
       {
         name: 'a tls_disabled that is not a boolean word is refused naming the field',
@@ -283,7 +344,7 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         url,
         body: { ...ok, name: 5 },
         status: 400,
-        detail: /^Invalid input for field\/attribute name\. Value: '5'\. Value should be string\.$/,
+        detail: /^Invalid input for field\/attribute name\. Value: '5'\. Value should be string$/,
       },
       {
         name: 'an unknown field is refused naming it',
@@ -341,7 +402,7 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         url,
         body: { ...ok, labels: 'a=b' },
         status: 400,
-        detail: /^Invalid input for field\/attribute labels\. Value: 'a=b'\. Value should be object\.$/,
+        detail: /^Invalid input for field\/attribute labels\. Value: 'a=b'\. Value should be object$/,
       },
       {
         name: 'a network driver the swarm driver cannot run is refused naming it',
@@ -378,7 +439,7 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         body: { ...ok, server_type: 'lxc' },
         status: 400,
         detail:
-          /^Invalid input for field\/attribute server_type\. Value: 'lxc'\. Value should be one of: vm, bm, container\.$/,
+          /^Invalid input for field\/attribute server_type\. Value: 'lxc'\. Value should be one of: vm, bm, container$/,
       },
       {
         name: 'a swarm label with a bad value is refused naming the label',
@@ -466,15 +527,14 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         body: { cluster_template_id: baseTemplate, node_count: -1 },
         headers: V110,
         status: 400,
-        detail:
-          /^Invalid input for field\/attribute node_count\. Value: '-1'\. Value should be greater or equal to 0\.$/,
+        detail: /^Invalid input for field\/attribute node_count\. Value: '-1'\. Value should be greater or equal to 0$/,
       },
       {
         name: 'a non-numeric node_count is refused naming the field',
         url,
         body: { cluster_template_id: baseTemplate, node_count: 'two' },
         status: 400,
-        detail: /^Invalid input for field\/attribute node_count\. Value: 'two'\. Value should be integer\.$/,
+        detail: /^Invalid input for field\/attribute node_count\. Value: 'two'\. Value should be integer$/,
       },
       {
         name: 'master_count 0 is refused naming the field',
@@ -482,7 +542,7 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         body: { cluster_template_id: baseTemplate, master_count: 0 },
         status: 400,
         detail:
-          /^Invalid input for field\/attribute master_count\. Value: '0'\. Value should be greater or equal to 1\.$/,
+          /^Invalid input for field\/attribute master_count\. Value: '0'\. Value should be greater or equal to 1$/,
       },
       {
         name: 'three masters without a master load balancer are refused',
@@ -497,7 +557,7 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         body: { cluster_template_id: baseTemplate, name: '1-bad' },
         status: 400,
         detail:
-          /^Invalid input for field\/attribute name\. Value: '1-bad'\. Value should match the pattern \^\[a-zA-Z\]\[a-zA-Z0-9_\.-\]\*\$\.$/,
+          /^Invalid input for field\/attribute name\. Value: '1-bad'\. Value should match the pattern \^\[a-zA-Z\]\[a-zA-Z0-9_\.-\]\*\$$/,
       },
       {
         name: 'a nested label is refused naming labels',
@@ -1045,13 +1105,13 @@ void describe('Magnum API over the real store, CA, swarm driver and image catalo
         'a patched port below 1024 is refused naming the field',
         [{ op: 'add', path: '/apiserver_port', value: 80 }],
         400,
-        /^Invalid input for field\/attribute apiserver_port\. Value: '80'\. Value should be greater or equal to 1024\.$/,
+        /^Invalid input for field\/attribute apiserver_port\. Value: '80'\. Value should be greater or equal to 1024$/,
       ],
       [
         'a patched number for a string field is refused naming the field',
         [{ op: 'add', path: '/keypair_id', value: 5 }],
         400,
-        /^Invalid input for field\/attribute keypair_id\. Value: '5'\. Value should be string\.$/,
+        /^Invalid input for field\/attribute keypair_id\. Value: '5'\. Value should be string$/,
       ],
       [
         'a body that is not an array is refused',

@@ -1,7 +1,7 @@
 /**
  * @module test/integration/api/quotas-stats-services — /v1/quotas (CRUD, default fallback, enforcement on cluster
- * create), /v1/stats and /v1/mservices with real heartbeats, over the real API and store; and a real `startService`
- * whose api and conductor halves each report a heartbeat.
+ * create), /v1/stats, /v1/mservices (Magnum's conductor view) and /v1/processes with real heartbeats, over the real
+ * API and store; and a real `startService` whose api and conductor halves each report a heartbeat.
  */
 
 import assert from 'node:assert/strict';
@@ -177,21 +177,21 @@ void describe('quotas, stats and services', { timeout: 600_000 }, () => {
         url: '/v1/quotas',
         body: { project_id: 'p1', resource: 'Pod' },
         status: 400,
-        detail: /^Invalid input for field\/attribute resource\. Value: 'Pod'\. Value should be one of: Cluster\.$/,
+        detail: /^Invalid input for field\/attribute resource\. Value: 'Pod'\. Value should be one of: Cluster$/,
       },
       {
         name: 'a create with a negative hard_limit',
         url: '/v1/quotas',
         body: { project_id: 'p1', hard_limit: -1 },
         status: 400,
-        detail: /field\/attribute hard_limit\. Value: '-1'\. Value should be greater or equal to 0\.$/,
+        detail: /field\/attribute hard_limit\. Value: '-1'\. Value should be greater or equal to 0$/,
       },
       {
         name: 'a create with a hard_limit of the wrong type',
         url: '/v1/quotas',
         body: { project_id: 'p1', hard_limit: 'lots' },
         status: 400,
-        detail: /^Invalid input for field\/attribute hard_limit\. Value: 'lots'\. Value should be integer\.$/,
+        detail: /^Invalid input for field\/attribute hard_limit\. Value: 'lots'\. Value should be integer$/,
       },
       {
         name: 'a create with an unknown field',
@@ -289,7 +289,7 @@ void describe('quotas, stats and services', { timeout: 600_000 }, () => {
         url: '/v1/quotas/proj-q/Cluster',
         body: { hard_limit: -5 },
         status: 400,
-        detail: /Value should be greater or equal to 0\.$/,
+        detail: /Value should be greater or equal to 0$/,
       },
       {
         name: 'an update with invalid JSON',
@@ -377,53 +377,86 @@ void describe('quotas, stats and services', { timeout: 600_000 }, () => {
     for (const c of cases) test(`it refuses ${c.name}`, () => h.expectRefused(c));
   });
 
-  void describe('mservices', () => {
-    test('the list is empty before any heartbeat', async () => {
+  void describe('mservices and processes', () => {
+    test('both lists are empty before any heartbeat', async () => {
       assert.deepEqual((await h.send('GET', '/v1/mservices')).json(), { mservices: [] });
+      assert.deepEqual((await h.send('GET', '/v1/processes')).json(), { processes: [] });
     });
 
-    test('heartbeats create one row per host and binary, count reports, and old ones show down', async () => {
-      const conductor = new Heartbeat(h.store.services, {
-        host: 'node-1',
-        binary: 'magnetar-conductor',
-        intervalMs: 60_000,
-        log: silent,
-      });
-      await conductor.start();
-      await conductor.beat();
-      await conductor.stop();
-      const api = new Heartbeat(h.store.services, {
-        host: 'node-2',
-        binary: 'magnetar-api',
-        intervalMs: 60_000,
-        log: silent,
-      });
-      await api.beat(new Date(Date.now() - 31_000));
+    const FIELDS = [
+      'binary',
+      'created_at',
+      'disabled',
+      'disabled_reason',
+      'host',
+      'id',
+      'report_count',
+      'state',
+      'updated_at',
+    ];
+
+    test("mservices has Magnum's shape: conductor hosts only, magnum-conductor, ids from 1; processes has every row", async () => {
+      const beat = async (host: string, binary: 'magnetar-api' | 'magnetar-conductor', at?: Date): Promise<void> => {
+        const hb = new Heartbeat(h.store.services, { host, binary, intervalMs: 60_000, log: silent });
+        await hb.beat(at);
+      };
+      // Interleaved so that the conductor rows' database ids are not 1, 2, 3.
+      await beat('node-0', 'magnetar-api');
+      await beat('node-1', 'magnetar-conductor');
+      await beat('node-1', 'magnetar-conductor');
+      await beat('node-2', 'magnetar-api', new Date(Date.now() - 31_000));
+      await beat('node-3', 'magnetar-conductor', new Date(Date.now() - 31_000));
+      await beat('node-1', 'magnetar-api');
       const res = await h.send('GET', '/v1/mservices');
       assert.equal(res.statusCode, 200, res.body);
       const rows = res.json<{ mservices: Record<string, unknown>[] }>().mservices;
       assert.deepEqual(
-        rows.map((r) => [r.host, r.binary, r.state, r.report_count, r.disabled, r.disabled_reason]),
+        rows.map((r) => [r.id, r.host, r.binary, r.state, r.report_count, r.disabled, r.disabled_reason]),
         [
-          ['node-1', 'magnetar-conductor', 'up', 2, false, null],
-          ['node-2', 'magnetar-api', 'down', 1, false, null],
+          [1, 'node-1', 'magnum-conductor', 'up', 2, false, null],
+          [2, 'node-3', 'magnum-conductor', 'down', 1, false, null],
         ],
       );
-      for (const r of rows) {
-        assert.deepEqual(Object.keys(r).sort(), [
-          'binary',
-          'created_at',
-          'disabled',
-          'disabled_reason',
-          'host',
-          'id',
-          'report_count',
-          'state',
-          'updated_at',
-        ]);
-      }
+      for (const r of rows) assert.deepEqual(Object.keys(r).sort(), FIELDS);
       assert.equal(rows[1]?.updated_at, null);
       assert.match(String(rows[0]?.updated_at), /\+00:00$/);
+
+      const all = (await h.send('GET', '/v1/processes')).json<{ processes: Record<string, unknown>[] }>().processes;
+      assert.deepEqual(
+        all.map((r) => [r.host, r.binary, r.state]),
+        [
+          ['node-0', 'magnetar-api', 'up'],
+          ['node-1', 'magnetar-conductor', 'up'],
+          ['node-2', 'magnetar-api', 'down'],
+          ['node-3', 'magnetar-conductor', 'down'],
+          ['node-1', 'magnetar-api', 'up'],
+        ],
+      );
+      for (const r of all) assert.deepEqual(Object.keys(r).sort(), FIELDS);
+      const ids = all.map((r) => Number(r.id));
+      assert.deepEqual(
+        ids,
+        [...ids].sort((a, b) => a - b),
+        'processes keep their database ids, in order',
+      );
+    });
+
+    test('processes refuses a member and unknown query parameters', async () => {
+      await h.expectRefused({
+        name: '',
+        method: 'GET',
+        url: '/v1/processes',
+        headers: MEMBER_A,
+        status: 403,
+        detail: /^Policy doesn't allow magnetar-process:get_all to be performed\.$/,
+      });
+      await h.expectRefused({
+        name: '',
+        method: 'GET',
+        url: '/v1/processes?limit=1',
+        status: 400,
+        detail: /^Unknown argument: "limit"$/,
+      });
     });
 
     test('it refuses a member', () =>
@@ -456,8 +489,17 @@ void describe('quotas, stats and services', { timeout: 600_000 }, () => {
         assert.equal(svc.heartbeats.length, 2);
         const res = await fetch(`${svc.url}/v1/mservices`);
         assert.equal(res.status, 200);
-        const rows = ((await res.json()) as { mservices: { host: string; binary: string; state: string }[] }).mservices;
-        assert.deepEqual(rows.map((r) => [r.host, r.binary, r.state]).sort(), [
+        const rows = (
+          (await res.json()) as { mservices: { id: number; host: string; binary: string; state: string }[] }
+        ).mservices;
+        assert.deepEqual(
+          rows.map((r) => [r.id, r.host, r.binary, r.state]),
+          [[1, 'svc-test', 'magnum-conductor', 'up']],
+        );
+        const all = (await (await fetch(`${svc.url}/v1/processes`)).json()) as {
+          processes: { host: string; binary: string; state: string }[];
+        };
+        assert.deepEqual(all.processes.map((r) => [r.host, r.binary, r.state]).sort(), [
           ['svc-test', 'magnetar-api', 'up'],
           ['svc-test', 'magnetar-conductor', 'up'],
         ]);

@@ -14,9 +14,10 @@
  *   of what the request refers to or the microversion it asks for, as Magnum refuses it: an image, template or
  *   cluster that does not exist or is in the wrong state (template, cluster, node group and certificate writes), the
  *   COE a template names, `node_count: 0` below 1.10, `rollback` below 1.3, and JSON PATCH paths and values (whose
- *   types depend on the path). Everywhere else a schema-valid request must succeed or be 401/403/404/409.
+ *   types depend on the path); the legacy bays and baymodels likewise. Everywhere else a schema-valid request must
+ *   succeed or be 401/403/404/409.
  * - The event stream is read up to its first event (it stays open while the cluster is in progress).
- * - Cluster and node group deletes are asynchronous (204, then DELETE_IN_PROGRESS until the conductor is done), so
+ * - Cluster, bay and node group deletes are asynchronous (204, then DELETE_IN_PROGRESS until the conductor is done), so
  *   they are left out of the stateful phase, where use_after_free would pair them with later reads.
  * - One worker: with two threads, Debian's Python 3.11.2 fails in hypothesis' source parsing ("AST constructor
  *   recursion depth mismatch", a CPython bug fixed in later 3.11 releases).
@@ -45,15 +46,15 @@ const HEADERS = { 'Content-Type': 'application/json', 'OpenStack-API-Version': '
 
 /** Operations whose schema-valid input may be refused with 400 for what it refers to (see the module comment). */
 const REFERENCE_CHECKED = [
-  ['POST', '^/v1/clustertemplates$'],
-  ['PATCH', '^/v1/clustertemplates/\\{ident\\}$'],
-  ['POST', '^/v1/clusters$'],
-  ['PATCH', '^/v1/clusters/\\{ident\\}$'],
+  ['POST', '^/v1/(clustertemplates|baymodels)$'],
+  ['PATCH', '^/v1/(clustertemplates|baymodels)/\\{ident\\}$'],
+  ['POST', '^/v1/(clusters|bays)$'],
+  ['PATCH', '^/v1/(clusters|bays)/\\{ident\\}$'],
   ['POST', '^/v1/clusters/\\{ident\\}/actions/(resize|upgrade)$'],
   ['POST', '^/v1/clusters/\\{ident\\}/nodegroups$'],
   ['PATCH', '^/v1/clusters/\\{ident\\}/nodegroups/\\{nodegroup\\}$'],
   ['DELETE', '^/v1/clusters/\\{ident\\}/nodegroups/\\{nodegroup\\}$'],
-  ['DELETE', '^/v1/clustertemplates/\\{ident\\}$'],
+  ['DELETE', '^/v1/(clustertemplates|baymodels)/\\{ident\\}$'],
   ['POST', '^/v1/certificates$'],
   ['PATCH', '^/v1/certificates/\\{cluster\\}$'],
 ] as const;
@@ -72,6 +73,7 @@ function config(clusterUuid: string, templateUuid: string): string {
     '"path.cluster" = { dictionary = "clusters", probability = 0.5 }',
     // …and so are half of the references in bodies, so creates and actions get past their lookups too.
     '"body.cluster_template_id" = { dictionary = "templates", probability = 0.5 }',
+    '"body.baymodel_id" = { dictionary = "templates", probability = 0.5 }',
     '"body.cluster_template" = { dictionary = "templates", probability = 0.5 }',
     '"body.cluster_uuid" = { dictionary = "clusters", probability = 0.5 }',
     '"body.image_id" = { dictionary = "images", probability = 0.5 }',
@@ -106,7 +108,7 @@ function config(clusterUuid: string, templateUuid: string): string {
   lines.push(
     '[[operations]]',
     'include-method = "DELETE"',
-    `include-path-regex = ${toml('^/v1/clusters/\\{ident\\}(/nodegroups/\\{nodegroup\\})?$')}`,
+    `include-path-regex = ${toml('^/v1/(clusters|bays)/\\{ident\\}(/nodegroups/\\{nodegroup\\})?$')}`,
     '[operations.phases.stateful]',
     'enabled = false',
   );

@@ -225,14 +225,16 @@ describe('magnetar day-two commands against magnetar serve (conductor off)', () 
     assert.deepEqual(parseTable(await ok(['quotas-list', '--all-tenants'])), []);
   });
 
-  it('stats-list counts the cluster and its nodes; service-list shows the API process', async () => {
+  it('stats-list counts the cluster and its nodes; service-list shows the conductor rows (Magnum), process-list every process', async () => {
     assert.deepEqual(parseProperties(await ok(['stats-list'])), { clusters: '1', nodes: '3' });
     assert.deepEqual(JSON.parse(await ok(['stats-list', '--project-id', 'default', '-f', 'json'])), {
       clusters: 1,
       nodes: 3,
     });
     assert.deepEqual(JSON.parse(await ok(['stats-list', 'elsewhere', '-f', 'json'])), { clusters: 0, nodes: 0 });
-    const services = parseTable(await ok(['service-list']));
+    // No conductor runs here: Magnum's service list (conductor hosts only) is empty; process-list has the API.
+    assert.deepEqual(parseTable(await ok(['service-list'])), []);
+    const services = parseTable(await ok(['process-list']));
     const api = services.find((s) => s.binary === 'magnetar-api');
     assert.ok(api, JSON.stringify(services));
     assert.equal(api.state, 'up');

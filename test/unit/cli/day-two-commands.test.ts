@@ -426,19 +426,44 @@ void describe('day-two commands', () => {
         created_at: 't',
         updated_at: null,
       });
-      handler = () => ({ status: 200, body: { mservices: [svc(10, 'magnetar-api'), svc(2, 'magnetar-conductor')] } });
+      handler = () => ({ status: 200, body: { mservices: [svc(10, 'magnum-conductor'), svc(2, 'magnum-conductor')] } });
       const run = await runCli(server.url, ['service-list']);
+      assert.equal(server.requests.at(-1)?.path, '/v1/mservices');
       assert.deepEqual(
         parseTable(run.stdout).map((r) => [r.id, r.binary, r.disabled, r.disabled_reason]),
         [
-          ['2', 'magnetar-conductor', 'False', '-'],
-          ['10', 'magnetar-api', 'False', '-'],
+          ['2', 'magnum-conductor', 'False', '-'],
+          ['10', 'magnum-conductor', 'False', '-'],
         ],
       );
       const json = JSON.parse((await runCli(server.url, ['service-list', '-f', 'json'])).stdout) as { id: number }[];
       assert.deepEqual(
         json.map((s) => s.id),
         [2, 10],
+      );
+    });
+
+    void it('process-list prints every process from GET /v1/processes, sorted by id', async () => {
+      const svc = (id: number, binary: string): Record<string, unknown> => ({
+        id,
+        host: 'h',
+        binary,
+        state: 'down',
+        disabled: false,
+        disabled_reason: null,
+        created_at: 't',
+        updated_at: null,
+      });
+      handler = () => ({ status: 200, body: { processes: [svc(3, 'magnetar-api'), svc(1, 'magnetar-conductor')] } });
+      const run = await runCli(server.url, ['process-list']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(server.requests.at(-1)?.path, '/v1/processes');
+      assert.deepEqual(
+        parseTable(run.stdout).map((r) => [r.id, r.binary, r.state]),
+        [
+          ['1', 'magnetar-conductor', 'down'],
+          ['3', 'magnetar-api', 'down'],
+        ],
       );
     });
 

@@ -160,12 +160,12 @@ void describe('patchCluster', () => {
     [
       'a negative node count is refused',
       [{ op: 'replace', path: '/node_count', value: -1 }],
-      /^Invalid input for field\/attribute node_count\. Value: '-1'\. Value should be greater or equal to 0\.$/,
+      /^Invalid input for field\/attribute node_count\. Value: '-1'\. Value should be greater or equal to 0$/,
     ],
     [
       'an unknown health status is refused',
       [{ op: 'add', path: '/health_status', value: 'FINE' }],
-      /^Invalid input for field\/attribute health_status\. Value: 'FINE'\. Value should be one of: HEALTHY, UNHEALTHY, UNKNOWN\.$/,
+      /^Invalid input for field\/attribute health_status\. Value: 'FINE'\. Value should be one of: HEALTHY, UNHEALTHY, UNKNOWN$/,
     ],
     [
       'a health reason that is not a mapping is refused',
@@ -184,4 +184,50 @@ void describe('patchCluster', () => {
     ],
   ];
   for (const [name, ops, message] of refusals) test(name, () => refuses(ops, message));
+});
+
+void describe('patchCluster through a legacy view (Magnum Bay)', () => {
+  const view = {
+    fields: new Set(['name', 'node_count', 'master_count', 'labels', 'cluster_template_id']),
+    minNodeCount: 1,
+    mandatory: ['/baymodel_id'],
+  };
+  const viaBay = (ops: PatchOp[]): ReturnType<typeof patchCluster> =>
+    patchCluster(doc(), ops, { zeroNodesAllowed: true, view });
+
+  test('takes a new node count', () => {
+    assert.equal(viaBay([{ op: 'replace', path: '/node_count', value: 3 }]).nodeCount, 3);
+  });
+
+  test('drops changes to fields outside the view, health fields included (their stored values stay)', () => {
+    const p = viaBay([
+      { op: 'replace', path: '/keypair', value: 'k' },
+      { op: 'add', path: '/health_status', value: 'NOT-A-STATUS' },
+    ]);
+    assert.deepEqual(p, { nodeCount: 2, healthStatus: null, healthStatusReason: null });
+  });
+
+  test("refuses a change to a field of the view that may not change, in Magnum's words", () => {
+    assert.throws(
+      () => viaBay([{ op: 'replace', path: '/name', value: 'other' }]),
+      (e: unknown) => e instanceof MagnumError && e.message === 'cannot change cluster property(ies) name.',
+    );
+  });
+
+  test("holds node_count to the view's minimum, even where zero nodes are allowed", () => {
+    assert.throws(
+      () => viaBay([{ op: 'replace', path: '/node_count', value: 0 }]),
+      (e: unknown) =>
+        e instanceof MagnumError &&
+        e.message === "Invalid input for field/attribute node_count. Value: '0'. Value should be greater or equal to 1",
+    );
+  });
+
+  test("refuses removing the view's mandatory attribute", () => {
+    assert.throws(
+      () => viaBay([{ op: 'remove', path: '/baymodel_id' }]),
+      (e: unknown) =>
+        e instanceof MagnumError && e.message === "'/baymodel_id' is a mandatory attribute and can not be removed",
+    );
+  });
 });

@@ -36,8 +36,8 @@ describe('integer bounds', () => {
     checkDbInt('n', DB_INT_MAX);
     checkDbInt('n', DB_INT_MIN);
     assert.throws(() => checkDbInt('node_count', DB_INT_MAX + 1), {
-      message: `Invalid input for field/attribute node_count. Value: '${DB_INT_MAX + 1}'. Value should be lower or equal to ${DB_INT_MAX}.`,
+      message: `Invalid input for field/attribute node_count. Value: '${DB_INT_MAX + 1}'. Value should be lower or equal to ${DB_INT_MAX}`,
     });
-    assert.throws(() => checkDbInt('n', DB_INT_MIN - 1), /Value should be greater or equal to -2147483648\./);
+    assert.throws(() => checkDbInt('n', DB_INT_MIN - 1), /Value should be greater or equal to -2147483648/);
   });
 });
