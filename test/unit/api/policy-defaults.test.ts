@@ -235,14 +235,14 @@ print(json.dumps(out))
   });
 
   test('a trustee domain learned after start (Keystone trusts ask for it) is used from then on', () => {
-    let known: string | undefined;
+    const known: { id?: string } = {};
     const p = new ApiPolicy(
       new PolicyEnforcer(policyDefaults(ALL_POLICIES), { enforceNewDefaults: false, enforceScope: false }),
-      { trusteeDomainId: () => known },
+      { trusteeDomainId: () => known.id },
     );
     const trustee = caller({ roles: ['member'], userDomainId: 'trustee-domain' });
     assert.equal(p.allows('cluster:create', trustee), true, 'not known yet: nobody is a cluster user');
-    known = 'trustee-domain';
+    known.id = 'trustee-domain';
     assert.equal(p.allows('cluster:create', trustee), false);
     assert.equal(p.allows('cluster:create', caller({ roles: ['member'], userDomainId: 'default' })), true);
   });
