@@ -11,7 +11,9 @@ if [ ! -L node_modules ] && { [ ! -x node_modules/.bin/node ] || [ package-lock.
 fi
 export PATH="$PWD/node_modules/.bin:$PATH"
 
-bash scripts/ensure-system.sh docker postgres clients rabbitmq schemathesis
+# keystone: Keystone on 127.0.0.1:5000 with the accounts of the keystone-mode tests (test/integration/keystone);
+# glance: Glance on 127.0.0.1:9292 in its catalog (templates naming Glance images, clusters acting through trusts)
+bash scripts/ensure-system.sh docker postgres clients rabbitmq schemathesis keystone glance
 bin/magnetar image build --if-missing >&2
 # The Kubernetes node image of the default kube_tag (cached by its inputs under /var/cache/magnetar: the first build on
 # a machine compiles Kubernetes, etcd, flannel, CoreDNS and metrics-server from the Go module proxy, ~30-50 min on 2

@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApi } from './api/app.ts';
+import { KeystoneAuthenticator } from './api/keystone-auth.ts';
 import { ClusterCa } from './certs/cluster-ca.ts';
 import { KeySealer, loadMasterKeyFor } from './certs/key-sealing.ts';
 import { checkApiExposure, type Config } from './config/load.ts';
 import { StartupError } from './config/startup-error.ts';
+import { ClusterTrusts } from './conductor/cluster-trust.ts';
 import { HealthSync } from './conductor/health-sync.ts';
 import { Heartbeat, type ServiceBinary } from './conductor/heartbeat.ts';
 import { LoadBalancerSync } from './conductor/lb-sync.ts';
@@ -23,7 +25,11 @@ import { Engine } from './docker-api/engine.ts';
 import { dockerImageCatalog } from './providers/docker/image-catalog.ts';
 import { DockerProvider } from './providers/docker/provider.ts';
 import { ClusterNotifier } from './notify/outbox.ts';
+import { cloudAccess } from './openstack/cloud-access.ts';
+import { isTransient, OpenStackError, TrustKeystone, trustsConfigured } from './openstack/keystone-trusts.ts';
 import { OutboxPublisher } from './notify/publisher.ts';
+import { serviceSession } from './openstack/service-session.ts';
+import type { KeystoneSession } from './openstack/session.ts';
 import { openDb } from './store/database.ts';
 import { MASTER_KEY_FILE, prepareStateDir } from './store/state-dir.ts';
 import { Store } from './store/store.ts';
@@ -45,6 +51,8 @@ export interface Service {
   heartbeats: Heartbeat[];
   /** The URL the API listens on, when it runs. */
   url: string | undefined;
+  /** The service's own Keystone session (token validation, catalog look-ups), when keystone.auth_url is set. */
+  keystone: KeystoneSession | undefined;
   stop(): Promise<void>;
 }
 
@@ -71,6 +79,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
   let lbSync: LoadBalancerSync | undefined;
   let api: FastifyInstance | undefined;
   let heartbeats: Heartbeat[] = [];
+  let keystone: KeystoneSession | undefined;
   const stopAll = async (): Promise<void> => {
     await Promise.all(heartbeats.map((h) => h.stop()));
     await api?.close();
@@ -93,12 +102,30 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     drivers.register(new DockerDriver({ provider, serveVm: true }), config.drivers.disabled);
     drivers.register(new KubernetesDriver({ provider, serveVm: true }), config.drivers.disabled);
 
+    // Keystone trusts (`trust.*`): the conductor acts for each cluster with its trust; the API looks images up in
+    // Glance, checks projects and writes each new cluster's trust row.
+    const trustKeystone =
+      config.auth.mode === 'keystone' && config.trust.authUrl && trustsConfigured(config.trust)
+        ? new TrustKeystone(config.trust.authUrl, config.trust)
+        : undefined;
+    if (trustKeystone) await checkTrustee(trustKeystone, log);
+    const trusts = trustKeystone
+      ? new ClusterTrusts({ trusts: store.trusts, sealer, keystone: trustKeystone })
+      : undefined;
+
     const notifier = new ClusterNotifier({ driver: config.notify.driver, host: config.notify.host });
+    // One Keystone session per process (nothing is asked of Keystone until the first request needs it).
+    keystone = config.keystone.authUrl !== null ? serviceSession(config.keystone) : undefined;
+    const authenticator =
+      config.auth.mode === 'keystone' && keystone
+        ? new KeystoneAuthenticator({ config: config.keystone, session: keystone })
+        : undefined;
+    const cloud = trustKeystone ? cloudAccess(trustKeystone, sealer, keystone) : undefined;
     if (opts.api ?? true) {
       // The API binds first: an address in use stops the start before any work is claimed.
       await store.watchRevisions();
       api = await buildApi(
-        { store, drivers, images, ca, config, wake: () => worker?.wake(), notifier },
+        { store, drivers, images, ca, config, wake: () => worker?.wake(), notifier, authenticator, cloud },
         log.child({ part: 'api' }),
       );
       await listen(api, config.api.host, config.api.port);
@@ -115,6 +142,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
           maxAttempts: config.conductor.maxAttempts,
           notifier,
           flavors: config.flavors,
+          trusts,
         },
         { concurrency: config.conductor.workers, leaseMs: config.conductor.leaseMs, pollMs: config.conductor.pollMs },
       );
@@ -165,7 +193,25 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
   }
   const addr = api?.server.address();
   const url = typeof addr === 'object' && addr ? `http://${config.api.host}:${addr.port}` : undefined;
-  return { config, store, api, worker, healthSync, lbSync, publisher, log, heartbeats, url, stop: stopAll };
+  return { config, store, api, worker, healthSync, lbSync, publisher, log, heartbeats, url, keystone, stop: stopAll };
+}
+
+/**
+ * Authenticates the trustee domain admin once at start: wrong credentials stop the start (the operator fixes them);
+ * an unreachable Keystone is only logged (trust work retries when it comes back).
+ */
+async function checkTrustee(keystone: TrustKeystone, log: Logger): Promise<void> {
+  try {
+    const domain = await keystone.trusteeDomainId();
+    log.info({ trustee_domain_id: domain }, 'cluster trusts on');
+  } catch (e) {
+    if (e instanceof OpenStackError && !isTransient(e)) {
+      throw new StartupError(
+        `trust: the trustee domain admin cannot authenticate (${e.message}); fix trust.trustee_domain_admin_* and trust.trustee_domain_*`,
+      );
+    }
+    log.warn({ err: (e as Error).message }, 'Keystone did not answer; cluster trusts will be made once it does');
+  }
 }
 
 /** Listens, turning the usual bind failures into one-line start-up errors. */

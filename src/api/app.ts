@@ -13,7 +13,7 @@ import { trustedProxies } from '../config/addresses.ts';
 import { MagnumError } from '../core/errors.ts';
 import { boundIntegers } from '../core/int-bounds.ts';
 import { UnreadableRowError } from '../store/row-decode.ts';
-import { callerFromHeaders } from './caller.ts';
+import { ANONYMOUS, callerFromHeaders } from './caller.ts';
 import { bayRoutes } from './bays/routes.ts';
 import { BAYMODELS } from './baymodels/resource.ts';
 import { certificateRoutes } from './certificates/routes.ts';
@@ -26,6 +26,7 @@ import type { ApiDeps } from './deps.ts';
 import { FairGate } from './fair-gate.ts';
 import { handlerErrorBody, routingErrorBody } from './error-body.ts';
 import { registerJsonParsers } from './json-body.ts';
+import { AuthRejection, KeystoneAuthenticator, type Authenticator } from './keystone-auth.ts';
 import { MIN_VERSION, negotiate, prefersJson, SERVICE, versionHeaders, versionString } from './microversion.ts';
 import { mserviceRoutes } from './mservices/routes.ts';
 import { nodegroupRoutes } from './nodegroups/routes.ts';
@@ -57,6 +58,10 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
   const routes: { method: string; url: string; re: RegExp }[] = [];
   // X-Forwarded-* are believed only from `api.trusted_proxies` (links, Location, req.ip); default: from no one.
   const trusted = trustedProxies(deps.config.api.trustedProxies);
+  // auth.mode keystone: the caller comes from the request's Keystone token; noauth: from X-User-Id / X-Roles headers.
+  const authenticator: Authenticator | undefined =
+    deps.authenticator ??
+    (deps.config.auth.mode === 'keystone' ? new KeystoneAuthenticator({ config: deps.config.keystone }) : undefined);
   const app = Fastify({
     trustProxy: (address: string) => trusted(address),
     loggerInstance: logger as FastifyBaseLogger | undefined,
@@ -81,7 +86,10 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
   registerJsonParsers(app);
   // Policy: Magnum's defaults from the tables, the operator's override file, oslo.policy's switches (a bad rule in
   // the file stops the start here, naming it).
-  app.decorate('policy', buildPolicy(ALL_POLICIES, deps.config.policy, { trusteeDomainId: deps.trusteeDomainId }));
+  // The trustee domain of `deny_cluster_user`: given, or the one Keystone trusts know (configured or learned).
+  const cloud = deps.cloud;
+  const trusteeDomainId = deps.trusteeDomainId ?? (cloud ? () => cloud.knownTrusteeDomainId() : undefined);
+  app.decorate('policy', buildPolicy(ALL_POLICIES, deps.config.policy, { trusteeDomainId }));
   app.decorateRequest('caller', null as never);
   app.decorateRequest('apiVersion', null as never);
   app.decorateRequest('fromTrustedProxy', false);
@@ -103,9 +111,21 @@ export async function buildApi(deps: ApiDeps, logger?: Logger): Promise<FastifyI
     // Magnum does not parse an absent body, so neither do we (no 415 for the type of nothing).
     const noBody = req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
     if (noBody && (req.method === 'DELETE' || req.method === 'PATCH')) delete req.headers['content-type'];
-    req.caller = callerFromHeaders(req.headers, deps.config.auth);
     req.fromTrustedProxy = trusted(req.socket.remoteAddress);
     const path = req.url.split('?')[0] ?? '/';
+    if (authenticator === undefined) req.caller = callerFromHeaders(req.headers, deps.config.auth);
+    else if (PUBLIC.test(path) || path === '/v1/openapi.json') req.caller = ANONYMOUS;
+    else {
+      // As keystonemiddleware in front of Magnum: before routing, version negotiation and body parsing.
+      try {
+        const c = authenticator.identify(req.headers);
+        req.caller = c instanceof Promise ? await c : c;
+      } catch (e) {
+        if (!(e instanceof AuthRejection)) throw e;
+        if (e.status === 503) req.log.error({ err: e.cause }, 'cannot validate a token: Keystone does not answer');
+        return reply.code(e.status).headers(e.headers).type('application/json; charset=UTF-8').send(e.body);
+      }
+    }
     if (!path.startsWith('/v1')) return;
     const n = negotiate(req.headers['openstack-api-version'] as string | undefined, prefersJson(req.headers.accept));
     if (!n.ok) {

@@ -1,8 +1,9 @@
 /**
  * @module Who is calling. In `noauth` mode the identity comes from the headers keystonemiddleware would set after
  * validating a token: X-User-Id, X-Project-Id (X-Tenant-Id), X-Roles, X-Domain-Id, X-User-Domain-Id, X-System-Scope,
- * X-Is-Admin-Project. `isAdmin` here is provisional (`admin` among the roles): the app replaces it with the policy
- * rule `context_is_admin` before any handler runs (api/policy.ts).
+ * X-Is-Admin-Project; in `keystone` mode from the token (keystone-auth.ts). Either way `isAdmin` here is provisional
+ * (`admin` among the roles): the app replaces it with the policy rule `context_is_admin` before any handler runs
+ * (api/policy.ts).
  */
 import type { Caller } from '../core/types.ts';
 
@@ -46,3 +47,6 @@ export function callerFromHeaders(headers: Record<string, string | string[] | un
     isAdminProject: adminProject === undefined ? undefined : adminProject.toLowerCase() === 'true',
   };
 }
+
+/** The caller of the public routes (/, /v1, /healthcheck) in keystone mode: nobody, with no roles. */
+export const ANONYMOUS: Caller = Object.freeze({ userId: '', projectId: '', roles: Object.freeze([]), isAdmin: false });

@@ -2,11 +2,13 @@
 import type { ClusterCa } from '../certs/cluster-ca.ts';
 import type { Config } from '../config/load.ts';
 import type { ImageCatalog } from '../core/ports.ts';
+import type { CloudAccess } from '../openstack/cloud-access.ts';
 import type { Caller } from '../core/types.ts';
 import type { DriverRegistry } from '../drivers/registry.ts';
 import type { ClusterNotifier } from '../notify/outbox.ts';
 import type { Store } from '../store/store.ts';
 import type { FairGate } from './fair-gate.ts';
+import type { Authenticator } from './keystone-auth.ts';
 import type { ApiVersion } from './microversion.ts';
 
 export interface ApiDeps {
@@ -19,8 +21,18 @@ export interface ApiDeps {
   wake: () => void;
   /** Builds the pending notifications the store writes with each state change (absent: none). */
   notifier?: ClusterNotifier | undefined;
-  /** Domain of the clusters' trustee users (Keystone trusts): callers from it are denied by `deny_cluster_user`. */
+  /**
+   * Domain of the clusters' trustee users (Keystone trusts): callers from it are denied by `deny_cluster_user`
+   * (absent: `cloud`'s known trustee domain, if any).
+   */
   trusteeDomainId?: string | undefined;
+  /**
+   * Keystone mode with trusts configured: Glance look-ups, project checks and the trust of each new cluster (absent:
+   * local images only, no project check, no trusts).
+   */
+  cloud?: CloudAccess | undefined;
+  /** Who is calling (absent: from the configuration, auth.mode noauth or keystone). */
+  authenticator?: Authenticator | undefined;
 }
 
 declare module 'fastify' {

@@ -38,8 +38,11 @@ export interface PolicyEntry {
 }
 
 export interface PolicyOptions {
-  /** Domain of the per-cluster trustee users (the `deny_cluster_user` rule); absent: no caller is a trustee. */
-  trusteeDomainId?: string | undefined;
+  /**
+   * Domain of the per-cluster trustee users (the `deny_cluster_user` rule); absent: no caller is a trustee. A function
+   * is asked at each check (Keystone trusts learn the domain's id at start, or later when Keystone was down then).
+   */
+  trusteeDomainId?: string | (() => string | undefined) | undefined;
 }
 
 /** The enforcer of one API process, with the translation of callers and targets into oslo.policy's terms. */
@@ -78,7 +81,9 @@ export class ApiPolicy {
           project_id: caller.projectId === '' ? null : caller.projectId,
           user_id: caller.userId === '' ? null : caller.userId,
         };
-    if (this.opts.trusteeDomainId !== undefined) t.trustee_domain_id = this.opts.trusteeDomainId;
+    const trustee = this.opts.trusteeDomainId;
+    const trusteeDomainId = typeof trustee === 'function' ? trustee() : trustee;
+    if (trusteeDomainId !== undefined) t.trustee_domain_id = trusteeDomainId;
     return t;
   }
 

@@ -12,6 +12,8 @@ import type { ClusterNotifier } from '../notify/outbox.ts';
 import { UnreadableRowError } from '../store/row-decode.ts';
 import type { Store } from '../store/store.ts';
 import { clusterSpec } from './cluster-spec.ts';
+import { withLocalImages } from './cloud-images.ts';
+import type { ClusterTrusts } from './cluster-trust.ts';
 import { classifyFailure, withCause, type FailureCause } from '../core/failure-cause.ts';
 
 export interface RunDeps {
@@ -24,6 +26,8 @@ export interface RunDeps {
   notifier?: ClusterNotifier | undefined;
   /** Flavor table (config `flavors`) the node groups' flavors resolve against; default: the built-in m1.* table. */
   flavors?: FlavorTable;
+  /** Keystone mode with `trust.*` configured: each cluster's trustee and trust (absent: the cloud is not used). */
+  trusts?: ClusterTrusts | undefined;
 }
 
 /** How the run ended, for the worker's bookkeeping and tests. */
@@ -132,6 +136,19 @@ async function run(op: Operation, owner: string, signal: AbortSignal, deps: RunD
   try {
     if (op.kind !== 'cluster_delete') {
       if (!ctx.pki.caPem) return await fail('the cluster has no CA certificate');
+      // The conductor acts for the cluster in the cloud through its trust, never with a user's (expiring) token.
+      if (deps.trusts) {
+        if (op.kind === 'cluster_create') {
+          const before = await store.trusts.get(cluster.uuid);
+          await deps.trusts.ensure(cluster.uuid);
+          if (before && !before.trustId) await ctx.event('trust', `trustee ${before.trusteeName} and its trust ready`);
+        }
+        const cloud = await deps.trusts.session(cluster.uuid);
+        const given = ctx.cluster.imageId;
+        ctx.cluster = await withLocalImages(ctx.cluster, cloud);
+        if (ctx.cluster.imageId !== given)
+          await ctx.event('image', `Glance image ${given} is ${ctx.cluster.imageId} (looked up through the trust)`);
+      }
       const out = await driver.ensureCluster(ctx);
       signal.throwIfAborted();
       await store.clusters.complete(
@@ -157,6 +174,13 @@ async function run(op: Operation, owner: string, signal: AbortSignal, deps: RunD
     }
     await driver.removeCluster(ctx);
     signal.throwIfAborted();
+    // Only once every resource of the cluster is gone: its trustee and trust, whatever of them is left. One already
+    // deleted never stops the delete (the local provider removes the cluster's resources without the cloud).
+    if (deps.trusts) {
+      const removed = await deps.trusts.remove(cluster.uuid);
+      const what = [removed.trust ? 'trust' : '', removed.trustee ? 'trustee' : ''].filter(Boolean).join(' and ');
+      if (what) await ctx.event('trust', `${what} removed`);
+    }
     await store.clusters.purge(cluster.uuid, deps.notifier?.cluster('delete', 'success', undefined, 'DELETE_COMPLETE'));
     return 'done';
   } catch (e) {

@@ -7,6 +7,7 @@ import { isLoopbackHost, trustedProxies } from './addresses.ts';
 import { StartupError } from './startup-error.ts';
 import { parseFlavorTable, type FlavorTable } from '../core/flavors.ts';
 import { CONFIG_SCHEMA, type ConfigKey, type KeySpec } from './schema.ts';
+import type { TrustSettings } from '../openstack/keystone-trusts.ts';
 
 /** The compiled configuration every module receives. */
 export interface Config {
@@ -21,7 +22,7 @@ export interface Config {
   stateDir: string;
   databaseUrl: string;
   auth: {
-    mode: 'noauth';
+    mode: 'noauth' | 'keystone';
     defaultProject: string;
     defaultUser: string;
     defaultRoles: string[];
@@ -30,6 +31,8 @@ export interface Config {
   };
   /** Policy: the override file and oslo.policy's two switches (see api/policy.ts). */
   policy: { file: string | null; enforceNewDefaults: boolean; enforceScope: boolean };
+  /** Keystone (auth.mode keystone, catalog look-ups); `authUrl` null when not configured. */
+  keystone: KeystoneConfig;
   conductor: {
     enabled: boolean;
     workers: number;
@@ -46,6 +49,8 @@ export interface Config {
   /** Who may create clusters on the local Docker provider (`providers.local.allowed_projects`; empty = everyone). */
   providers: { local: { allowedProjects: string[] } };
   docker: { socket: string; nodeImage: string };
+  /** Cluster trusts in Keystone mode (`trust.*`, Magnum's [trust] section); see openstack/keystone-trusts.ts. */
+  trust: TrustSettings;
   log: { level: string };
   quotas: { maxClustersPerProject: number };
   /** Heartbeats of this process (mservices). */
@@ -58,6 +63,26 @@ export interface Config {
     host: string;
     pollMs: number;
   };
+}
+
+/** The `keystone.*` keys. */
+export interface KeystoneConfig {
+  authUrl: string | null;
+  wwwAuthenticateUri: string | null;
+  username: string | null;
+  password: string | null;
+  userDomainName: string;
+  projectName: string;
+  projectDomainName: string;
+  applicationCredentialId: string | null;
+  applicationCredentialSecret: string | null;
+  regionName: string | null;
+  interface: 'public' | 'internal' | 'admin';
+  tokenCacheMs: number;
+  tokenCacheSize: number;
+  timeoutMs: number;
+  serviceTokenRoles: string[];
+  serviceTokenRolesRequired: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -116,7 +141,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     stateDir,
     databaseUrl: get<string | null>('database.url') ?? join(stateDir, 'magnetar.db'),
     auth: {
-      mode: 'noauth',
+      mode: get('auth.mode'),
       defaultProject: get('auth.default_project'),
       defaultUser: get('auth.default_user'),
       defaultRoles: get('auth.default_roles'),
@@ -127,6 +152,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       enforceNewDefaults: get('policy.enforce_new_defaults'),
       enforceScope: get('policy.enforce_scope'),
     },
+    keystone: keystoneConfig(get, sources),
     conductor: {
       enabled: get('conductor.enabled'),
       workers: get('conductor.workers'),
@@ -140,6 +166,19 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     drivers: { disabled: get('drivers.disabled') },
     providers: { local: { allowedProjects: get('providers.local.allowed_projects') } },
     docker: { socket: get('docker.socket'), nodeImage: get('docker.node_image') },
+    trust: {
+      authUrl: get<string | null>('keystone.auth_url')?.replace(/\/+$/, '') ?? null,
+      trusteeDomainId: get('trust.trustee_domain_id'),
+      trusteeDomainName: get('trust.trustee_domain_name'),
+      trusteeDomainAdminId: get('trust.trustee_domain_admin_id'),
+      trusteeDomainAdminName: get('trust.trustee_domain_admin_name'),
+      trusteeDomainAdminDomainId: get('trust.trustee_domain_admin_domain_id'),
+      trusteeDomainAdminDomainName: get('trust.trustee_domain_admin_domain_name'),
+      trusteeDomainAdminPassword: get('trust.trustee_domain_admin_password'),
+      roles: get('trust.roles'),
+      trusteeKeystoneInterface: get('trust.trustee_keystone_interface'),
+      trusteeKeystoneRegionName: get('trust.trustee_keystone_region_name'),
+    },
     log: { level: get('log.level') },
     quotas: { maxClustersPerProject: get('quotas.max_clusters_per_project') },
     services: {
@@ -155,6 +194,46 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       pollMs: get('notify.poll_ms'),
     },
   });
+}
+
+function keystoneConfig(get: <T>(k: ConfigKey) => T, sources: Map<ConfigKey, Source>): KeystoneConfig {
+  const k: KeystoneConfig = {
+    authUrl: get<string | null>('keystone.auth_url')?.replace(/\/+$/, '') ?? null,
+    wwwAuthenticateUri: get('keystone.www_authenticate_uri'),
+    username: get('keystone.username'),
+    password: get('keystone.password'),
+    userDomainName: get('keystone.user_domain_name'),
+    projectName: get('keystone.project_name'),
+    projectDomainName: get('keystone.project_domain_name'),
+    applicationCredentialId: get('keystone.application_credential_id'),
+    applicationCredentialSecret: get('keystone.application_credential_secret'),
+    regionName: get('keystone.region_name'),
+    interface: get('keystone.interface'),
+    tokenCacheMs: get<number>('keystone.token_cache_seconds') * 1000,
+    tokenCacheSize: get('keystone.token_cache_size'),
+    timeoutMs: get<number>('keystone.timeout_seconds') * 1000,
+    serviceTokenRoles: get('keystone.service_token_roles'),
+    serviceTokenRolesRequired: get('keystone.service_token_roles_required'),
+  };
+  const from = (key: ConfigKey): string => sources.get(key)?.from ?? 'defaults';
+  if (get('auth.mode') === 'keystone') {
+    if (!k.authUrl)
+      throw new ConfigError(
+        `config: auth.mode keystone needs keystone.auth_url (MAGNETAR_KEYSTONE_AUTH_URL), e.g. http://127.0.0.1:5000/v3 (auth.mode from ${from('auth.mode')})`,
+      );
+    const appCred = k.applicationCredentialId !== null;
+    if (appCred && !k.applicationCredentialSecret)
+      throw new ConfigError('config: keystone.application_credential_id needs keystone.application_credential_secret');
+    if (!appCred && (!k.username || !k.password))
+      throw new ConfigError(
+        "config: auth.mode keystone needs the service's own credentials: keystone.username and keystone.password (or keystone.application_credential_id and _secret)",
+      );
+  }
+  if (k.authUrl !== null && !/^https?:\/\/[^/]/.test(k.authUrl))
+    throw new ConfigError(
+      `config: keystone.auth_url must be an http(s) URL (got ${JSON.stringify(k.authUrl)} from ${from('keystone.auth_url')})`,
+    );
+  return k;
 }
 
 /**

@@ -77,8 +77,9 @@ export const CONFIG_SCHEMA = {
     type: 'string',
     default: 'noauth',
     env: 'MAGNETAR_AUTH',
-    description: 'noauth: identity from X-User-Id / X-Project-Id / X-Roles headers.',
-    choices: ['noauth'],
+    description:
+      "noauth: identity from X-User-Id / X-Project-Id / X-Roles headers. keystone: every request but /, /v1, /healthcheck and /v1/openapi.json carries a Keystone token (X-Auth-Token) validated against keystone.auth_url with the service's own credentials, as keystonemiddleware does.",
+    choices: ['noauth', 'keystone'],
   },
   'auth.allow_remote_noauth': {
     type: 'boolean',
@@ -125,6 +126,114 @@ export const CONFIG_SCHEMA = {
     env: 'MAGNETAR_POLICY_ENFORCE_SCOPE',
     description:
       "oslo.policy's enforce_scope: true refuses a token whose scope (project / domain / system) is not among a rule's scope types; false (Magnum 15's default) does not look at the scope.",
+  },
+  'keystone.auth_url': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_KEYSTONE_AUTH_URL',
+    description:
+      "Keystone's identity v3 URL, e.g. http://127.0.0.1:5000/v3 ([keystone_authtoken] auth_url). Required when auth.mode is keystone.",
+  },
+  'keystone.www_authenticate_uri': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_KEYSTONE_WWW_AUTHENTICATE_URI',
+    description:
+      'URI in the WWW-Authenticate: Keystone uri="…" header of a 401 (where clients authenticate); default: keystone.auth_url.',
+  },
+  'keystone.username': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_KEYSTONE_USERNAME',
+    description:
+      "The service's own Keystone user (validates tokens; needs the admin or service role, as keystonemiddleware's user does).",
+  },
+  'keystone.password': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_KEYSTONE_PASSWORD',
+    description: 'Password of keystone.username.',
+  },
+  'keystone.user_domain_name': {
+    type: 'string',
+    default: 'Default',
+    env: 'MAGNETAR_KEYSTONE_USER_DOMAIN_NAME',
+    description: 'Domain of keystone.username.',
+  },
+  'keystone.project_name': {
+    type: 'string',
+    default: 'service',
+    env: 'MAGNETAR_KEYSTONE_PROJECT_NAME',
+    description: "Project the service's own token is scoped to.",
+  },
+  'keystone.project_domain_name': {
+    type: 'string',
+    default: 'Default',
+    env: 'MAGNETAR_KEYSTONE_PROJECT_DOMAIN_NAME',
+    description: 'Domain of keystone.project_name.',
+  },
+  'keystone.application_credential_id': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_KEYSTONE_APPLICATION_CREDENTIAL_ID',
+    description:
+      "The service's own identity as an application credential (instead of keystone.username / password); its scope is the credential's.",
+  },
+  'keystone.application_credential_secret': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_KEYSTONE_APPLICATION_CREDENTIAL_SECRET',
+    description: 'Secret of keystone.application_credential_id.',
+  },
+  'keystone.region_name': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_KEYSTONE_REGION_NAME',
+    description:
+      "Region of the other services' endpoints taken from the catalog (image, compute, network, volume, load-balancer); default: any region.",
+  },
+  'keystone.interface': {
+    type: 'string',
+    default: 'public',
+    env: 'MAGNETAR_KEYSTONE_INTERFACE',
+    description: 'Which catalog endpoint of another service is used.',
+    choices: ['public', 'internal', 'admin'],
+  },
+  'keystone.token_cache_seconds': {
+    type: 'integer',
+    default: 300,
+    env: 'MAGNETAR_KEYSTONE_TOKEN_CACHE_SECONDS',
+    description:
+      "How long a validated (or refused) token is believed without asking Keystone again ([keystone_authtoken] token_cache_time): a revoked token is refused at the latest this long after its revocation. Never past the token's own expiry. 0: every request is validated.",
+    min: 0,
+  },
+  'keystone.token_cache_size': {
+    type: 'integer',
+    default: 10000,
+    env: 'MAGNETAR_KEYSTONE_TOKEN_CACHE_SIZE',
+    description: 'Tokens each API process keeps validated at most (the oldest are dropped first).',
+    min: 1,
+  },
+  'keystone.timeout_seconds': {
+    type: 'integer',
+    default: 10,
+    env: 'MAGNETAR_KEYSTONE_TIMEOUT_SECONDS',
+    description: 'Timeout of each call to Keystone (and other OpenStack services); past it the request answers 503.',
+    min: 1,
+  },
+  'keystone.service_token_roles': {
+    type: 'string-list',
+    default: ['service'],
+    env: 'MAGNETAR_KEYSTONE_SERVICE_TOKEN_ROLES',
+    description:
+      'Roles that make an X-Service-Token a service token: with one, the X-Auth-Token may have expired (another service acting later for a user).',
+  },
+  'keystone.service_token_roles_required': {
+    type: 'boolean',
+    default: false,
+    env: 'MAGNETAR_KEYSTONE_SERVICE_TOKEN_ROLES_REQUIRED',
+    description:
+      'An X-Service-Token without one of keystone.service_token_roles is refused (401); default false: only its allow-expired power needs the role (keystonemiddleware).',
   },
   'conductor.enabled': {
     type: 'boolean',
@@ -198,6 +307,73 @@ export const CONFIG_SCHEMA = {
     env: 'MAGNETAR_LOCAL_ALLOWED_PROJECTS',
     description:
       'Projects that may create clusters on the local Docker provider (its drivers are named *-local); empty = every project. Node containers are near-privileged: a cluster owner can reach the host (docs/operator-guide.md, "Trust boundary"). Admins are always allowed.',
+  },
+  'trust.trustee_domain_id': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_TRUSTEE_DOMAIN_ID',
+    description:
+      "Keystone mode: id of the domain trustee users of clusters are made in (Magnum's [trust] trustee_domain_id). Trusts are on when a domain, its admin and the admin's password are set.",
+  },
+  'trust.trustee_domain_name': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_TRUSTEE_DOMAIN_NAME',
+    description: 'Keystone mode: name of the trustee domain, when its id is not given ([trust] trustee_domain_name).',
+  },
+  'trust.trustee_domain_admin_id': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_TRUSTEE_DOMAIN_ADMIN_ID',
+    description:
+      'Id of a user with the admin role on the trustee domain: makes and deletes trustee users ([trust] trustee_domain_admin_id).',
+  },
+  'trust.trustee_domain_admin_name': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_TRUSTEE_DOMAIN_ADMIN_NAME',
+    description: 'Name of that user, when its id is not given ([trust] trustee_domain_admin_name).',
+  },
+  'trust.trustee_domain_admin_domain_id': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_TRUSTEE_DOMAIN_ADMIN_DOMAIN_ID',
+    description:
+      'Domain id of the trustee domain admin; default: the trustee domain ([trust] trustee_domain_admin_domain_id).',
+  },
+  'trust.trustee_domain_admin_domain_name': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_TRUSTEE_DOMAIN_ADMIN_DOMAIN_NAME',
+    description:
+      'Domain name of the trustee domain admin; default: the trustee domain ([trust] trustee_domain_admin_domain_name).',
+  },
+  'trust.trustee_domain_admin_password': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_TRUSTEE_DOMAIN_ADMIN_PASSWORD',
+    description: 'Password of the trustee domain admin ([trust] trustee_domain_admin_password).',
+  },
+  'trust.roles': {
+    type: 'string-list',
+    default: [],
+    env: 'MAGNETAR_TRUST_ROLES',
+    description:
+      "Roles a cluster's trust delegates; empty (default): the roles of the user creating the cluster ([trust] roles).",
+  },
+  'trust.trustee_keystone_interface': {
+    type: 'string',
+    default: 'public',
+    env: 'MAGNETAR_TRUSTEE_KEYSTONE_INTERFACE',
+    description:
+      "Interface of the catalog endpoints the conductor calls with a cluster's trust ([trust] trustee_keystone_interface).",
+    choices: ['public', 'internal', 'admin'],
+  },
+  'trust.trustee_keystone_region_name': {
+    type: 'string',
+    default: null,
+    env: 'MAGNETAR_TRUSTEE_KEYSTONE_REGION_NAME',
+    description: 'Region of those endpoints; default: any ([trust] trustee_keystone_region_name).',
   },
   'docker.socket': {
     type: 'string',

@@ -167,17 +167,27 @@ export interface ServiceRecord {
 /** Who is calling: from the noauth headers or (later) a Keystone token. */
 export interface Caller {
   userId: string;
-  /** The token's project; '' for a token scoped to no project (system or domain scope). */
+  /** The project the request acts in; '' for a token scoped to no project (system, domain, unscoped). */
   projectId: string;
   roles: readonly string[];
   /** The policy rule `context_is_admin` holds for the caller (default `role:admin`, as in Magnum). */
   isAdmin: boolean;
-  /** A domain-scoped token's domain (keystonemiddleware's X-Domain-Id). */
+  /** A domain-scoped token's domain (oslo.context's domain_id; keystonemiddleware's X-Domain-Id). */
   domainId?: string | undefined;
   /** The domain of the caller's user (X-User-Domain-Id): Magnum's `domain_id` credential (trustee-domain rule). */
   userDomainId?: string | undefined;
-  /** A system-scoped token (X-System-Scope: all). */
+  /** Keystone: the domain of the scoped project (project_domain_id). */
+  projectDomainId?: string | undefined;
+  /** A system-scoped token (`"system": {"all": true}`, X-System-Scope: all). */
   systemScope?: 'all' | undefined;
   /** Keystone's is_admin_project of the token (X-Is-Admin-Project); absent: true, as oslo.context assumes. */
   isAdminProject?: boolean | undefined;
+  userName?: string | undefined;
+  projectName?: string | undefined;
+  /**
+   * Keystone: the token the request was made with (X-Auth-Token), to act as the caller while the request runs. Never
+   * logged or put in a notification; stored only sealed in a new cluster's trust row, until the conductor has made
+   * the trust with it (conductor/cluster-trust.ts).
+   */
+  authToken?: string | undefined;
 }

@@ -6,6 +6,7 @@ import { decodeEach } from './row-decode.ts';
 import { fromCluster, fromNodegroup, toCluster, toNodegroup } from './rows.ts';
 import type { Database } from './schema.ts';
 import type { StoredCert } from './certificates.ts';
+import { trustRow, type NewClusterTrust } from './trusts.ts';
 import { insertEvent, type NewEvent } from './events.ts';
 import { insertOperation, type NewOperation } from './operations.ts';
 import { insertOutbox, type OutboxBuilder } from './outbox.ts';
@@ -45,8 +46,8 @@ export class ClusterRepository {
   }
 
   /**
-   * Inserts the cluster, its CA, its nodegroups, its create operation, first event and (when `notification` is given)
-   * its create-pending notification in ONE transaction.
+   * Inserts the cluster, its CA, its nodegroups, its create operation, first event, (when `notification` is given)
+   * its create-pending notification and (Keystone mode) its trust row in ONE transaction.
    */
   async createWithOperation(
     cluster: Omit<Cluster, 'id'>,
@@ -55,9 +56,11 @@ export class ClusterRepository {
     event: NewEvent,
     ca: StoredCert,
     notification?: OutboxBuilder,
+    trust?: NewClusterTrust,
   ): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
       await tx.insertInto('clusters').values(fromCluster(cluster)).execute();
+      if (trust) await tx.insertInto('cluster_trusts').values(trustRow(trust, cluster.created_at)).execute();
       await tx
         .insertInto('certificates')
         .values({ cluster_id: cluster.uuid, kind: 'ca', ...ca, created_at: cluster.created_at })
@@ -298,13 +301,13 @@ export class ClusterRepository {
   }
 
   /**
-   * Removes every row of a deleted cluster (cluster, nodegroups, certificates, events, operations) in one transaction,
+   * Removes every row of a deleted cluster (cluster, nodegroups, certificates, trust, events, operations) in one transaction,
    * with the delete-success notification built from the rows as they were just before.
    */
   async purge(uuid: string, notification?: OutboxBuilder): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
       await writeNotification(tx, uuid, notification);
-      for (const table of ['nodegroups', 'certificates', 'operations'] as const) {
+      for (const table of ['nodegroups', 'certificates', 'operations', 'cluster_trusts'] as const) {
         await tx.deleteFrom(table).where('cluster_id', '=', uuid).execute();
       }
       await tx.deleteFrom('clusters').where('uuid', '=', uuid).execute();

@@ -3,6 +3,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as m0001 from './migrations/0001-initial.ts';
 import * as m0002 from './migrations/0002-lifecycle.ts';
 import * as m0003 from './migrations/0003-revisions.ts';
+import * as m0004 from './migrations/0004-cluster-trusts.ts';
 import type { Database } from './schema.ts';
 
 /** Migrations in order; names are stable forever. */
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-lifecycle': m0002,
   '0003-revisions': m0003,
+  '0004-cluster-trusts': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

@@ -166,6 +166,24 @@ export interface CertificateTable {
   created_at: string;
 }
 
+/** A cluster's Keystone trust (Keystone mode); secrets sealed with the master key. */
+export interface ClusterTrustTable {
+  cluster_id: string;
+  /** `<cluster uuid>_<project id>` (Magnum's name): found by name again after a crash. */
+  trustee_name: string;
+  trustee_user_id: string | null;
+  trustee_password_sealed: string;
+  trust_id: string | null;
+  trustor_user_id: string;
+  trustor_project_id: string;
+  /** JSON list of role names delegated by the trust. */
+  roles: string;
+  /** The creating user's token, sealed, until the trust is made; then null. */
+  trustor_token_sealed: string | null;
+  created_at: string;
+  updated_at: string | null;
+}
+
 /** Revision counters, bumped in the same transaction as every write to the named table. */
 export interface RevisionTable {
   name: string;
@@ -183,4 +201,5 @@ export interface Database {
   services: ServiceTable;
   outbox: OutboxTable;
   revisions: RevisionTable;
+  cluster_trusts: ClusterTrustTable;
 }

@@ -10,6 +10,7 @@ import { OutboxRepository } from './outbox.ts';
 import { QuotaRepository } from './quotas.ts';
 import { ServiceRepository } from './services.ts';
 import { TemplateRepository } from './templates.ts';
+import { TrustRepository } from './trusts.ts';
 import { RevisionWatcher } from './revision-watcher.ts';
 import { UsageRepository } from './usage.ts';
 
@@ -26,6 +27,7 @@ export class Store {
   readonly quotas: QuotaRepository;
   readonly services: ServiceRepository;
   readonly usage: UsageRepository;
+  readonly trusts: TrustRepository;
 
   constructor(db: Db) {
     this.db = db;
@@ -40,6 +42,7 @@ export class Store {
     this.quotas = new QuotaRepository(db.kysely, db.reader);
     this.services = new ServiceRepository(db.kysely);
     this.usage = new UsageRepository(db.kysely);
+    this.trusts = new TrustRepository(db.kysely);
   }
 
   #watcher: RevisionWatcher | undefined;

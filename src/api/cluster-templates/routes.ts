@@ -5,9 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, invalid, MagnumError, notFound } from '../../core/errors.ts';
-import { checkImageReference } from '../../core/image-reference.ts';
 import { applyPatch, parsePatch } from '../../core/json-patch.ts';
-import { checkKubeImage, checkNodeImage } from '../../core/kube-versions.ts';
+import { checkKubeImage } from '../../core/kube-versions.ts';
 import { normalizeLabels } from '../../core/labels.ts';
 import { canonicalUuid, generateName } from '../../core/names.ts';
 import {
@@ -32,6 +31,7 @@ import { authorize } from '../policy.ts';
 import { resolveOne } from '../resolve.ts';
 import { identParams, noQuery, patchBody } from '../schemas.ts';
 import { makeValidatorCompiler, validationError } from '../validation.ts';
+import { resolveTemplateImage } from './image.ts';
 import type { ResponsesDoc } from '../schemas.ts';
 import { TEMPLATE_RESPONSES } from './responses.ts';
 import { TEMPLATE_SORT_KEYS, templateBodySchema, templateListQuery } from './schema.ts';
@@ -128,7 +128,7 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps, resource: Te
       preValidation: async (req) => coerceBody(req.body, resource.schema),
     },
     async (req, reply) => {
-      const t = await buildTemplate(deps, req.caller, req.body, resource.nameKind);
+      const t = await buildTemplate(deps, req.caller, req.caller.authToken, req.body, resource.nameKind);
       policy('create', req);
       if (resource.publishOnCreate(t)) {
         try {
@@ -277,7 +277,14 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps, resource: Te
         ),
       });
       if (!validatePatched(body)) throw validationError(validatePatched.errors ?? [], 'body', resource.bodyArg, body);
-      const next = await buildTemplate(deps, req.caller, { ...body, uuid: t.uuid }, resource.nameKind, t);
+      const next = await buildTemplate(
+        deps,
+        req.caller,
+        req.caller.authToken,
+        { ...body, uuid: t.uuid },
+        resource.nameKind,
+        t,
+      );
       const changed = Object.keys(next).filter(
         (k) => JSON.stringify((next as unknown as Body)[k]) !== JSON.stringify((t as unknown as Body)[k]),
       );
@@ -348,6 +355,7 @@ function inUseChangeAllowed(changed: string[], before: ClusterTemplate, after: O
 async function buildTemplate(
   deps: ApiDeps,
   caller: Caller,
+  token: string | undefined,
   b: Body,
   nameKind: 'template' | 'model',
   existing?: ClusterTemplate,
@@ -365,11 +373,7 @@ async function buildTemplate(
   checkFixedSubnet(s('fixed_subnet'));
   const labels = normalizeLabels(b.labels);
   const imageId = s('image_id') as string;
-  checkImageReference('image_id', imageId);
-  const os = await deps.images.osDistro(imageId);
-  if (os === undefined) throw invalid(`Image ${imageId} could not be found.`);
-  if (os === null) throw invalid(`Image ${imageId} doesn't contain os_distro field.`);
-  await checkNodeImage(deps.images, imageId);
+  const os = (await resolveTemplateImage(deps, token, imageId, { nodeImage: true })).osDistro;
   checkFlavors(deps.config.flavors, s('flavor_id'), s('master_flavor_id'));
   const driver = deps.drivers.get(serverType, s('cluster_distro') ?? os, coe);
   if (!s('network_driver')) networkDriver = driver.defaultNetworkDriver;

@@ -5,12 +5,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { clusterTypeNotSupported, conflict, MagnumError } from '../../core/errors.ts';
-import { checkImageReference } from '../../core/image-reference.ts';
 import { checkResize, defaultWorker } from '../../core/nodegroup-rules.ts';
 import type { Nodegroup } from '../../core/types.ts';
 import { setClusterTemplate, updateNodegroup } from '../../store/cluster-changes.ts';
 import { coerceBody } from '../body-coercion.ts';
 import { findTemplate } from '../cluster-templates/routes.ts';
+import { checkGivenImage } from '../cluster-templates/image.ts';
 import type { ApiDeps } from '../deps.ts';
 import { atLeast } from '../microversion.ts';
 import { findNodegroup } from '../nodegroups/find.ts';
@@ -116,7 +116,7 @@ export function clusterActionRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const c = await findCluster(deps, req.caller, req.params.ident);
       authorize(req, 'cluster:upgrade', c);
       const next = await findTemplate(deps, req.caller, b.cluster_template);
-      checkImageReference('image_id', next.image_id);
+      await checkGivenImage(deps, req.caller.authToken, next.image_id);
       const ngs = await deps.store.clusters.nodegroups([c.uuid]);
       const ng = await target(c.uuid, b.nodegroup, ngs);
       const current = await deps.store.templates.getByUuid(c.cluster_template_id);

@@ -1,17 +1,17 @@
 /**
  * @module Creating a cluster from a request: template, driver, policy, quota, inheritance, driver checks, a new CA,
- * then ONE transaction (cluster, node groups, CA, queued operation, first event). Shared by `POST /v1/clusters` and
+ * then ONE transaction (cluster, node groups, CA, queued operation, first event, and in Keystone mode the trust row). Shared by `POST /v1/clusters` and
  * the legacy `POST /v1/bays`.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { newCluster, type ClusterCreateBody } from '../../core/cluster-rules.ts';
 import { invalid, MagnumError } from '../../core/errors.ts';
-import { checkImageReference } from '../../core/image-reference.ts';
 import { localProviderRefusal } from '../../core/provider-access.ts';
 import { checkClusterQuota } from '../../core/quota-rules.ts';
 import type { Caller, Cluster, ClusterTemplate } from '../../core/types.ts';
 import { identityOf } from '../../notify/outbox.ts';
+import { resolveTemplateImage } from '../cluster-templates/image.ts';
 import { findTemplate } from '../cluster-templates/routes.ts';
 import type { ApiDeps } from '../deps.ts';
 import { checkFlavors } from '../flavors.ts';
@@ -66,9 +66,11 @@ export async function createCluster(
     fixed_subnet: cluster.fixed_subnet,
     master_count: nodegroups.filter((g) => g.role === 'master').reduce((n, g) => n + g.node_count, 0),
   });
-  checkImageReference('image_id', template.image_id);
-  const os = await deps.images.osDistro(template.image_id);
-  if (os === undefined) throw invalid(`Image ${template.image_id} could not be found.`);
+  const token = req.caller.authToken;
+  await resolveTemplateImage(deps, token, template.image_id, { nodeImage: false });
+  // Keystone mode: the trustee and trust are made by the conductor (observing Keystone first, so a crash at any point
+  // converges); the caller's token waits sealed in the cluster's trust row until the trust is made.
+  const trust = deps.cloud && token ? deps.cloud.newTrust(cluster.uuid, req.caller, token) : undefined;
   const ca = await deps.ca.newCa(cluster.name);
   await deps.store.clusters.createWithOperation(
     cluster,
@@ -89,6 +91,7 @@ export async function createCluster(
     },
     ca,
     deps.notifier?.cluster('create', 'pending', identityOf(req.caller, req.id)),
+    trust,
   );
   deps.wake();
   return cluster;

@@ -5,7 +5,6 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { conflict, MagnumError, notFound } from '../../core/errors.ts';
-import { checkImageReference } from '../../core/image-reference.ts';
 import { applyPatch, parsePatch } from '../../core/json-patch.ts';
 import { checkFlavors } from '../flavors.ts';
 import { checkNodeCounts, newNodegroup, type NodegroupCreateBody } from '../../core/nodegroup-rules.ts';
@@ -15,6 +14,7 @@ import { insertNodegroup, nodegroupNameTaken, updateNodegroup } from '../../stor
 import { coerceBody } from '../body-coercion.ts';
 import { clusterDriver, queueUpdate } from '../clusters/queue-update.ts';
 import { findCluster } from '../clusters/routes.ts';
+import { checkGivenImage } from '../cluster-templates/image.ts';
 import type { ApiDeps } from '../deps.ts';
 import { sendJsonInChunks } from '../chunked-body.ts';
 import { hostUrl } from '../links.ts';
@@ -120,7 +120,7 @@ export function nodegroupRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (req, reply) => {
       const c = await findCluster(deps, own(req.caller), req.params.ident);
       policy('nodegroup:create', req, c);
-      if (req.body.image_id !== undefined) checkImageReference('image_id', req.body.image_id);
+      if (req.body.image_id !== undefined) await checkGivenImage(deps, req.caller.authToken, req.body.image_id);
       if (!c.api_address) throw conflict('ClusterAPIAddressUnavailable', 'Cluster API address is not available yet');
       const exists = (await deps.store.clusters.nodegroups([c.uuid])).some((n) => n.name === req.body.name);
       const taken = (): MagnumError =>

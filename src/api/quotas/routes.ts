@@ -94,13 +94,16 @@ export function quotaRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/v1/quotas',
     {
       schema: { querystring: noQuery, body: quotaCreateSchema },
-      config: { bodyArg: 'quota', responses: QUOTA_RESPONSES.create, errors: [409] },
+      config: { bodyArg: 'quota', responses: QUOTA_RESPONSES.create, errors: [404, 409] },
       preValidation: async (req) => coerceBody(req.body, quotaCreateSchema),
     },
     async (req, reply) => {
       policy('quota:create', req);
       const projectId = req.body.project_id?.trim();
       if (!projectId) throw invalid('Must provide a valid project ID.');
+      // As Magnum: the project must exist in Keystone (Keystone mode).
+      if (deps.cloud && !(await deps.cloud.projectExists(projectId)))
+        throw notFound('ProjectNotFound', `The project_id ${projectId} could not be found.`);
       const resource = req.body.resource ?? 'Cluster';
       const saved = await deps.store.quotas.insert({
         project_id: projectId,

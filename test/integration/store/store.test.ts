@@ -124,7 +124,7 @@ function storeCases(engine: 'sqlite' | 'postgres', url: () => string, resetSchem
 
     void describe('migrations', () => {
       test('apply every migration on a fresh database and nothing on a second run', async () => {
-        assert.deepEqual(appliedFirst, ['0001-initial', '0002-lifecycle', '0003-revisions']);
+        assert.deepEqual(appliedFirst, ['0001-initial', '0002-lifecycle', '0003-revisions', '0004-cluster-trusts']);
         assert.deepEqual(await migrateToLatest(db.kysely), []);
         const second = await openDb({ url: url() });
         try {

@@ -234,6 +234,19 @@ print(json.dumps(out))
     );
   });
 
+  test('a trustee domain learned after start (Keystone trusts ask for it) is used from then on', () => {
+    const known: { id?: string } = {};
+    const p = new ApiPolicy(
+      new PolicyEnforcer(policyDefaults(ALL_POLICIES), { enforceNewDefaults: false, enforceScope: false }),
+      { trusteeDomainId: () => known.id },
+    );
+    const trustee = caller({ roles: ['member'], userDomainId: 'trustee-domain' });
+    assert.equal(p.allows('cluster:create', trustee), true, 'not known yet: nobody is a cluster user');
+    known.id = 'trustee-domain';
+    assert.equal(p.allows('cluster:create', trustee), false);
+    assert.equal(p.allows('cluster:create', caller({ roles: ['member'], userDomainId: 'default' })), true);
+  });
+
   test('is_admin is the context_is_admin rule, and the credentials say what Magnum puts in them', () => {
     const p = policy(false);
     assert.equal(p.isAdmin(caller({ roles: ['Admin'] })), true);

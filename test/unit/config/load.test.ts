@@ -54,6 +54,24 @@ void describe('loadConfig', () => {
         defaultRoles: ['admin'],
         allowRemoteNoauth: false,
       },
+      keystone: {
+        authUrl: null,
+        wwwAuthenticateUri: null,
+        username: null,
+        password: null,
+        userDomainName: 'Default',
+        projectName: 'service',
+        projectDomainName: 'Default',
+        applicationCredentialId: null,
+        applicationCredentialSecret: null,
+        regionName: null,
+        interface: 'public',
+        tokenCacheMs: 300_000,
+        tokenCacheSize: 10_000,
+        timeoutMs: 10_000,
+        serviceTokenRoles: ['service'],
+        serviceTokenRolesRequired: false,
+      },
       conductor: {
         enabled: true,
         workers: 4,
@@ -68,6 +86,19 @@ void describe('loadConfig', () => {
       providers: { local: { allowedProjects: [] } },
       policy: { file: null, enforceNewDefaults: false, enforceScope: false },
       docker: { socket: '/var/run/docker.sock', nodeImage: 'magnetar/node:bookworm' },
+      trust: {
+        authUrl: null,
+        trusteeDomainId: null,
+        trusteeDomainName: null,
+        trusteeDomainAdminId: null,
+        trusteeDomainAdminName: null,
+        trusteeDomainAdminDomainId: null,
+        trusteeDomainAdminDomainName: null,
+        trusteeDomainAdminPassword: null,
+        roles: [],
+        trusteeKeystoneInterface: 'public',
+        trusteeKeystoneRegionName: null,
+      },
       log: { level: 'info' },
       quotas: { maxClustersPerProject: 20 },
       services: { heartbeatMs: 10_000, host: hostname() },
@@ -227,5 +258,38 @@ void describe('loadConfig', () => {
 
   test('treats an empty file as no settings', () => {
     assert.equal(loadConfig({ file: yamlFile(''), env: {} }).api.port, 9511);
+  });
+
+  test('keystone mode needs keystone.auth_url and the service credentials', () => {
+    refuses({ env: { MAGNETAR_AUTH: 'keystone' } }, 'auth.mode keystone needs keystone.auth_url');
+    refuses(
+      { env: { MAGNETAR_AUTH: 'keystone', MAGNETAR_KEYSTONE_AUTH_URL: 'http://127.0.0.1:5000/v3' } },
+      'keystone.username and keystone.password',
+    );
+    refuses(
+      { env: { MAGNETAR_KEYSTONE_AUTH_URL: 'ftp://x' } },
+      'keystone.auth_url must be an http(s) URL',
+      'MAGNETAR_KEYSTONE_AUTH_URL',
+    );
+    const c = loadConfig({
+      file: yamlFile(
+        'auth: {mode: keystone}\nkeystone: {auth_url: "http://127.0.0.1:5000/v3/", username: magnetar, password: pw, token_cache_seconds: 30, region_name: R2, interface: internal}\n',
+      ),
+      env: {},
+    });
+    assert.equal(c.auth.mode, 'keystone');
+    assert.equal(c.keystone.authUrl, 'http://127.0.0.1:5000/v3');
+    assert.equal(c.keystone.tokenCacheMs, 30_000);
+    assert.equal(c.keystone.regionName, 'R2');
+    assert.equal(c.keystone.interface, 'internal');
+    const appCred = loadConfig({
+      env: {
+        MAGNETAR_AUTH: 'keystone',
+        MAGNETAR_KEYSTONE_AUTH_URL: 'http://127.0.0.1:5000/v3',
+        MAGNETAR_KEYSTONE_APPLICATION_CREDENTIAL_ID: 'id',
+        MAGNETAR_KEYSTONE_APPLICATION_CREDENTIAL_SECRET: 's',
+      },
+    });
+    assert.equal(appCred.keystone.applicationCredentialId, 'id');
   });
 });
