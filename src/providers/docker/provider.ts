@@ -32,7 +32,10 @@ import { DockerLoadBalancers, KIND_LABEL, LB_IMAGE, LB_KIND } from './load-balan
 import { probeNodeSecurity, securityHostConfig, type NodeSecurity } from './node-security.ts';
 import { payloadArchive } from './payload.ts';
 import { pickFreeSubnet, usedSubnets } from './subnets.ts';
-import { readTar } from './tar.ts';
+import { readTar, tarFiles } from './tar.ts';
+
+/** Content given to the bootstrap markers of a previous boot when a stopped machine is started again. */
+const STALE_MARKER = 'stale: written by a previous boot\n';
 
 export { CLUSTER_LABEL } from '../contract.ts';
 export const ROLE_LABEL = 'magnetar.role';
@@ -253,7 +256,18 @@ export class DockerProvider implements Provider {
   }
 
   async startMachine(m: Pick<Machine, 'id' | 'name'>): Promise<void> {
-    await this.host.startContainer(m.id || m.name);
+    const id = m.id || m.name;
+    // A stopped container keeps the markers of its previous boot until its init removes them: a bootstrap wait right
+    // after the start would take them for this boot's. They are marked stale first (the init deletes them either way).
+    const c = await this.host.inspectContainer(id);
+    if (c && !c.State.Running) {
+      const dir = CLOUD_INIT_PATHS.bootFinished.slice(0, CLOUD_INIT_PATHS.bootFinished.lastIndexOf('/'));
+      const names = new Set((await this.#archive(id, dir)).map((e) => `/var/lib/cloud/${e.path}`));
+      const stale = [CLOUD_INIT_PATHS.bootFinished, CLOUD_INIT_PATHS.bootFailed].filter((p) => names.has(p));
+      if (stale.length > 0)
+        await this.host.putArchive(id, '/', tarFiles(stale.map((p) => ({ path: p, content: STALE_MARKER }))));
+    }
+    await this.host.startContainer(id);
   }
 
   async removeMachine(m: Pick<Machine, 'id' | 'name'>, opts: { keepVolumes?: boolean } = {}): Promise<void> {
@@ -321,7 +335,11 @@ export class DockerProvider implements Provider {
   ): Promise<BootstrapStatus> {
     const id = m.id || m.name;
     const dir = CLOUD_INIT_PATHS.bootFinished.slice(0, CLOUD_INIT_PATHS.bootFinished.lastIndexOf('/'));
-    const names = new Set((await this.#archive(id, dir)).map((e) => `/var/lib/cloud/${e.path}`));
+    const names = new Set(
+      (await this.#archive(id, dir))
+        .filter((e) => e.content.toString('utf8') !== STALE_MARKER)
+        .map((e) => `/var/lib/cloud/${e.path}`),
+    );
     const state = names.has(CLOUD_INIT_PATHS.bootFailed)
       ? 'failed'
       : names.has(CLOUD_INIT_PATHS.bootFinished)
