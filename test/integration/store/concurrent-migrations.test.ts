@@ -64,18 +64,18 @@ void describe('SQLite migrations across processes', { timeout: 300_000 }, () => 
           [...new Set(all)],
           `round ${round}: a migration applied twice: ${JSON.stringify(applied)}`,
         );
-        assert.deepEqual(all.sort(), ['0001-initial', '0002-lifecycle', '0003-revisions']);
+        assert.deepEqual(all.sort(), ['0001-initial', '0002-lifecycle', '0003-revisions', '0004-cluster-trusts']);
         assert.equal(applied.filter((a) => a.length > 0).length, 1);
         const db = new DatabaseSync(path, { readOnly: true });
         try {
           const rows = db.prepare('SELECT name FROM magnetar_migrations ORDER BY name').all();
           assert.deepEqual(
             rows.map((r) => r.name),
-            ['0001-initial', '0002-lifecycle', '0003-revisions'],
+            ['0001-initial', '0002-lifecycle', '0003-revisions', '0004-cluster-trusts'],
           );
           // The schema is whole: a table of every migration is there.
           const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all();
-          for (const t of ['cluster_templates', 'operations', 'quotas', 'outbox', 'revisions'])
+          for (const t of ['cluster_templates', 'operations', 'quotas', 'outbox', 'revisions', 'cluster_trusts'])
             assert.ok(
               tables.some((r) => r.name === t),
               t,
