@@ -17,7 +17,7 @@ describe('magnetar db upgrade', () => {
     const dir = await mkdtemp(join(tmpdir(), 'magnetar-dbup-'));
     try {
       const url = join(dir, 'm.db');
-      assert.match(await run(url), /^applied: 0001-initial, 0002-lifecycle, 0003-revisions$/m);
+      assert.match(await run(url), /^applied: 0001-initial, 0002-lifecycle, 0003-revisions, 0004-cluster-trusts$/m);
       assert.equal(await run(url), 'database is up to date\n');
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -27,7 +27,7 @@ describe('magnetar db upgrade', () => {
   it('migrates a new PostgreSQL database, then reports it up to date', async () => {
     const db = await freshDatabase('magnetar_dbup');
     try {
-      assert.match(await run(db.url), /^applied: 0001-initial, 0002-lifecycle, 0003-revisions$/m);
+      assert.match(await run(db.url), /^applied: 0001-initial, 0002-lifecycle, 0003-revisions, 0004-cluster-trusts$/m);
       assert.equal(await run(db.url), 'database is up to date\n');
     } finally {
       await db.drop();
