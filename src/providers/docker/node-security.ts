@@ -79,12 +79,12 @@ function isCapsError(err: unknown): boolean {
  * Finds out how node containers must run on this host: starts a throwaway `Privileged: true` container of `image`
  * (entrypoint `/bin/true`, labelled `magnetar.probe=1`, always removed). If the runtime refuses the capabilities, the
  * privileged mode is emulated, dropping the capabilities missing from the bounding set in `procStatusPath`
- * (default `/proc/self/status`). Other errors are thrown.
+ * (default `/proc/self/status`). Other errors are thrown. `labels` are added to the probe container's.
  */
 export async function probeNodeSecurity(
   engine: Engine,
   image: string,
-  opts?: { procStatusPath?: string },
+  opts?: { procStatusPath?: string; labels?: Readonly<Record<string, string>> },
 ): Promise<NodeSecurity> {
   const name = `magnetar-probe-${randomBytes(4).toString('hex')}`;
   let id: string | undefined;
@@ -93,7 +93,7 @@ export async function probeNodeSecurity(
       Image: image,
       Entrypoint: ['/bin/true'],
       Cmd: [],
-      Labels: { [PROBE_LABEL]: '1' },
+      Labels: { ...opts?.labels, [PROBE_LABEL]: '1' },
       HostConfig: { Privileged: true, NetworkMode: 'none' },
     });
     id = created.Id;

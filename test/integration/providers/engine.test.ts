@@ -186,9 +186,10 @@ void describe('Engine against the host Docker engine', { skip, timeout: 300_000 
   });
 
   void it('finds that node containers need the emulated privileged mode on this host', async () => {
-    const sec = await probeNodeSecurity(engine, IMAGE);
+    // labelled as this run's, since clusters created by tests running beside this one probe too
+    const sec = await probeNodeSecurity(engine, IMAGE, { labels });
     assert.deepEqual(sec, { mode: 'emulated', capDrop: ['SYS_RESOURCE'] });
-    assert.equal((await engine.listContainers([`${PROBE_LABEL}=1`])).length, 0);
+    assert.equal((await engine.listContainers([`${PROBE_LABEL}=1`, label])).length, 0);
   });
 
   void it('reports an unreachable engine as EngineUnreachableError, and ping as false', async () => {
