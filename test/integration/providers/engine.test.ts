@@ -8,7 +8,7 @@ import { Engine, EngineError, EngineUnreachableError } from '../../../src/provid
 import { buildNodeImage, imageOsDistro } from '../../../src/providers/docker/image-build.ts';
 import { PROBE_LABEL, probeNodeSecurity } from '../../../src/providers/docker/node-security.ts';
 import { pickFreeSubnet, usedSubnets } from '../../../src/providers/docker/subnets.ts';
-import { readTar, tarFiles } from '../../../src/providers/docker/tar.ts';
+import { readTar, tarFiles } from '../../../src/core/tar.ts';
 
 const SOCKET = '/var/run/docker.sock';
 const IMAGE = 'magnetar/node:bookworm';

@@ -14,7 +14,7 @@ import { probeNodeSecurity, securityHostConfig } from '../../../src/providers/do
 import { hostAddress, pickFreeSubnet, usedSubnets } from '../../../src/providers/docker/subnets.ts';
 import { renderUserData, serviceFile, SUPERVISE_START } from '../../../src/providers/cloud-config.ts';
 import { payloadArchive } from '../../../src/providers/docker/payload.ts';
-import { tarFiles } from '../../../src/providers/docker/tar.ts';
+import { tarFiles } from '../../../src/core/tar.ts';
 
 const SOCKET = '/var/run/docker.sock';
 const IMAGE = 'magnetar/node:bookworm';
