@@ -21,6 +21,7 @@ import type { ClusterNotifier } from '../notify/outbox.ts';
 import { UnreadableRowError } from '../store/row-decode.ts';
 import type { Store } from '../store/store.ts';
 import { clusterSpec } from './cluster-spec.ts';
+import { LeasedLoop, type PassControl } from './leased-loop.ts';
 
 /** Name of the lease row that elects the conductor running the pass. */
 export const HEALTH_LEASE = 'health-sync';
@@ -64,50 +65,40 @@ export interface PassSummary {
 export class HealthSync {
   readonly #deps: HealthSyncDeps;
   readonly #opts: Required<HealthSyncOptions>;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<PassSummary> | undefined;
-  #stopped = true;
-  readonly #ctrl = new AbortController();
+  readonly #loop: LeasedLoop<PassSummary>;
 
   constructor(deps: HealthSyncDeps, opts: HealthSyncOptions) {
     this.#deps = deps;
     this.#opts = { concurrency: 8, ...opts };
+    this.#loop = new LeasedLoop(
+      {
+        lease: HEALTH_LEASE,
+        owner: deps.owner,
+        periodMs: opts.periodMs,
+        leases: deps.store.health,
+        log: deps.log,
+        what: 'health sync',
+      },
+      (ctl) => this.#pass(ctl),
+    );
   }
 
   /** Runs a pass now and then every period, until {@link HealthSync.stop}. */
   start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    const loop = async (): Promise<void> => {
-      if (this.#stopped) return;
-      try {
-        await this.runOnce();
-      } catch (e) {
-        this.#deps.log.warn({ err: (e as Error).message }, 'health sync pass failed');
-      }
-      if (!this.#stopped) this.#timer = setTimeout(() => void loop(), this.#opts.periodMs);
-    };
-    void loop();
+    this.#loop.start();
   }
 
   /** Stops the loop, waits for a running pass, and gives the lease up. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    this.#ctrl.abort(new Error('health sync stopping'));
-    await this.#running?.catch(() => undefined);
-    await this.#deps.store.health.releaseLease(HEALTH_LEASE, this.#deps.owner).catch(() => undefined);
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** One pass over all clusters (if this conductor holds, or can take, the lease). */
   runOnce(): Promise<PassSummary> {
-    this.#running ??= this.#pass().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#loop.runOnce();
   }
 
-  async #pass(): Promise<PassSummary> {
+  async #pass(ctl: PassControl): Promise<PassSummary> {
     const { store, inventory } = this.#deps;
     const summary: PassSummary = {
       ran: false,
@@ -118,8 +109,7 @@ export class HealthSync {
       unreadable: [],
       byStatus: {},
     };
-    const ttl = Math.max(3 * this.#opts.periodMs, 15_000);
-    if (!(await store.health.acquireLease(HEALTH_LEASE, this.#deps.owner, ttl))) return summary;
+    if (!(await ctl.acquire())) return summary;
     summary.ran = true;
 
     // A row that cannot be read costs its own cluster the check (it is marked, see #markUnreadable), nothing more.
@@ -154,20 +144,17 @@ export class HealthSync {
     }
     const queue = clusters.filter((c) => !bad.has(c.uuid));
     if (queue.length === 0) return summary;
-    const observed = await inventory.observeMachines(this.#ctrl.signal);
+    const observed = await inventory.observeMachines(ctl.signal);
 
-    let renewedAt = Date.now();
     let lost = false;
     const worker = async (): Promise<void> => {
       for (let c = queue.shift(); c; c = queue.shift()) {
-        if (this.#ctrl.signal.aborted || lost) return;
-        if (Date.now() - renewedAt > ttl / 3) {
-          // A long pass keeps its lease, or stops if another conductor took it meanwhile.
-          renewedAt = Date.now();
-          lost = !(await store.health.acquireLease(HEALTH_LEASE, this.#deps.owner, ttl));
-          if (lost) return;
-        }
+        if (ctl.signal.aborted || lost) return;
+        // A long pass keeps its lease, or stops if another conductor took it meanwhile.
+        if (!(await ctl.keep())) lost = true;
+        if (lost) return;
         const report = await this.#check(
+          ctl.signal,
           c,
           templates.get(c.cluster_template_id),
           ngs.get(c.uuid) ?? [],
@@ -202,6 +189,7 @@ export class HealthSync {
   }
 
   async #check(
+    signal: AbortSignal,
     c: Cluster,
     t: ClusterTemplate | undefined,
     ngs: Nodegroup[],
@@ -216,7 +204,7 @@ export class HealthSync {
         cluster: clusterSpec(c, t, ngs, this.#deps.flavors),
         nodes,
         pki: { caPem: (await ca.caPem(c.uuid)) ?? '', conductorClient: () => ca.conductorClient(c.uuid) },
-        signal: this.#ctrl.signal,
+        signal,
       });
     } catch (e) {
       this.#deps.log.warn({ cluster: c.uuid, err: (e as Error).message }, 'health check failed');
