@@ -5,9 +5,12 @@
  *
  * Provider calls per pass: 1 inventory call per provider (local Docker: one host `GET /containers/json` filtered by
  * the label key `magnetar.cluster`, grouped by cluster), plus at most 1 call per cluster with a running manager node
- * (swarm: `GET /nodes`; docker: `GET /_ping`). Clusters without running nodes cost nothing beyond the inventory.
+ * (swarm: `GET /nodes`; docker: `GET /_ping`), plus 1 `listLoadBalancers` per `master_lb_enabled` cluster (its API
+ * load balancer is watched and, when gone or stopped, made again from the recorded spec: `api-balancer-watch.ts`).
+ * Clusters without running nodes cost nothing beyond the inventory.
  * Store: 1 lease update, 1 cluster query, 1 node-group query, 1 template query per distinct template, then one write
- * per cluster whose health changed. Only the conductor holding the `health-sync` lease runs the pass.
+ * per cluster whose health changed. Only the conductor holding the `health-sync` lease runs the pass (the loop, the
+ * lease and stopping are `leased-loop.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import type { ClusterCa } from '../certs/cluster-ca.ts';
@@ -22,6 +25,14 @@ import { UnreadableRowError } from '../store/row-decode.ts';
 import type { Store } from '../store/store.ts';
 import { clusterSpec } from './cluster-spec.ts';
 import { LeasedLoop, type PassControl } from './leased-loop.ts';
+import {
+  API_LB_REASON,
+  observeApiBalancer,
+  repairApiBalancer,
+  withApiBalancer,
+  type ApiBalancerObservation,
+  type Balancers,
+} from './api-balancer-watch.ts';
 
 /** Name of the lease row that elects the conductor running the pass. */
 export const HEALTH_LEASE = 'health-sync';
@@ -32,6 +43,8 @@ export interface HealthSyncDeps {
   ca: ClusterCa;
   /** The provider's bulk observation (the local Docker provider lists every cluster's machines in one host call). */
   inventory: Pick<Provider, 'observeMachines'>;
+  /** The provider's load balancers: the API load balancer of `master_lb_enabled` clusters is watched (absent: not). */
+  balancers?: Balancers;
   log: DriverLogger;
   /** Identifies this conductor in the lease. */
   owner: string;
@@ -59,6 +72,8 @@ export interface PassSummary {
   healed: string[];
   /** Clusters whose rows could not be read (marked, not checked). */
   unreadable: string[];
+  /** Clusters whose API load balancer was made to serve again. */
+  repaired: string[];
   byStatus: Record<string, number>;
 }
 
@@ -99,7 +114,7 @@ export class HealthSync {
   }
 
   async #pass(ctl: PassControl): Promise<PassSummary> {
-    const { store, inventory } = this.#deps;
+    const { store, inventory, balancers } = this.#deps;
     const summary: PassSummary = {
       ran: false,
       clusters: 0,
@@ -107,6 +122,7 @@ export class HealthSync {
       changed: 0,
       healed: [],
       unreadable: [],
+      repaired: [],
       byStatus: {},
     };
     if (!(await ctl.acquire())) return summary;
@@ -161,14 +177,32 @@ export class HealthSync {
           observed.get(c.uuid) ?? [],
         );
         if (!report) continue;
+        // Observe the API load balancer, record what was seen, then repair it.
+        const lb = await this.#watchBalancer(ctl.signal, c);
+        const full = lb ? withApiBalancer(report, lb) : report;
         summary.checked++;
-        summary.byStatus[report.status] = (summary.byStatus[report.status] ?? 0) + 1;
-        if (await this.#record(c, report)) summary.changed++;
-        if (await this.#maybeHeal(c, report)) summary.healed.push(c.uuid);
+        summary.byStatus[full.status] = (summary.byStatus[full.status] ?? 0) + 1;
+        if (await this.#record(c, full)) summary.changed++;
+        if (await this.#maybeHeal(c, full)) summary.healed.push(c.uuid);
+        if (lb && balancers && (await repairApiBalancer({ ...this.#deps, balancers }, c, lb, ctl.signal)))
+          summary.repaired.push(c.uuid);
       }
     };
     await Promise.all(Array.from({ length: this.#opts.concurrency }, worker));
     return summary;
+  }
+
+  /** The API load balancer of a `master_lb_enabled` cluster, as observed (undefined: not watched, or not observable). */
+  async #watchBalancer(signal: AbortSignal, c: Cluster): Promise<ApiBalancerObservation | undefined> {
+    const { balancers } = this.#deps;
+    if (!c.master_lb_enabled || !balancers) return undefined;
+    try {
+      return await observeApiBalancer(balancers, c, signal);
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      this.#deps.log.warn({ cluster: c.uuid, err: (e as Error).message }, 'API load balancer not observable');
+      return undefined;
+    }
   }
 
   /** A cluster whose rows cannot be read: its status_reason names the row and the cause; health UNKNOWN; logged. */
@@ -217,11 +251,14 @@ export class HealthSync {
     if (c.health_status === r.status && sameReason(c.health_status_reason, r.reason)) return false;
     const written = await this.#deps.store.health.setHealth(c.uuid, r.status, r.reason);
     if (written && c.health_status !== r.status) {
+      const lb = r.reason[API_LB_REASON];
       const why = r.failed.length
         ? `: not Ready ${r.failed.join(', ')}`
         : r.reason.api && r.reason.api !== 'ok'
           ? `: ${r.reason.api}`
-          : '';
+          : lb && lb !== 'ok'
+            ? `: ${lb}`
+            : '';
       await this.#deps.store.events.append({
         cluster_id: c.uuid,
         phase: 'health',
