@@ -5,8 +5,9 @@
  * serves; the health report gets an `api_lb` reason and turns UNHEALTHY when it does not. Act second: once that is
  * recorded, the conductor makes it exist and serve again with the recorded spec (`ensureLoadBalancer` is idempotent
  * and observes first), only while the cluster is still in a *_COMPLETE state (an operation in progress owns it) and
- * puts what it did on the cluster's timeline. A cluster made before specs were recorded is reported, not repaired (its
- * next update records the spec).
+ * puts what it did on the cluster's timeline. Only clusters whose driver recorded a spec are watched: a driver that
+ * makes no API load balancer (swarm ignores `master_lb_enabled`) records none, and a cluster made before specs were
+ * recorded is watched from its next update on.
  */
 import { COMPLETE_STATUSES } from '../core/status.ts';
 import type { Cluster } from '../core/types.ts';
@@ -24,8 +25,8 @@ export interface ApiBalancerObservation {
   ok: boolean;
   /** `ok`, or what is wrong (`magnetar-…-lb-api missing`, `… exited`). */
   reason: string;
-  /** The recorded spec (absent on clusters made before specs were recorded). */
-  spec: LoadBalancerSpec | undefined;
+  /** The recorded spec it is made again from. */
+  spec: LoadBalancerSpec;
 }
 
 /** The spec the driver recorded, if the cluster's driver state holds one. */
@@ -36,18 +37,20 @@ export function recordedApiBalancer(c: Pick<Cluster, 'driver_state'>): LoadBalan
   return s as LoadBalancerSpec;
 }
 
-/** One `listLoadBalancers` call: does the cluster's API load balancer exist and serve? */
+/**
+ * One `listLoadBalancers` call: does the API load balancer of the recorded spec exist and serve? Undefined when the
+ * cluster has none recorded (not watched).
+ */
 export async function observeApiBalancer(
   balancers: Balancers,
   c: Cluster,
   signal: AbortSignal,
-): Promise<ApiBalancerObservation> {
-  const spec = recordedApiBalancer(c);
-  const lbs = await balancers.listLoadBalancers(c.uuid, signal);
-  const lb = spec ? lbs.find((b) => b.name === spec.name) : lbs.find((b) => b.purpose === 'api');
-  const name = spec?.name ?? lb?.name ?? 'API load balancer';
-  if (!lb) return { ok: false, reason: `${name} missing${spec ? '' : ' (no recorded spec)'}`, spec };
-  if (lb.state !== 'active') return { ok: false, reason: `${name} ${lb.status}`, spec };
+): Promise<ApiBalancerObservation | undefined> {
+  const spec = c.master_lb_enabled ? recordedApiBalancer(c) : undefined;
+  if (!spec) return undefined;
+  const lb = (await balancers.listLoadBalancers(c.uuid, signal)).find((b) => b.name === spec.name);
+  if (!lb) return { ok: false, reason: `${spec.name} missing`, spec };
+  if (lb.state !== 'active') return { ok: false, reason: `${spec.name} ${lb.status}`, spec };
   return { ok: true, reason: 'ok', spec };
 }
 
@@ -70,7 +73,7 @@ export async function repairApiBalancer(
   o: ApiBalancerObservation,
   signal: AbortSignal,
 ): Promise<boolean> {
-  if (o.ok || !o.spec) return false;
+  if (o.ok) return false;
   const now = await deps.store.clusters.get(c.uuid);
   if (!now || !COMPLETE_STATUSES.has(now.status)) return false;
   const event = (level: 'info' | 'warning' | 'error', message: string): Promise<void> =>

@@ -5,8 +5,8 @@
  *
  * Provider calls per pass: 1 inventory call per provider (local Docker: one host `GET /containers/json` filtered by
  * the label key `magnetar.cluster`, grouped by cluster), plus at most 1 call per cluster with a running manager node
- * (swarm: `GET /nodes`; docker: `GET /_ping`), plus 1 `listLoadBalancers` per `master_lb_enabled` cluster (its API
- * load balancer is watched and, when gone or stopped, made again from the recorded spec: `api-balancer-watch.ts`).
+ * (swarm: `GET /nodes`; docker: `GET /_ping`), plus 1 `listLoadBalancers` per `master_lb_enabled` cluster whose driver
+ * recorded an API load balancer (it is watched and, when gone or stopped, made again from the recorded spec: `api-balancer-watch.ts`).
  * Clusters without running nodes cost nothing beyond the inventory.
  * Store: 1 lease update, 1 cluster query, 1 node-group query, 1 template query per distinct template, then one write
  * per cluster whose health changed. Only the conductor holding the `health-sync` lease runs the pass (the loop, the
@@ -195,7 +195,7 @@ export class HealthSync {
   /** The API load balancer of a `master_lb_enabled` cluster, as observed (undefined: not watched, or not observable). */
   async #watchBalancer(signal: AbortSignal, c: Cluster): Promise<ApiBalancerObservation | undefined> {
     const { balancers } = this.#deps;
-    if (!c.master_lb_enabled || !balancers) return undefined;
+    if (!balancers) return undefined;
     try {
       return await observeApiBalancer(balancers, c, signal);
     } catch (e) {

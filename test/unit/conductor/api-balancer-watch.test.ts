@@ -69,14 +69,14 @@ describe('the API load balancer watch', () => {
     });
   });
 
-  it('without a recorded spec: found by purpose, and a missing one says it cannot be made again', async () => {
-    const c = cluster({});
-    assert.equal((await observeApiBalancer(listing([lb('active', 'running')]), c, signal)).ok, true);
-    assert.deepEqual(await observeApiBalancer(listing([]), c, signal), {
-      ok: false,
-      reason: 'API load balancer missing (no recorded spec)',
-      spec: undefined,
-    });
+  it('without a recorded spec, or without master_lb_enabled: not watched, no provider call', async () => {
+    const never: Balancers = {
+      listLoadBalancers: async () => assert.fail('not watched: no call'),
+      ensureLoadBalancer: async () => assert.fail('not watched: no call'),
+    };
+    assert.equal(await observeApiBalancer(never, cluster({}), signal), undefined);
+    const off = { ...cluster({ [API_LOAD_BALANCER_STATE]: spec }), master_lb_enabled: false } as Cluster;
+    assert.equal(await observeApiBalancer(never, off, signal), undefined);
   });
 
   it('adds api_lb to the report; a balancer that does not serve makes HEALTHY UNHEALTHY, never better', () => {
