@@ -171,7 +171,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       const others = ['k-create-complete', 'k-update-failed', 'k-update-in-progress'];
       const b = new LoadBalancerSync(
         { store, drivers, ca, log: silent, owner: 'c-b' },
-        { periodMs: 60_000, waitMs: 200, clusterTimeoutMs: 1_500, backoffBaseMs: 2_500, backoffMaxMs: 10_000 },
+        { periodMs: 60_000, waitMs: 1_000, clusterTimeoutMs: 3_000, backoffBaseMs: 3_000, backoffMaxMs: 10_000 },
       );
       const r1 = await b.runOnce();
       assert.deepEqual(r1.slow, [hung], 'the pass did not wait for the hung cluster');
@@ -187,7 +187,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       for (let i = 0; i < 100 && !failedAt; i++) {
         await new Promise((r) => setTimeout(r, 100));
         const events = await store.events.list(hung);
-        if (events.some((e) => e.message.startsWith('load-balancer sync failed: no answer within 1.5 s')))
+        if (events.some((e) => e.message.startsWith('load-balancer sync failed: no answer within 3 s')))
           failedAt = Date.now();
       }
       assert.ok(failedAt, 'the timeout is recorded on the cluster');
@@ -201,7 +201,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
 
       // Its backoff over and its apiserver back: synced again, the recovery on the timeline.
       kube.hang.clear();
-      await new Promise((r) => setTimeout(r, Math.max(0, failedAt + 2_600 - Date.now())));
+      await new Promise((r) => setTimeout(r, Math.max(0, failedAt + 3_100 - Date.now())));
       const r4 = await b.runOnce();
       assert.ok(r4.reports.has(hung), JSON.stringify(r4.deferred));
       assert.equal(r4.reports.size, 4);
