@@ -28,10 +28,10 @@ import {
   type Provider,
 } from '../contract.ts';
 import { findFreePort } from './free-port.ts';
+import { createNetworkOnFreeSubnet } from './free-network.ts';
 import { DockerLoadBalancers, KIND_LABEL, LB_IMAGE, LB_KIND } from './load-balancers.ts';
 import { probeNodeSecurity, securityHostConfig, type NodeSecurity } from './node-security.ts';
 import { payloadArchive } from './payload.ts';
-import { pickFreeSubnet, usedSubnets } from './subnets.ts';
 import { readTar, tarFiles } from '../../core/tar.ts';
 
 /** Content given to the bootstrap markers of a previous boot when a stopped machine is started again. */
@@ -113,33 +113,12 @@ export class DockerProvider implements Provider {
     const name = `magnetar-${req.clusterUuid}`;
     const existing = await this.findNetwork(req.clusterUuid);
     if (existing) return existing;
-    const preferred = req.subnetHint;
-    // A network another create is still setting up already holds its pool but is not listed yet: remember the
-    // subnets refused as overlapping, or concurrent creates keep picking the same one.
-    const refused: string[] = [];
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const used = await usedSubnets(this.host);
-      const cidr = preferred && attempt === 0 ? preferred : pickFreeSubnet([...used, ...refused]);
-      if (!cidr) throw new Error('no free 10.x.y.0/24 subnet left on this host');
-      const gateway = hostAddress(cidr, 1);
-      try {
-        const { Id } = await this.host.createNetwork({
-          Name: name,
-          Driver: 'bridge',
-          CheckDuplicate: true,
-          IPAM: { Config: [{ Subnet: cidr, Gateway: gateway }] },
-          Labels: { [CLUSTER_LABEL]: req.clusterUuid },
-        });
-        return { id: Id, name, cidr, gateway, created: true };
-      } catch (e) {
-        const overlap = e instanceof EngineError && /overlap/i.test(e.message);
-        if (overlap && preferred && attempt === 0)
-          throw new Error(`fixed_subnet ${preferred} overlaps a network in use on this host`, { cause: e });
-        if (!overlap) throw e;
-        refused.push(cidr);
-      }
-    }
-    throw new Error('could not find a free subnet after 20 attempts');
+    const net = await createNetworkOnFreeSubnet(this.host, {
+      name,
+      labels: { [CLUSTER_LABEL]: req.clusterUuid },
+      preferred: req.subnetHint ?? undefined,
+    });
+    return { ...net, name, created: true };
   }
 
   async listMachines(clusterUuid: string): Promise<Machine[]> {

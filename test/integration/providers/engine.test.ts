@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import { Engine, EngineError, EngineUnreachableError } from '../../../src/providers/docker/engine.ts';
 import { buildNodeImage, imageOsDistro } from '../../../src/providers/docker/image-build.ts';
 import { PROBE_LABEL, probeNodeSecurity } from '../../../src/providers/docker/node-security.ts';
-import { pickFreeSubnet, usedSubnets } from '../../../src/providers/docker/subnets.ts';
+import { createNetworkOnFreeSubnet } from '../../../src/providers/docker/free-network.ts';
+import { usedSubnets } from '../../../src/providers/docker/subnets.ts';
 import { readTar, tarFiles } from '../../../src/core/tar.ts';
 
 const SOCKET = '/var/run/docker.sock';
@@ -57,15 +58,10 @@ void describe('Engine against the host Docker engine', { skip, timeout: 300_000 
   });
 
   void it('creates, lists and finds a labelled network on a free subnet', async () => {
-    const subnet = pickFreeSubnet(await usedSubnets(engine));
-    assert.ok(subnet);
-    const created = await engine.createNetwork({
-      Name: `magnetar-test-${run}`,
-      Driver: 'bridge',
-      IPAM: { Config: [{ Subnet: subnet }] },
-      Labels: labels,
-    });
-    networkId = created.Id;
+    // a free subnet, skipping one that a concurrent test takes between the pick and the create
+    const created = await createNetworkOnFreeSubnet(engine, { name: `magnetar-test-${run}`, labels });
+    const subnet = created.cidr;
+    networkId = created.id;
     const listed = await engine.listNetworks([label]);
     assert.deepEqual(
       listed.map((n) => n.Id),

@@ -11,7 +11,8 @@ import { Engine, EngineUnreachableError } from '../../../src/providers/docker/en
 import { findFreePort } from '../../../src/providers/docker/free-port.ts';
 import { buildNodeImage } from '../../../src/providers/docker/image-build.ts';
 import { probeNodeSecurity, securityHostConfig } from '../../../src/providers/docker/node-security.ts';
-import { hostAddress, pickFreeSubnet, usedSubnets } from '../../../src/providers/docker/subnets.ts';
+import { createNetworkOnFreeSubnet } from '../../../src/providers/docker/free-network.ts';
+import { hostAddress } from '../../../src/providers/docker/subnets.ts';
 import { renderUserData, serviceFile, SUPERVISE_START } from '../../../src/providers/cloud-config.ts';
 import { payloadArchive } from '../../../src/providers/docker/payload.ts';
 import { tarFiles } from '../../../src/core/tar.ts';
@@ -136,15 +137,9 @@ void describe('a node container running its own dockerd, reached over mutual TLS
 
   void it('starts a node container whose engine answers ping over mutual TLS on a pinned 127.0.0.1 port', async () => {
     startedAt = performance.now();
-    const subnet = pickFreeSubnet(await usedSubnets(host));
-    assert.ok(subnet, 'no free subnet');
-    nodeIp = hostAddress(subnet, 10);
-    await host.createNetwork({
-      Name: name,
-      Driver: 'bridge',
-      IPAM: { Config: [{ Subnet: subnet, Gateway: hostAddress(subnet, 1) }] },
-      Labels: labels,
-    });
+    // other tests create networks at the same time: a subnet taken under our feet is skipped, as the provider does
+    const { cidr } = await createNetworkOnFreeSubnet(host, { name, labels });
+    nodeIp = hostAddress(cidr, 10);
     certs = makeCerts(dir, nodeIp);
     const security = await probeNodeSecurity(host, IMAGE);
     port = await findFreePort();
