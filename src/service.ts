@@ -155,6 +155,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
             drivers,
             ca,
             inventory: provider,
+            balancers: provider,
             log: log.child({ part: 'health-sync' }),
             owner: w.owner,
             wake: () => w.wake(),

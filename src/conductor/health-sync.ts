@@ -5,9 +5,12 @@
  *
  * Provider calls per pass: 1 inventory call per provider (local Docker: one host `GET /containers/json` filtered by
  * the label key `magnetar.cluster`, grouped by cluster), plus at most 1 call per cluster with a running manager node
- * (swarm: `GET /nodes`; docker: `GET /_ping`). Clusters without running nodes cost nothing beyond the inventory.
+ * (swarm: `GET /nodes`; docker: `GET /_ping`), plus 1 `listLoadBalancers` per `master_lb_enabled` cluster whose driver
+ * recorded an API load balancer (it is watched and, when gone or stopped, made again from the recorded spec: `api-balancer-watch.ts`).
+ * Clusters without running nodes cost nothing beyond the inventory.
  * Store: 1 lease update, 1 cluster query, 1 node-group query, 1 template query per distinct template, then one write
- * per cluster whose health changed. Only the conductor holding the `health-sync` lease runs the pass.
+ * per cluster whose health changed. Only the conductor holding the `health-sync` lease runs the pass (the loop, the
+ * lease and stopping are `leased-loop.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import type { ClusterCa } from '../certs/cluster-ca.ts';
@@ -21,6 +24,15 @@ import type { ClusterNotifier } from '../notify/outbox.ts';
 import { UnreadableRowError } from '../store/row-decode.ts';
 import type { Store } from '../store/store.ts';
 import { clusterSpec } from './cluster-spec.ts';
+import { LeasedLoop, type PassControl } from './leased-loop.ts';
+import {
+  API_LB_REASON,
+  observeApiBalancer,
+  repairApiBalancer,
+  withApiBalancer,
+  type ApiBalancerObservation,
+  type Balancers,
+} from './api-balancer-watch.ts';
 
 /** Name of the lease row that elects the conductor running the pass. */
 export const HEALTH_LEASE = 'health-sync';
@@ -31,6 +43,8 @@ export interface HealthSyncDeps {
   ca: ClusterCa;
   /** The provider's bulk observation (the local Docker provider lists every cluster's machines in one host call). */
   inventory: Pick<Provider, 'observeMachines'>;
+  /** The provider's load balancers: the API load balancer of `master_lb_enabled` clusters is watched (absent: not). */
+  balancers?: Balancers;
   log: DriverLogger;
   /** Identifies this conductor in the lease. */
   owner: string;
@@ -58,57 +72,49 @@ export interface PassSummary {
   healed: string[];
   /** Clusters whose rows could not be read (marked, not checked). */
   unreadable: string[];
+  /** Clusters whose API load balancer was made to serve again. */
+  repaired: string[];
   byStatus: Record<string, number>;
 }
 
 export class HealthSync {
   readonly #deps: HealthSyncDeps;
   readonly #opts: Required<HealthSyncOptions>;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<PassSummary> | undefined;
-  #stopped = true;
-  readonly #ctrl = new AbortController();
+  readonly #loop: LeasedLoop<PassSummary>;
 
   constructor(deps: HealthSyncDeps, opts: HealthSyncOptions) {
     this.#deps = deps;
     this.#opts = { concurrency: 8, ...opts };
+    this.#loop = new LeasedLoop(
+      {
+        lease: HEALTH_LEASE,
+        owner: deps.owner,
+        periodMs: opts.periodMs,
+        leases: deps.store.health,
+        log: deps.log,
+        what: 'health sync',
+      },
+      (ctl) => this.#pass(ctl),
+    );
   }
 
   /** Runs a pass now and then every period, until {@link HealthSync.stop}. */
   start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    const loop = async (): Promise<void> => {
-      if (this.#stopped) return;
-      try {
-        await this.runOnce();
-      } catch (e) {
-        this.#deps.log.warn({ err: (e as Error).message }, 'health sync pass failed');
-      }
-      if (!this.#stopped) this.#timer = setTimeout(() => void loop(), this.#opts.periodMs);
-    };
-    void loop();
+    this.#loop.start();
   }
 
   /** Stops the loop, waits for a running pass, and gives the lease up. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    this.#ctrl.abort(new Error('health sync stopping'));
-    await this.#running?.catch(() => undefined);
-    await this.#deps.store.health.releaseLease(HEALTH_LEASE, this.#deps.owner).catch(() => undefined);
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** One pass over all clusters (if this conductor holds, or can take, the lease). */
   runOnce(): Promise<PassSummary> {
-    this.#running ??= this.#pass().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#loop.runOnce();
   }
 
-  async #pass(): Promise<PassSummary> {
-    const { store, inventory } = this.#deps;
+  async #pass(ctl: PassControl): Promise<PassSummary> {
+    const { store, inventory, balancers } = this.#deps;
     const summary: PassSummary = {
       ran: false,
       clusters: 0,
@@ -116,10 +122,10 @@ export class HealthSync {
       changed: 0,
       healed: [],
       unreadable: [],
+      repaired: [],
       byStatus: {},
     };
-    const ttl = Math.max(3 * this.#opts.periodMs, 15_000);
-    if (!(await store.health.acquireLease(HEALTH_LEASE, this.#deps.owner, ttl))) return summary;
+    if (!(await ctl.acquire())) return summary;
     summary.ran = true;
 
     // A row that cannot be read costs its own cluster the check (it is marked, see #markUnreadable), nothing more.
@@ -154,34 +160,49 @@ export class HealthSync {
     }
     const queue = clusters.filter((c) => !bad.has(c.uuid));
     if (queue.length === 0) return summary;
-    const observed = await inventory.observeMachines(this.#ctrl.signal);
+    const observed = await inventory.observeMachines(ctl.signal);
 
-    let renewedAt = Date.now();
     let lost = false;
     const worker = async (): Promise<void> => {
       for (let c = queue.shift(); c; c = queue.shift()) {
-        if (this.#ctrl.signal.aborted || lost) return;
-        if (Date.now() - renewedAt > ttl / 3) {
-          // A long pass keeps its lease, or stops if another conductor took it meanwhile.
-          renewedAt = Date.now();
-          lost = !(await store.health.acquireLease(HEALTH_LEASE, this.#deps.owner, ttl));
-          if (lost) return;
-        }
+        if (ctl.signal.aborted || lost) return;
+        // A long pass keeps its lease, or stops if another conductor took it meanwhile.
+        if (!(await ctl.keep())) lost = true;
+        if (lost) return;
         const report = await this.#check(
+          ctl.signal,
           c,
           templates.get(c.cluster_template_id),
           ngs.get(c.uuid) ?? [],
           observed.get(c.uuid) ?? [],
         );
         if (!report) continue;
+        // Observe the API load balancer, record what was seen, then repair it.
+        const lb = await this.#watchBalancer(ctl.signal, c);
+        const full = lb ? withApiBalancer(report, lb) : report;
         summary.checked++;
-        summary.byStatus[report.status] = (summary.byStatus[report.status] ?? 0) + 1;
-        if (await this.#record(c, report)) summary.changed++;
-        if (await this.#maybeHeal(c, report)) summary.healed.push(c.uuid);
+        summary.byStatus[full.status] = (summary.byStatus[full.status] ?? 0) + 1;
+        if (await this.#record(c, full)) summary.changed++;
+        if (await this.#maybeHeal(c, full)) summary.healed.push(c.uuid);
+        if (lb && balancers && (await repairApiBalancer({ ...this.#deps, balancers }, c, lb, ctl.signal)))
+          summary.repaired.push(c.uuid);
       }
     };
     await Promise.all(Array.from({ length: this.#opts.concurrency }, worker));
     return summary;
+  }
+
+  /** The API load balancer of a `master_lb_enabled` cluster, as observed (undefined: not watched, or not observable). */
+  async #watchBalancer(signal: AbortSignal, c: Cluster): Promise<ApiBalancerObservation | undefined> {
+    const { balancers } = this.#deps;
+    if (!balancers) return undefined;
+    try {
+      return await observeApiBalancer(balancers, c, signal);
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      this.#deps.log.warn({ cluster: c.uuid, err: (e as Error).message }, 'API load balancer not observable');
+      return undefined;
+    }
   }
 
   /** A cluster whose rows cannot be read: its status_reason names the row and the cause; health UNKNOWN; logged. */
@@ -202,6 +223,7 @@ export class HealthSync {
   }
 
   async #check(
+    signal: AbortSignal,
     c: Cluster,
     t: ClusterTemplate | undefined,
     ngs: Nodegroup[],
@@ -216,7 +238,7 @@ export class HealthSync {
         cluster: clusterSpec(c, t, ngs, this.#deps.flavors),
         nodes,
         pki: { caPem: (await ca.caPem(c.uuid)) ?? '', conductorClient: () => ca.conductorClient(c.uuid) },
-        signal: this.#ctrl.signal,
+        signal,
       });
     } catch (e) {
       this.#deps.log.warn({ cluster: c.uuid, err: (e as Error).message }, 'health check failed');
@@ -229,11 +251,14 @@ export class HealthSync {
     if (c.health_status === r.status && sameReason(c.health_status_reason, r.reason)) return false;
     const written = await this.#deps.store.health.setHealth(c.uuid, r.status, r.reason);
     if (written && c.health_status !== r.status) {
+      const lb = r.reason[API_LB_REASON];
       const why = r.failed.length
         ? `: not Ready ${r.failed.join(', ')}`
         : r.reason.api && r.reason.api !== 'ok'
           ? `: ${r.reason.api}`
-          : '';
+          : lb && lb !== 'ok'
+            ? `: ${lb}`
+            : '';
       await this.#deps.store.events.append({
         cluster_id: c.uuid,
         phase: 'health',

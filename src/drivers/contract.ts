@@ -85,6 +85,13 @@ export interface ClusterPki {
 }
 
 /** Per-driver opaque state persisted on the cluster row (e.g. the chosen subnet). */
+/**
+ * The driver-state key under which a driver that made a load balancer in front of the cluster's API servers records
+ * the {@link LoadBalancerSpec} it last applied: the conductor's health pass watches that balancer and makes it again
+ * from this spec when it is gone or stopped (`conductor/api-balancer-watch.ts`).
+ */
+export const API_LOAD_BALANCER_STATE = 'api_load_balancer';
+
 export interface DriverState {
   get(): Readonly<Record<string, unknown>>;
   merge(patch: Record<string, unknown>): Promise<void>;

@@ -14,7 +14,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { KeySealer, privateKeys, type SealedKeys } from '../certs/key-sealing.ts';
 import { StartupError } from '../config/startup-error.ts';
-import { readTar, tarFiles } from '../providers/docker/tar.ts';
+import { readTar, tarFiles } from '../core/tar.ts';
 import { openDb, redactUrl } from './database.ts';
 import { MASTER_KEY_FILE, prepareStateDir, SQLITE_FILE } from './state-dir.ts';
 import { Store } from './store.ts';

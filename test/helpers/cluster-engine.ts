@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Engine } from '../../src/providers/docker/engine.ts';
-import { tarFiles } from '../../src/providers/docker/tar.ts';
+import { tarFiles } from '../../src/core/tar.ts';
 
 /** Parses the `export DOCKER_HOST=…` lines and builds an mTLS client from the files in DOCKER_CERT_PATH. */
 export async function engineFromConfig(exports: string, opts: { withClientCert?: boolean } = {}): Promise<Engine> {

@@ -19,6 +19,7 @@ import {
 import type { Labels } from '../../core/labels.ts';
 import type { Endpoint, Machine, Network, Provider } from '../../providers/contract.ts';
 import {
+  API_LOAD_BALANCER_STATE,
   DriverError,
   type Capability,
   type ClusterOutputs,
@@ -471,6 +472,9 @@ export class KubernetesDriver implements Driver {
     const spec = apiBalancerSpec({ clusterUuid: ctx.cluster.uuid, network, masters });
     const before = (await this.#p.listLoadBalancers(ctx.cluster.uuid, ctx.signal)).find((b) => b.name === spec.name);
     const lb = await this.#p.ensureLoadBalancer(spec, ctx.signal);
+    // Recorded for the health pass, which makes it again from this spec when it is gone or stopped.
+    if (JSON.stringify(ctx.state.get()[API_LOAD_BALANCER_STATE]) !== JSON.stringify(spec))
+      await ctx.state.merge({ [API_LOAD_BALANCER_STATE]: spec });
     const ep = lb.endpoints[API_LB_LISTENER];
     if (!ep)
       throw new DriverError('loadbalancer', `the load balancer ${lb.name} reports no ${API_LB_LISTENER} endpoint`);

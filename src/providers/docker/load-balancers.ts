@@ -25,7 +25,7 @@ import {
   renderHaproxyConfig,
   sameListeners,
 } from './haproxy-config.ts';
-import { readTar, tarFiles } from './tar.ts';
+import { readTar, tarFiles } from '../../core/tar.ts';
 
 /** Says what a labelled container is: `load-balancer` (node containers carry a role label instead). */
 export const KIND_LABEL = 'magnetar.kind';

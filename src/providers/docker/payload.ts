@@ -6,7 +6,7 @@
  * at every boot. Pure.
  */
 import { CLOUD_INIT_PATHS, fileContent, fileMode, fileOwner, parseUserData, renderRuncmd } from '../cloud-config.ts';
-import { tarFiles, type TarFile } from './tar.ts';
+import { tarFiles, type TarFile } from '../../core/tar.ts';
 
 /** The files of the payload archive (paths absolute). Throws CloudConfigError for user-data outside the subset. */
 export function payloadFiles(userData: string): TarFile[] {

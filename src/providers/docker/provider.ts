@@ -32,7 +32,7 @@ import { createNetworkOnFreeSubnet } from './free-network.ts';
 import { DockerLoadBalancers, KIND_LABEL, LB_IMAGE, LB_KIND } from './load-balancers.ts';
 import { probeNodeSecurity, securityHostConfig, type NodeSecurity } from './node-security.ts';
 import { payloadArchive } from './payload.ts';
-import { readTar, tarFiles } from './tar.ts';
+import { readTar, tarFiles } from '../../core/tar.ts';
 
 /** Content given to the bootstrap markers of a previous boot when a stopped machine is started again. */
 const STALE_MARKER = 'stale: written by a previous boot\n';

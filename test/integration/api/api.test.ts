@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { tarFiles } from '../../../src/providers/docker/tar.ts';
+import { tarFiles } from '../../../src/core/tar.ts';
 import {
   assertHandlerError,
   assertRoutingError,

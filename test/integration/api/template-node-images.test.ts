@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { tarFiles } from '../../../src/providers/docker/tar.ts';
+import { tarFiles } from '../../../src/core/tar.ts';
 import { IMAGE, startApiHarness, type ApiHarness } from '../../helpers/api-harness.ts';
 
 const run = randomBytes(4).toString('hex');

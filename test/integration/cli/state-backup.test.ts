@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { readTar, tarFiles } from '../../../src/providers/docker/tar.ts';
+import { readTar, tarFiles } from '../../../src/core/tar.ts';
 import { freshDatabase, type FreshDatabase } from '../../helpers/postgres.ts';
 import { caSign, createSealedState } from '../../helpers/state.ts';
 import { getJson, REPO, startServe } from '../../helpers/service-process.ts';

@@ -2,7 +2,9 @@
  * The conductor's load-balancer sync on SQLite and PostgreSQL, with a recording driver: it asks only clusters whose
  * driver declares `load-balancers` and that are not being created or deleted; a host without such clusters costs no
  * write (no lease row); one cluster's failure does not stop the others; events go on the cluster's timeline; two
- * conductors never run a pass at the same time (the `lb-sync` lease).
+ * conductors never run a pass at the same time (the `lb-sync` lease); a cluster whose apiserver hangs holds up no
+ * other cluster (the pass goes on after `waitMs`, the sync is bounded by `clusterTimeoutMs`), is skipped while its
+ * sync runs and then backed off, its reason on its timeline, and is synced again once its backoff is over.
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -39,6 +41,8 @@ class RecordingDriver implements Driver {
   readonly defaultNetworkDriver = 'flannel';
   synced: string[] = [];
   fail = new Set<string>();
+  /** Clusters whose sync hangs until it is aborted (an apiserver that never answers). */
+  hang = new Set<string>();
   constructor(coe: string, lbs: boolean) {
     this.name = `recording-${coe}`;
     this.provides = [{ serverType: 'container', os: 'debian', coe }];
@@ -53,6 +57,10 @@ class RecordingDriver implements Driver {
     this.synced.push(ctx.cluster.name);
     assert.ok((await ctx.pki.conductorClient()).certPem.includes('BEGIN CERTIFICATE'));
     if (this.fail.has(ctx.cluster.name)) throw new Error(`apiserver of ${ctx.cluster.name} unreachable`);
+    if (this.hang.has(ctx.cluster.name))
+      await new Promise((_, reject) =>
+        ctx.signal.addEventListener('abort', () => reject(new Error('apiserver call aborted')), { once: true }),
+      );
     await ctx.event('load-balancer', `synced ${ctx.cluster.name}`);
     return { ensured: [], removed: [], published: [] };
   }
@@ -153,6 +161,56 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       assert.equal((await a.runOnce()).ran, true);
       await a.stop();
       assert.equal((await sync('c-b').runOnce()).ran, true, 'released at stop: taken at once');
+    });
+
+    it('a hung cluster holds up no other: the pass goes on, the cluster is backed off with its reason, then retried', async () => {
+      const hung = await cluster('k-hung', 'kubernetes', 'CREATE_COMPLETE');
+      kube.fail.clear();
+      kube.hang.add('k-hung');
+      kube.synced = [];
+      const others = ['k-create-complete', 'k-update-failed', 'k-update-in-progress'];
+      const b = new LoadBalancerSync(
+        { store, drivers, ca, log: silent, owner: 'c-b' },
+        { periodMs: 60_000, waitMs: 1_000, clusterTimeoutMs: 3_000, backoffBaseMs: 3_000, backoffMaxMs: 10_000 },
+      );
+      const r1 = await b.runOnce();
+      assert.deepEqual(r1.slow, [hung], 'the pass did not wait for the hung cluster');
+      assert.deepEqual([...r1.reports.keys()].length, 3);
+      assert.deepEqual(kube.synced.filter((n) => n !== 'k-hung').sort(), others);
+
+      const r2 = await b.runOnce();
+      assert.ok(r2.deferred.includes(hung), 'its sync still runs: not started twice');
+      assert.equal(r2.reports.size, 3, 'the others are synced meanwhile');
+
+      // The hung sync times out: the reason goes on the timeline, the cluster is backed off.
+      let failedAt = 0;
+      for (let i = 0; i < 100 && !failedAt; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const events = await store.events.list(hung);
+        if (events.some((e) => e.message.startsWith('load-balancer sync failed: no answer within 3 s')))
+          failedAt = Date.now();
+      }
+      assert.ok(failedAt, 'the timeout is recorded on the cluster');
+      const warning = (await store.events.list(hung)).find((e) => e.message.startsWith('load-balancer sync failed'));
+      assert.equal(warning?.level, 'warning');
+      assert.match(warning?.message ?? '', /tried again with backoff \(next try in 3 s\)$/);
+      const r3 = await b.runOnce();
+      assert.ok(r3.deferred.includes(hung), 'backed off');
+      assert.equal(r3.reports.size, 3);
+      assert.equal(kube.synced.filter((n) => n === 'k-hung').length, 1, 'tried once so far');
+
+      // Its backoff over and its apiserver back: synced again, the recovery on the timeline.
+      kube.hang.clear();
+      await new Promise((r) => setTimeout(r, Math.max(0, failedAt + 3_100 - Date.now())));
+      const r4 = await b.runOnce();
+      assert.ok(r4.reports.has(hung), JSON.stringify(r4.deferred));
+      assert.equal(r4.reports.size, 4);
+      const events = await store.events.list(hung);
+      assert.ok(
+        events.some((e) => e.message === 'load-balancer sync works again (after 1 failed try)'),
+        JSON.stringify(events.map((e) => e.message)),
+      );
+      await b.stop();
     });
   });
 }

@@ -22,7 +22,7 @@ import type { Machine, MachineSpec, Network } from '../../../src/providers/contr
 import { buildNodeImage } from '../../../src/providers/docker/image-build.ts';
 import { INPUTS_LABEL } from '../../../src/providers/docker/image-inputs.ts';
 import { DockerProvider } from '../../../src/providers/docker/provider.ts';
-import { readTar, type TarEntry } from '../../../src/providers/docker/tar.ts';
+import { readTar, type TarEntry } from '../../../src/core/tar.ts';
 
 const SOCKET = '/var/run/docker.sock';
 const IMAGE = 'magnetar/node:bookworm';

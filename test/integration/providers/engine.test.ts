@@ -9,7 +9,7 @@ import { buildNodeImage, imageOsDistro } from '../../../src/providers/docker/ima
 import { PROBE_LABEL, probeNodeSecurity } from '../../../src/providers/docker/node-security.ts';
 import { createNetworkOnFreeSubnet } from '../../../src/providers/docker/free-network.ts';
 import { usedSubnets } from '../../../src/providers/docker/subnets.ts';
-import { readTar, tarFiles } from '../../../src/providers/docker/tar.ts';
+import { readTar, tarFiles } from '../../../src/core/tar.ts';
 
 const SOCKET = '/var/run/docker.sock';
 const IMAGE = 'magnetar/node:bookworm';

@@ -23,7 +23,7 @@ import {
 } from '../../../src/providers/contract.ts';
 import { LB_IMAGE } from '../../../src/providers/docker/load-balancers.ts';
 import { DockerProvider } from '../../../src/providers/docker/provider.ts';
-import { tarFiles } from '../../../src/providers/docker/tar.ts';
+import { tarFiles } from '../../../src/core/tar.ts';
 import { eventually } from '../../helpers/lifecycle.ts';
 
 const SOCKET = '/var/run/docker.sock';

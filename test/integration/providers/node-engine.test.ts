@@ -15,7 +15,7 @@ import { createNetworkOnFreeSubnet } from '../../../src/providers/docker/free-ne
 import { hostAddress } from '../../../src/providers/docker/subnets.ts';
 import { renderUserData, serviceFile, SUPERVISE_START } from '../../../src/providers/cloud-config.ts';
 import { payloadArchive } from '../../../src/providers/docker/payload.ts';
-import { tarFiles } from '../../../src/providers/docker/tar.ts';
+import { tarFiles } from '../../../src/core/tar.ts';
 
 const SOCKET = '/var/run/docker.sock';
 const IMAGE = 'magnetar/node:bookworm';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CloudConfigError, renderRuncmd, renderUserData } from '../../../src/providers/cloud-config.ts';
 import { payloadArchive, payloadFiles } from '../../../src/providers/docker/payload.ts';
 import { machineState } from '../../../src/providers/docker/provider.ts';
-import { readTar } from '../../../src/providers/docker/tar.ts';
+import { readTar } from '../../../src/core/tar.ts';
 import {
   daemonJson,
   dockerNodeConfig,

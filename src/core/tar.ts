@@ -1,4 +1,4 @@
-/** @module providers/docker/tar: a small ustar writer (files to inject into containers) and reader (archives read back). */
+/** @module core/tar: a small ustar writer and reader, pure bytes (the Docker provider injects files into containers with it and reads archives back; the state backup packs the state directory). */
 
 /** A regular file to put into an archive. `path` is relative (a leading `/` or `./` is dropped). */
 export interface TarFile {

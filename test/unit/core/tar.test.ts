@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readTar, tarFiles } from '../../../src/providers/docker/tar.ts';
+import { readTar, tarFiles } from '../../../src/core/tar.ts';
 
 void describe('tarFiles', () => {
   let dir: string;
