@@ -4,19 +4,23 @@
  * (a container-infra service and endpoint this suite registers in a region of its own, removed at the end), a member
  * lists, creates and deletes a template, a reader is refused with 403, a wrong password names Keystone's 401, a catalog
  * without container-infra says how to register it, MAGNETAR_URL skips the catalog, application-credential auth, and
- * one process re-authenticating once when the service answers 401 to its revoked token. The service runs with secure
+ * OS_CACERT trusting the CA of a TLS front of Keystone, one process re-authenticating once when the service answers 401 to its revoked token. The service runs with secure
  * RBAC (policy.enforce_new_defaults and enforce_scope), where a reader may read but not create.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient } from '../../../src/cli/api-client.ts';
 import { CliKeystoneAuth, osAuthSettings } from '../../../src/cli/os-auth.ts';
+import { createCa, issueServerCert } from '../../../src/certs/x509.ts';
 import { osRequest } from '../../../src/openstack/http.ts';
 import { Engine } from '../../../src/providers/docker/engine.ts';
 import { buildNodeImage } from '../../../src/providers/docker/image-build.ts';
@@ -155,7 +159,7 @@ describe('magnetar CLI with Keystone auth (OS_* variables, catalog) against a ke
     assert.deepEqual(await templateNames(member), []);
   });
 
-  it("a wrong password: Keystone's 401 is named and no request reaches the service", async () => {
+  it("a wrong password: the error names Keystone's 401", async () => {
     const r = await magnetar({ ...member, OS_PASSWORD: 'not-the-password' }, ['cluster-template-list']);
     assert.equal(r.code, 1, r.stdout);
     assert.equal(
@@ -231,6 +235,58 @@ describe('magnetar CLI with Keystone auth (OS_* variables, catalog) against a ke
     const bad = await magnetar({ ...env, OS_APPLICATION_CREDENTIAL_SECRET: 'wrong' }, ['cluster-template-list']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, new RegExp(`refused application credential ${id} \\(keystone POST /v3/auth/tokens: 401`));
+  });
+
+  it('OS_CACERT: Keystone behind TLS with a private CA is trusted with it, refused without', async () => {
+    // A TLS front of the real Keystone on loopback, its certificate from a CA of this test.
+    const ca = await createCa({ commonName: `magnetar-cli-test-ca-${run}` });
+    const cert = await issueServerCert(ca, { commonName: '127.0.0.1', dnsNames: [], ipAddresses: ['127.0.0.1'] });
+    const caFile = join(dir, 'ca.pem');
+    await writeFile(caFile, ca.certPem);
+    const keystone = new URL(a.authUrl);
+    const front: Server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(req.headers))
+          if (typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k)) headers[k] = v;
+        fetch(`${keystone.origin}${req.url ?? '/'}`, {
+          method: req.method ?? 'GET',
+          headers,
+          ...(chunks.length ? { body: Buffer.concat(chunks) } : {}),
+        }).then(
+          async (up) => {
+            const out: Record<string, string> = {};
+            for (const k of ['content-type', 'x-subject-token', 'www-authenticate']) {
+              const v = up.headers.get(k);
+              if (v !== null) out[k] = v;
+            }
+            res.writeHead(up.status, out).end(Buffer.from(await up.arrayBuffer()));
+          },
+          (e: unknown) => res.writeHead(502).end(String(e)),
+        );
+      });
+    });
+    front.listen(0, '127.0.0.1');
+    await once(front, 'listening');
+    try {
+      const authUrl = `https://127.0.0.1:${(front.address() as AddressInfo).port}${keystone.pathname}`;
+      const env = { ...member, OS_AUTH_URL: authUrl, MAGNETAR_URL: svc.url };
+      assert.deepEqual(await templateNames({ ...env, OS_CACERT: caFile }), []);
+      const untrusted = await magnetar(env, ['cluster-template-list']);
+      assert.equal(untrusted.code, 1, untrusted.stdout);
+      assert.match(
+        untrusted.stderr,
+        new RegExp(`^ERROR: cannot authenticate user a-member at ${authUrl}: keystone POST`),
+      );
+      const noFile = await magnetar({ ...env, OS_CACERT: join(dir, 'missing.pem') }, ['cluster-template-list']);
+      assert.equal(noFile.code, 1);
+      assert.match(noFile.stderr, /^ERROR: cannot read the CA bundle \(--os-cacert \/ OS_CACERT\) .*missing\.pem/);
+    } finally {
+      front.close();
+      front.closeAllConnections();
+    }
   });
 
   it('one process keeps its token, and authenticates once more when the service answers 401 (revoked)', async () => {
