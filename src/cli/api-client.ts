@@ -11,6 +11,7 @@ import type {
   Stats,
   UpgradeRequest,
 } from './api-types.ts';
+import { CliError } from './errors.ts';
 
 /** Microversion header value the client always sends, like magnumclient. */
 export const API_VERSION_HEADER = 'container-infra latest';
@@ -174,12 +175,26 @@ export interface ListOptions {
   query?: Record<string, string>;
 }
 
+/** Tokens of a Keystone session: asked before each request, dropped when the service answers 401. */
+export interface TokenSource {
+  token(): Promise<string>;
+  invalidate(token: string): void;
+}
+
 /** How to reach and authenticate to the API. */
 export interface ApiClientOptions {
-  /** Base URL of the service, e.g. `http://127.0.0.1:9511` (a trailing `/v1` is tolerated). */
-  endpoint: string;
+  /**
+   * Base URL of the service, e.g. `http://127.0.0.1:9511` (a trailing `/v1` is tolerated), or a function finding it
+   * (in a Keystone catalog) on the first request.
+   */
+  endpoint: string | (() => Promise<string>);
   /** Keystone token, sent as `X-Auth-Token`. */
   token?: string;
+  /**
+   * Keystone session the token comes from (instead of `token`): on a 401 the token is dropped and the request sent
+   * once more with a new one.
+   */
+  tokens?: TokenSource;
   /** Sent as `X-Project-Id` (noauth identity). */
   projectId?: string;
   /** Sent as `X-User-Id` (noauth identity). */
@@ -200,17 +215,17 @@ interface RawResponse {
 
 /** Typed access to cluster templates, clusters, certificates and cluster events. */
 export class ApiClient {
-  readonly #base: URL;
+  #base: URL | undefined;
+  readonly #findBase: (() => Promise<string>) | undefined;
+  readonly #tokens: TokenSource | undefined;
   readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
 
   constructor(options: ApiClientOptions) {
-    const base = new URL(options.endpoint);
-    base.pathname = base.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
-    base.search = '';
-    base.hash = '';
-    this.#base = base;
+    if (typeof options.endpoint === 'string') this.#base = baseUrl(options.endpoint);
+    else this.#findBase = options.endpoint;
+    this.#tokens = options.tokens;
     this.#headers = { 'OpenStack-API-Version': API_VERSION_HEADER, Accept: 'application/json' };
     if (options.token) this.#headers['X-Auth-Token'] = options.token;
     if (options.projectId) this.#headers['X-Project-Id'] = options.projectId;
@@ -220,9 +235,36 @@ export class ApiClient {
     this.#fetch = options.fetch ?? fetch;
   }
 
-  /** Base URL requests are made against (without `/v1`). */
+  /** Base URL requests are made against (without `/v1`); `''` while it is still to be found in the catalog. */
   get endpoint(): string {
-    return this.#base.href.replace(/\/$/, '');
+    return this.#base?.href.replace(/\/$/, '') ?? '';
+  }
+
+  /** The base URL, found in the catalog on first use when it was not given. */
+  async #baseUrl(): Promise<URL> {
+    this.#base ??= baseUrl(await (this.#findBase as () => Promise<string>)());
+    return this.#base;
+  }
+
+  /** The fixed headers plus the session's current token. */
+  async #authHeaders(): Promise<Record<string, string>> {
+    const headers: Record<string, string> = { ...this.#headers };
+    if (this.#tokens) headers['X-Auth-Token'] = await this.#tokens.token();
+    return headers;
+  }
+
+  /**
+   * Sends one request; with a Keystone session, a 401 drops the token and the request goes once more with a new one
+   * (the token expired or was revoked while the process ran).
+   */
+  async #send(url: string, init: RequestInit): Promise<Response> {
+    const headers = await this.#authHeaders();
+    const first = await this.#fetch(url, { ...init, headers: { ...headers, ...(init.headers as object) } });
+    if (first.status !== 401 || !this.#tokens) return first;
+    await first.text().catch(() => '');
+    this.#tokens.invalidate(headers['X-Auth-Token'] as string);
+    const again = await this.#authHeaders();
+    return this.#fetch(url, { ...init, headers: { ...again, ...(init.headers as object) } });
   }
 
   /** Lists cluster templates, following `next` links until the list or `limit` is exhausted. */
@@ -406,21 +448,22 @@ export class ApiClient {
     idleTimeoutMs = 60_000,
   ): Promise<AsyncGenerator<ClusterStreamItem> | null> {
     const path = `/v1/clusters/${encodeURIComponent(cluster)}/events/stream`;
-    const url = this.#base.href.replace(/\/$/, '') + path;
+    const url = (await this.#baseUrl()).href.replace(/\/$/, '') + path;
     const ctrl = new AbortController();
     let idle: NodeJS.Timeout | undefined;
     const arm = (): void => {
       clearTimeout(idle);
       idle = setTimeout(() => ctrl.abort(new Error(`no data for ${idleTimeoutMs} ms`)), idleTimeoutMs);
     };
-    const headers: Record<string, string> = { ...this.#headers, Accept: 'text/event-stream' };
+    const headers: Record<string, string> = { Accept: 'text/event-stream' };
     if (afterId > 0) headers['Last-Event-ID'] = String(afterId);
     let response: Response;
     arm();
     try {
-      response = await this.#fetch(url, { method: 'GET', headers, signal: ctrl.signal });
+      response = await this.#send(url, { method: 'GET', headers, signal: ctrl.signal });
     } catch (err) {
       clearTimeout(idle);
+      if (err instanceof CliError) throw err;
       throw new ApiConnectionError(`cannot reach ${this.endpoint} (GET ${path}): ${(err as Error).message}`, {
         cause: err,
       });
@@ -508,9 +551,10 @@ export class ApiClient {
 
   /** Turns a `next` link into a path below the endpoint, dropping its scheme and host like magnumclient does. */
   #relativePath(link: string): string {
-    const url = new URL(link, this.#base);
+    const base = this.#base as URL;
+    const url = new URL(link, base);
     let path = url.pathname;
-    const prefix = this.#base.pathname.replace(/\/$/, '');
+    const prefix = base.pathname.replace(/\/$/, '');
     if (prefix && path.startsWith(prefix + '/')) path = path.slice(prefix.length);
     return path + url.search;
   }
@@ -530,8 +574,8 @@ export class ApiClient {
   }
 
   async #request(method: string, path: string, body?: unknown): Promise<RawResponse> {
-    const url = this.#base.href.replace(/\/$/, '') + path;
-    const headers: Record<string, string> = { ...this.#headers };
+    const url = (await this.#baseUrl()).href.replace(/\/$/, '') + path;
+    const headers: Record<string, string> = {};
     const init: RequestInit = { method, headers, signal: AbortSignal.timeout(this.#timeoutMs) };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -540,9 +584,10 @@ export class ApiClient {
     let response: Response;
     let text: string;
     try {
-      response = await this.#fetch(url, init);
+      response = await this.#send(url, init);
       text = await response.text();
     } catch (err) {
+      if (err instanceof CliError) throw err;
       const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
       const reason = cause instanceof Error ? cause.message : String(cause);
       throw new ApiConnectionError(`cannot reach ${this.endpoint} (${method} ${path}): ${reason}`, { cause: err });
@@ -557,6 +602,15 @@ export class ApiClient {
     }
     return { status: response.status, body: parsed, requestId: response.headers.get('x-openstack-request-id') };
   }
+}
+
+/** The service's base URL without `/v1`, query or fragment. */
+function baseUrl(endpoint: string): URL {
+  const base = new URL(endpoint);
+  base.pathname = base.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
+  base.search = '';
+  base.hash = '';
+  return base;
 }
 
 /** Parses one server-sent-events block into a stream item; null for comments, `retry:` and unknown events. */

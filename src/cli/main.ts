@@ -16,6 +16,7 @@ import { registerServiceListCommand } from './commands/services.ts';
 import { registerStatsListCommand } from './commands/stats.ts';
 import type { CliContext, CliEnvironment } from './context.ts';
 import { CliError } from './errors.ts';
+import { CliKeystoneAuth, OS_OPTIONS, osAuthSettings, type OsOptions } from './os-auth.ts';
 import { registerServerCommands } from './server-commands.ts';
 
 /** Endpoint used when neither `--endpoint` nor `MAGNETAR_URL` is given (Magnum's default bind). */
@@ -25,8 +26,9 @@ export const DEFAULT_ENDPOINT = 'http://127.0.0.1:9511';
 const DEFAULT_POLL_INTERVAL_MS = 500;
 
 /** Global options of the program. */
-interface GlobalOptions {
+interface GlobalOptions extends OsOptions {
   endpoint?: string;
+  magnetarUrl?: string;
   token?: string;
   project?: string;
   user?: string;
@@ -56,11 +58,16 @@ export function buildProgram(ctx: CliContext, kubectlArgs: () => readonly string
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout(s), writeErr: (s) => ctx.stderr(s) })
     .showHelpAfterError('(add --help for additional information)')
-    .option('--endpoint <url>', `API endpoint (env MAGNETAR_URL, default ${DEFAULT_ENDPOINT})`)
+    .option(
+      '--endpoint <url>',
+      `API endpoint (env MAGNETAR_URL; default: container-infra of the Keystone catalog with OS_AUTH_URL, else ${DEFAULT_ENDPOINT})`,
+    )
+    .option('--magnetar-url <url>', 'same as --endpoint')
     .option('--token <token>', 'Keystone token, sent as X-Auth-Token (env OS_TOKEN)')
     .option('--project <id>', 'project id, sent as X-Project-Id (env MAGNETAR_PROJECT)')
     .option('--user <id>', 'user id, sent as X-User-Id (env MAGNETAR_USER)')
     .option('--roles <roles>', 'comma-separated roles, sent as X-Roles (env MAGNETAR_ROLES)');
+  for (const o of OS_OPTIONS) program.option(o.flag, `Keystone: ${o.what} (env ${o.env})`);
   registerClusterTemplateCommands(program, ctx);
   registerClusterCommands(program, ctx);
   registerClusterChangeCommands(program, ctx);
@@ -89,11 +96,23 @@ export async function main(argv: string[], environment: Partial<CliEnvironment> 
     client(): ApiClient {
       if (client) return client;
       const opts = program.opts<GlobalOptions>();
-      const endpoint = opts.endpoint ?? (io.env['MAGNETAR_URL'] || DEFAULT_ENDPOINT);
-      if (!URL.canParse(endpoint)) throw new CliError(`invalid endpoint URL: ${endpoint}`);
+      const token = opts.token ?? io.env['OS_TOKEN'];
+      const given = opts.magnetarUrl ?? opts.endpoint ?? (io.env['MAGNETAR_URL'] || undefined);
+      if (given !== undefined && !URL.canParse(given)) throw new CliError(`invalid endpoint URL: ${given}`);
+      const keystone = osAuthSettings(opts, io.env, io.cwd, token);
+      if (keystone !== null) {
+        // Keystone mode: a token of the process's own session; the endpoint from its catalog unless given.
+        const auth = new CliKeystoneAuth(keystone);
+        client = new ApiClient({
+          endpoint: given ?? (() => auth.endpoint()),
+          tokens: auth,
+          fetch: io.fetch,
+        });
+        return client;
+      }
       client = new ApiClient({
-        endpoint,
-        token: opts.token ?? io.env['OS_TOKEN'],
+        endpoint: given ?? DEFAULT_ENDPOINT,
+        token,
         projectId: opts.project ?? io.env['MAGNETAR_PROJECT'],
         userId: opts.user ?? io.env['MAGNETAR_USER'],
         roles: opts.roles ?? io.env['MAGNETAR_ROLES'],

@@ -16,9 +16,18 @@ import { findKubectl } from '../../images/kubectl-binary.ts';
 import type { Cluster } from '../api-client.ts';
 import { action, describeError, type CliContext } from '../context.ts';
 import { CliError } from '../errors.ts';
+import { OS_OPTIONS } from '../os-auth.ts';
 
 /** Global options of `magnetar` that take a value (they may come before `kubectl`). */
-const VALUE_OPTIONS: ReadonlySet<string> = new Set(['--endpoint', '--token', '--project', '--user', '--roles']);
+const VALUE_OPTIONS: ReadonlySet<string> = new Set([
+  '--endpoint',
+  '--magnetar-url',
+  '--token',
+  '--project',
+  '--user',
+  '--roles',
+  ...OS_OPTIONS.map((o) => o.flag.split(' ')[0] as string),
+]);
 
 /**
  * Splits a `magnetar … kubectl …` command line (`argv` as in `process.argv`) into the part commander parses (up to and

@@ -3,7 +3,9 @@
  * api` process, SQLite): a template's image_id names a Glance image by name or id (its os_distro chooses the driver,
  * its magnetar_local_image names the local node image), with Magnum's error texts for a missing image, a missing
  * os_distro and a name several images share; a local image still works; quota create refuses an unknown project (404);
- * wrong trustee domain admin credentials stop the start.
+ * wrong trustee domain admin credentials stop the start. The REAL clients (`openstack coe cluster template create`,
+ * `magnum cluster-template-create`) and `magnetar` name Glance images too, with password auth through the catalog: the
+ * suite registers a container-infra service and endpoint in a region of its own (removed at the end).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -13,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AuthToken } from '../../../src/openstack/session.ts';
-import { keystoneAccounts, keystoneEnv, tokenOf, type Accounts } from '../../helpers/keystone.ts';
+import { keystoneAccounts, keystoneCall, keystoneEnv, tokenOf, type Accounts } from '../../helpers/keystone.ts';
+import { parseProperties, type ClientRun } from '../../helpers/real-clients.ts';
 import { BIN, startApi, type ServeProcess } from '../../helpers/service-process.ts';
 import { createGlanceImage, deleteGlanceImage, ensureTrustees, trustEnv } from '../../helpers/trustees.ts';
 
@@ -32,6 +35,8 @@ describe('Glance images and quota projects in keystone mode (real Keystone and G
   let api: ServeProcess;
   let admin: AuthToken;
   let member: string;
+  let serviceId = '';
+  const region = `magnetar-glance-${run}`;
   const images: string[] = [];
   const named = (what: string): string => `magnetar-test-${what}-${run}`;
 
@@ -63,9 +68,20 @@ describe('Glance images and quota projects in keystone mode (real Keystone and G
     images.push(await createGlanceImage(admin, named('twice'), { os_distro: 'debian', magnetar_local_image: LOCAL }));
     dir = await mkdtemp(join(tmpdir(), 'magnetar-glance-'));
     api = await startApi(join(dir, 'state'), { env: keystoneEnv(a, trustEnv(t.adminPassword)) });
+    // What an operator does (docs/operator-guide.md), in a region of our own: the clients find the service there.
+    await keystoneCall(a, admin.token, 'POST', '/regions', { region: { id: region } });
+    const s = await keystoneCall(a, admin.token, 'POST', '/services', {
+      service: { name: 'magnum', type: 'container-infra', description: `Magnetar Glance test (${region})` },
+    });
+    serviceId = (s.service as { id: string }).id;
+    await keystoneCall(a, admin.token, 'POST', '/endpoints', {
+      endpoint: { service_id: serviceId, interface: 'public', region_id: region, url: `${api.url}/v1` },
+    });
   });
   after(async () => {
     await api?.stop();
+    if (serviceId) await keystoneCall(a, admin.token, 'DELETE', `/services/${serviceId}`).catch(() => undefined);
+    if (admin) await keystoneCall(a, admin.token, 'DELETE', `/regions/${region}`).catch(() => undefined);
     for (const id of images) await deleteGlanceImage(admin, id).catch(() => {});
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -109,6 +125,134 @@ describe('Glance images and quota projects in keystone mode (real Keystone and G
     const r = await template(LOCAL);
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal(r.body.cluster_distro, 'debian');
+  });
+
+  /** Runs a client as a-member of magnetar-a with only OS_* variables (password auth, catalog in this region). */
+  async function client(bin: string, args: string[]): Promise<ClientRun> {
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LANG: 'C.UTF-8',
+      PYTHONWARNINGS: 'ignore',
+      OS_AUTH_URL: a.authUrl,
+      OS_IDENTITY_API_VERSION: '3',
+      OS_USERNAME: 'a-member',
+      OS_PASSWORD: a.demoPassword,
+      OS_PROJECT_NAME: 'magnetar-a',
+      OS_USER_DOMAIN_NAME: 'Default',
+      OS_PROJECT_DOMAIN_NAME: 'Default',
+      OS_REGION_NAME: region,
+      OS_INTERFACE: 'public',
+    };
+    return new Promise((resolve) => {
+      execFile(bin, args, { env, timeout: 120_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  }
+
+  it('openstack coe cluster template create --image <Glance name>: os_distro chooses the driver', async () => {
+    const name = `osc-glance-${run}`;
+    const r = await client('openstack', [
+      'coe',
+      'cluster',
+      'template',
+      'create',
+      name,
+      '--coe',
+      'swarm',
+      '--image',
+      named('node'),
+      '--external-network',
+      'public',
+      '--server-type',
+      'container',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const shown = parseProperties(r.stdout);
+    assert.equal(shown.image_id, named('node'));
+    assert.equal(shown.cluster_distro, 'debian');
+    assert.equal(shown.coe, 'swarm');
+    const del = await client('openstack', ['coe', 'cluster', 'template', 'delete', name]);
+    assert.equal(del.code, 0, del.stderr);
+
+    const viaMagnum = await client('magnum', [
+      'cluster-template-create',
+      '--name',
+      `magnum-glance-${run}`,
+      '--coe',
+      'swarm',
+      '--image',
+      images[0] as string,
+      '--external-network',
+      'public',
+      // magnumclient sends docker_storage_driver devicemapper by default, which Magnum ties to a volume size
+      '--docker-storage-driver',
+      'overlay2',
+      '--server-type',
+      'container',
+    ]);
+    assert.equal(viaMagnum.code, 0, viaMagnum.stderr);
+    assert.equal(parseProperties(viaMagnum.stdout).cluster_distro, 'debian');
+    assert.equal((await client('magnum', ['cluster-template-delete', `magnum-glance-${run}`])).code, 0);
+
+    const viaMagnetar = await client(BIN, [
+      'cluster-template-create',
+      `magnetar-glance-${run}`,
+      '--coe',
+      'swarm',
+      '--image',
+      named('node'),
+    ]);
+    assert.equal(viaMagnetar.code, 0, viaMagnetar.stderr);
+    assert.equal(parseProperties(viaMagnetar.stdout).cluster_distro, 'debian');
+    assert.equal((await client(BIN, ['cluster-template-delete', `magnetar-glance-${run}`])).code, 0);
+  });
+
+  // The clients print Magnum's message without its final period, then the status (magnumclient 4.0.0 inside a
+  // Python bytes repr: `ERROR: b'…'`).
+  it("the real clients print Magnum's 400s: an image without os_distro, an image that does not exist", async () => {
+    const create = (image: string): Promise<ClientRun> =>
+      client('openstack', [
+        'coe',
+        'cluster',
+        'template',
+        'create',
+        `osc-bad-${run}`,
+        '--coe',
+        'swarm',
+        '--image',
+        image,
+        '--external-network',
+        'public',
+      ]);
+    const noDistro = await create(named('nodistro'));
+    assert.equal(noDistro.code, 1, noDistro.stdout);
+    assert.match(
+      noDistro.stderr,
+      new RegExp(`^Image ${named('nodistro')} doesn't contain os_distro field \\(HTTP 400\\)`, 'm'),
+    );
+    const missing = await create(named('nosuch'));
+    assert.equal(missing.code, 1, missing.stdout);
+    assert.match(missing.stderr, new RegExp(`^Image ${named('nosuch')} could not be found \\(HTTP 400\\)`, 'm'));
+    const viaMagnum = await client('magnum', [
+      'cluster-template-create',
+      '--name',
+      `magnum-bad-${run}`,
+      '--coe',
+      'swarm',
+      '--image',
+      named('nosuch'),
+      '--external-network',
+      'public',
+      '--docker-storage-driver',
+      'overlay2',
+    ]);
+    assert.equal(viaMagnum.code, 1, viaMagnum.stdout);
+    assert.match(viaMagnum.stderr, new RegExp(`^ERROR: b'Image ${named('nosuch')} could not be found \\(HTTP 400\\)`));
+    const list = await client('openstack', ['coe', 'cluster', 'template', 'list', '-f', 'value', '-c', 'name']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.doesNotMatch(list.stdout, /osc-bad|magnum-bad/, 'nothing half-written');
   });
 
   it('quota create: 404 for a project Keystone does not know, 201 for one it knows', async () => {

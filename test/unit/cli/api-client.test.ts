@@ -176,4 +176,44 @@ void describe('ApiClient', () => {
       return true;
     });
   });
+  void it('with a token source: finds the endpoint on first use, reuses the token, and retries once after a 401', async () => {
+    const tokens = ['t1', 't2', 't3'];
+    const dropped: string[] = [];
+    let asked = 0;
+    const source = {
+      token: (): Promise<string> => Promise.resolve(tokens[0] as string),
+      invalidate: (t: string): void => {
+        dropped.push(t);
+        if (tokens[0] === t) tokens.shift();
+      },
+    };
+    const c = new ApiClient({
+      endpoint: () => {
+        asked++;
+        return Promise.resolve(`${server.url}/v1`);
+      },
+      tokens: source,
+    });
+    assert.equal(c.endpoint, '');
+    handler = (req) =>
+      req.headers['x-auth-token'] === 't1' || req.headers['x-auth-token'] === 't3'
+        ? { status: 401, body: { error: { code: 401, title: 'Unauthorized', message: 'revoked' } } }
+        : { status: 200, body: { clusters: [] } };
+    server.requests.length = 0;
+    assert.deepEqual(await c.listClusters(), []);
+    assert.deepEqual(
+      server.requests.map((r) => r.headers['x-auth-token']),
+      ['t1', 't2'],
+    );
+    assert.equal(c.endpoint, server.url);
+    await c.listClusters();
+    assert.equal(server.requests.length, 3, 'the new token is kept: one request');
+    assert.equal(asked, 1, 'the endpoint is looked up once');
+    // A second 401 in a row is the answer: one retry, not a loop.
+    dropped.length = 0;
+    tokens.shift(); // the session now hands out t3, which the service refuses too
+    handler = () => ({ status: 401, body: { error: { code: 401, title: 'Unauthorized', message: 'no' } } });
+    await assert.rejects(c.listClusters(), (err: unknown) => err instanceof ApiError && err.status === 401);
+    assert.deepEqual(dropped, ['t3']);
+  });
 });
