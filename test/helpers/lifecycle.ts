@@ -96,9 +96,12 @@ export async function removeLeftovers(host: Engine, uuid: string): Promise<numbe
   return containers.length + volumes.length + networks.length;
 }
 
-/** Hostnames of the cluster's node containers, sorted. */
+/** Hostnames of the cluster's node containers (those with a role: not its load balancers), sorted. */
 export async function nodeHostnames(host: Engine, uuid: string): Promise<string[]> {
-  return (await nodeContainers(host, uuid)).map((c) => c.Labels['magnetar.hostname'] ?? '').sort();
+  return (await nodeContainers(host, uuid))
+    .filter((c) => c.Labels['magnetar.role'])
+    .map((c) => c.Labels['magnetar.hostname'] ?? '')
+    .sort();
 }
 
 /** A client of one node's engine (its pinned loopback port), with the credentials of `magnetar cluster-config`. */

@@ -1,129 +1,264 @@
 /**
- * @module Test helper: a probe loop from the host counting failed requests to a Kubernetes Service while nodes are
- * replaced. Until Services of type LoadBalancer exist, it goes through the Service's NodePort on a node's address
- * (the host reaches the cluster network directly), choosing a node the way a load balancer's health check would: a
- * worker (else a master) that has been Ready and schedulable for `riseMs` without a break, from a Node listing
- * refreshed every second (the last good listing is kept while the apiserver does not answer, e.g. while the master
- * is made again). A node being upgraded is cordoned first, so the probe has left it before it is drained and
- * removed. Swap {@link ProbeTarget} for the Service's EXTERNAL-IP once LoadBalancer Services land.
+ * @module Test helper: the one web workload and probe loop of the Kubernetes suites. {@link deployWeb} runs a
+ * Deployment of busybox httpd replicas (each answers its pod name) behind a PodDisruptionBudget and a Service of type
+ * LoadBalancer, waits for the address the conductor's lb-sync publishes in `status.loadBalancer.ingress` (the
+ * EXTERNAL-IP) and until every replica answers through it from the host. {@link probeUrl} then GETs
+ * `http://EXTERNAL-IP:port/` from the host on a fresh connection every `everyMs`, as a client arriving from outside
+ * would, counting answered and failed requests with the time and error of each failure, while nodes are stopped,
+ * replaced or re-certified. {@link startProbe} is the same loop around any request (the HA suite's API probe).
  */
-import type { KubeApi, KubeNode } from '../../src/drivers/kubernetes/kube-api.ts';
-import { nodeReady } from '../../src/drivers/kubernetes/kube-api.ts';
-
-/** Where one request goes. */
-export interface ProbeTarget {
-  host: string;
-  port: number;
-  /** For the failure report. */
-  via: string;
-}
+import http from 'node:http';
+import type { KubeApi } from '../../src/drivers/kubernetes/kube-api.ts';
+import { BUSYBOX } from './kube.ts';
+import { eventually } from './lifecycle.ts';
 
 /** One failed request. */
 export interface ProbeFailure {
+  /** When it was sent (ISO time) and how many seconds after the probe started. */
   at: string;
-  via: string;
+  second: number;
   error: string;
 }
 
 export interface ProbeResult {
   requests: number;
+  answered: number;
   failed: number;
+  /** The first 50 failures. */
   failures: ProbeFailure[];
-  /** Requests per node name the probe went through. */
-  byNode: Record<string, number>;
-  /** When the probe changed the node it goes through. */
-  switches: { at: string; to: string }[];
+  /** Answers per answer body (the pod name, for the web workload). */
+  byAnswer: Record<string, number>;
+  /** How long the probe ran, in seconds. */
+  seconds: number;
 }
 
-export interface ServiceProbe {
+export interface Probe {
+  /** The counts so far. */
+  readonly result: ProbeResult;
+  /** Ends the loop (after the request in flight) and returns the counts. */
   stop(): Promise<ProbeResult>;
 }
 
-/** The node a request should go through now, from a listing and when each node was last seen becoming eligible. */
-export function pickNode(
-  nodes: readonly KubeNode[],
-  since: Map<string, number>,
-  now: number,
-  riseMs: number,
-): KubeNode | undefined {
-  const eligible = (n: KubeNode): boolean => nodeReady(n) === 'True' && !n.spec?.unschedulable;
-  for (const n of nodes) {
-    if (!eligible(n)) since.delete(n.metadata.name);
-    else if (!since.has(n.metadata.name)) since.set(n.metadata.name, now);
-  }
-  const risen = (n: KubeNode): boolean => now - (since.get(n.metadata.name) ?? now) >= riseMs;
-  const isMaster = (n: KubeNode): boolean => 'node-role.kubernetes.io/control-plane' in (n.metadata.labels ?? {});
-  const sorted = [...nodes].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
-  return (
-    sorted.find((n) => !isMaster(n) && eligible(n) && risen(n)) ??
-    sorted.find((n) => eligible(n) && risen(n)) ??
-    sorted.find(eligible)
-  );
+/** `probe: 1076 answered, 0 failed in 105 s` and, when any failed, when and why. */
+export function probeSummary(r: ProbeResult): string {
+  const head = `probe: ${r.answered} answered, ${r.failed} failed in ${r.seconds.toFixed(0)} s`;
+  if (r.failed === 0) return head;
+  return `${head}:\n${r.failures.map((f) => `  ${f.at} (+${f.second.toFixed(3)} s) ${f.error}`).join('\n')}`;
 }
 
-const internalIp = (n: KubeNode): string | undefined =>
-  n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-
 /**
- * Starts the loop: a GET every `everyMs` to `http://<node InternalIP>:<nodePort>/` (timeout `timeoutMs`); any
- * error, non-200 status or empty body counts as a failure. Runs until `stop()`.
+ * Runs `once` every `everyMs` until `stop()`: it resolves with the answer (counted by value) or rejects (a failure,
+ * with its message and the time it was sent).
  */
-export function probeNodePort(
-  kube: KubeApi,
-  nodePort: number,
-  opts: { everyMs?: number; timeoutMs?: number; riseMs?: number } = {},
-): ServiceProbe {
+export function startProbe(once: () => Promise<string>, opts: { everyMs?: number } = {}): Probe {
   const everyMs = opts.everyMs ?? 100;
-  const timeoutMs = opts.timeoutMs ?? 2_000;
-  const riseMs = opts.riseMs ?? 10_000;
-  const since = new Map<string, number>();
-  let nodes: KubeNode[] = [];
+  const t0 = Date.now();
+  const result: ProbeResult = { requests: 0, answered: 0, failed: 0, failures: [], byAnswer: {}, seconds: 0 };
   let running = true;
-  const result: ProbeResult = { requests: 0, failed: 0, failures: [], byNode: {}, switches: [] };
-
-  const refresh = async (): Promise<void> => {
-    let first = true;
+  const loop = (async () => {
     while (running) {
+      const sent = Date.now();
+      result.requests += 1;
       try {
-        nodes = await kube.listNodes(undefined, 2_000);
-        // Nodes eligible when the probe starts have been up for a while already.
-        if (first) for (const n of nodes) since.set(n.metadata.name, Date.now() - riseMs);
-        first = false;
-      } catch {
-        // the apiserver is away (the master is being made again): keep the last listing
+        const answer = await once();
+        result.answered += 1;
+        result.byAnswer[answer] = (result.byAnswer[answer] ?? 0) + 1;
+      } catch (e) {
+        result.failed += 1;
+        if (result.failures.length < 50)
+          result.failures.push({
+            at: new Date(sent).toISOString(),
+            second: (sent - t0) / 1000,
+            error: (e as Error).message,
+          });
       }
-      await new Promise((r) => setTimeout(r, 1_000));
+      await new Promise((r) => setTimeout(r, Math.max(0, everyMs - (Date.now() - sent))));
     }
-  };
-  const loop = async (): Promise<void> => {
-    while (running) {
-      const started = Date.now();
-      const node = pickNode(nodes, since, started, riseMs);
-      const host = node && internalIp(node);
-      if (node && host) {
-        const via = node.metadata.name;
-        if (result.switches.at(-1)?.to !== via) result.switches.push({ at: new Date().toISOString(), to: via });
-        result.requests += 1;
-        result.byNode[via] = (result.byNode[via] ?? 0) + 1;
-        try {
-          const res = await fetch(`http://${host}:${nodePort}/`, { signal: AbortSignal.timeout(timeoutMs) });
-          const body = await res.text();
-          if (res.status !== 200 || body.trim() === '') throw new Error(`HTTP ${res.status} ${body.slice(0, 80)}`);
-        } catch (e) {
-          result.failed += 1;
-          if (result.failures.length < 50)
-            result.failures.push({ at: new Date().toISOString(), via, error: (e as Error).message });
-        }
-      }
-      await new Promise((r) => setTimeout(r, Math.max(0, everyMs - (Date.now() - started))));
-    }
-  };
-  const done = Promise.all([refresh(), loop()]);
+  })();
   return {
+    result,
     stop: async () => {
       running = false;
-      await done;
+      await loop;
+      result.seconds = (Date.now() - t0) / 1000;
       return result;
     },
   };
+}
+
+/**
+ * One GET of `url` on a new connection (no keep-alive: each request is a new client, so a connection to a node that
+ * went away is never reused). Resolves with the trimmed body of a 200 with a non-empty body; rejects otherwise.
+ */
+export function getOnce(url: string, timeoutMs = 2_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8').trim();
+        if (res.statusCode === 200 && body !== '') resolve(body);
+        else reject(new Error(`HTTP ${res.statusCode} ${body.slice(0, 80)}`));
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    req.on('error', reject);
+  });
+}
+
+/** {@link startProbe} of GETs to `url` ({@link getOnce}; timeout 2 s, every 100 ms by default). */
+export function probeUrl(url: string, opts: { everyMs?: number; timeoutMs?: number } = {}): Probe {
+  return startProbe(() => getOnce(url, opts.timeoutMs), opts);
+}
+
+/** The web workload as {@link deployWeb} left it. */
+export interface WebService {
+  name: string;
+  /** The Service's EXTERNAL-IP (from `status.loadBalancer.ingress`) and port. */
+  externalIp: string;
+  port: number;
+  /** `http://EXTERNAL-IP:port/`. */
+  url: string;
+  /** The replicas' pod names, each of which answered through the URL. */
+  pods: string[];
+  /** Seconds from the Service's creation until its EXTERNAL-IP was published, then until every replica answered. */
+  addressSeconds: number;
+  servingSeconds: number;
+}
+
+type PodList = { items: { metadata: { name: string }; status?: { phase?: string } }[] };
+
+/** The Service's published address ('' while none). */
+export async function externalIpOf(kube: KubeApi, namespace: string, name: string): Promise<string> {
+  const s = await kube.get<{ status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }>(
+    `/api/v1/namespaces/${namespace}/services/${name}`,
+  );
+  return s.status?.loadBalancer?.ingress?.[0]?.ip ?? '';
+}
+
+/**
+ * Deploys `name` in `default`: a Deployment of `replicas` (3) busybox httpd pods answering their pod name on 8080
+ * (ready when they serve; a `preStopSeconds` (5) sleep keeps a terminating pod serving while its endpoint's removal
+ * reaches every kube-proxy), spread over the nodes where it can be (a soft topology spread, or one per node with
+ * `onePerNode`), a PodDisruptionBudget of `minAvailable` (replicas - 1) and a Service of type LoadBalancer on `port`
+ * (80). Waits for the replicas, the EXTERNAL-IP and an answer from every replica through it.
+ */
+export async function deployWeb(
+  kube: KubeApi,
+  opts: {
+    name?: string;
+    replicas?: number;
+    minAvailable?: number;
+    port?: number;
+    onePerNode?: boolean;
+    nodeSelector?: Record<string, string>;
+    preStopSeconds?: number;
+  } = {},
+): Promise<WebService> {
+  const name = opts.name ?? 'web';
+  const replicas = opts.replicas ?? 3;
+  const port = opts.port ?? 80;
+  const preStop = opts.preStopSeconds ?? 5;
+  const labels = { app: name };
+  const placement = opts.onePerNode
+    ? {
+        affinity: {
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              { labelSelector: { matchLabels: labels }, topologyKey: 'kubernetes.io/hostname' },
+            ],
+          },
+        },
+      }
+    : {
+        topologySpreadConstraints: [
+          {
+            maxSkew: 1,
+            topologyKey: 'kubernetes.io/hostname',
+            whenUnsatisfiable: 'ScheduleAnyway',
+            labelSelector: { matchLabels: labels },
+          },
+        ],
+      };
+  await kube.apply({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          ...placement,
+          ...(opts.nodeSelector ? { nodeSelector: opts.nodeSelector } : {}),
+          terminationGracePeriodSeconds: preStop + 3,
+          containers: [
+            {
+              name: 'httpd',
+              image: BUSYBOX,
+              imagePullPolicy: 'Never',
+              command: [
+                '/bin/sh',
+                '-c',
+                'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www',
+              ],
+              ports: [{ containerPort: 8080 }],
+              readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
+              ...(preStop > 0 ? { lifecycle: { preStop: { exec: { command: ['sleep', String(preStop)] } } } } : {}),
+            },
+          ],
+        },
+      },
+    },
+  });
+  await kube.apply({
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name, namespace: 'default' },
+    spec: { minAvailable: opts.minAvailable ?? Math.max(1, replicas - 1), selector: { matchLabels: labels } },
+  } as never);
+  await kube.apply({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: 'default' },
+    spec: { type: 'LoadBalancer', selector: labels, ports: [{ port, targetPort: 8080 }] },
+  });
+  const t0 = Date.now();
+  const externalIp = await eventually(
+    `EXTERNAL-IP of the Service ${name}`,
+    async () => (await externalIpOf(kube, 'default', name)) || undefined,
+    120_000,
+    200,
+  );
+  const addressSeconds = (Date.now() - t0) / 1000;
+  const pods = await eventually(
+    `${replicas} ${name} replicas ready`,
+    async () => {
+      const d = await kube.get<{ status?: { readyReplicas?: number } }>(
+        `/apis/apps/v1/namespaces/default/deployments/${name}`,
+      );
+      if ((d.status?.readyReplicas ?? 0) < replicas) return undefined;
+      const list = await kube.get<PodList>(`/api/v1/namespaces/default/pods?labelSelector=app%3D${name}`);
+      const running = list.items.filter((p) => p.status?.phase === 'Running').map((p) => p.metadata.name);
+      return running.length === replicas ? running.sort() : undefined;
+    },
+    180_000,
+    500,
+  );
+  const url = `http://${externalIp}:${port}/`;
+  // Counted from here only once every replica has answered through the load balancer (its members' health checks
+  // and every kube-proxy's rules for the new Service are in place).
+  const seen = new Set<string>();
+  await eventually(
+    `every ${name} replica answers through ${url}`,
+    async () => {
+      for (let i = 0; i < 3 * replicas; i++) seen.add(await getOnce(url).catch(() => ''));
+      return pods.every((p) => seen.has(p)) ? true : undefined;
+    },
+    120_000,
+    300,
+  );
+  return { name, externalIp, port, url, pods, addressSeconds, servingSeconds: (Date.now() - t0) / 1000 };
 }

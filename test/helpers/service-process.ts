@@ -63,12 +63,20 @@ function spawnMagnetar(
   };
 }
 
+/**
+ * Waits until `ready` (60 s: a start on a loaded 2-core host has taken over 30 s). A process not ready in time is
+ * killed before the error is thrown: left running, it would go on acting on the test's clusters (a restarted conductor
+ * resuming an operation after the test's clean-up) and keep the test runner from exiting.
+ */
 async function waitUntil(p: MagnetarProcess, what: string, ready: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (p.child.exitCode !== null) throw new Error(`magnetar ${what} exited with ${p.child.exitCode}:\n${p.output()}`);
     if (await ready().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`magnetar ${what} not ready within 30s:\n${p.output()}`);
+    if (Date.now() > deadline) {
+      await p.kill9();
+      throw new Error(`magnetar ${what} not ready within 60s (killed):\n${p.output()}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -37,7 +37,7 @@ export class KubeUnreachableError extends Error {
 
 /** The parts of a Node the driver reads. */
 export interface KubeNode {
-  metadata: { name: string; labels?: Record<string, string>; creationTimestamp?: string };
+  metadata: { name: string; labels?: Record<string, string>; creationTimestamp?: string; deletionTimestamp?: string };
   spec?: { unschedulable?: boolean; podCIDR?: string; taints?: { key: string; effect: string }[] };
   status?: {
     conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];

@@ -4,8 +4,9 @@
  * load balancers). A Service gets one load balancer named after its UID, on a VIP of the cluster network
  * (`.201–.254`, kept for the Service's life), with one TCP listener per Service port whose pool is the eligible nodes
  * at that port's NodePort — kube-proxy carries it on to the endpoints, so endpoint changes need nothing here. Eligible
- * nodes: Ready, not excluded (`node.kubernetes.io/exclude-from-external-load-balancers`), not control plane; when a
- * node group with role `gateway` has Ready nodes, those only (external traffic enters the cluster there). Health monitor:
+ * nodes: Ready, not excluded (`node.kubernetes.io/exclude-from-external-load-balancers`), not control plane, not
+ * cordoned or being deleted (a node drained for an upgrade leaves before its machine goes); when a node group with
+ * role `gateway` has Ready nodes, those only (external traffic enters the cluster there). Health monitor:
  * TCP on the NodePort, or with `externalTrafficPolicy: Local` an HTTP GET of kube-proxy's `healthCheckNodePort`
  * (only nodes with a local endpoint answer 200). `loadBalancerSourceRanges` (or the older annotation) become the
  * listeners' allowed CIDRs; `sessionAffinity: ClientIP` picks SOURCE_IP balancing.
@@ -90,16 +91,34 @@ export function wantsLoadBalancer(s: KubeService): boolean {
   return s.spec?.type === 'LoadBalancer' && !s.spec.loadBalancerClass && !s.metadata.deletionTimestamp;
 }
 
+/** Taint the cluster autoscaler (and others) put on a node about to go. */
+export const TO_BE_DELETED_TAINT = 'ToBeDeletedByClusterAutoscaler';
+
+/**
+ * Whether a node is on its way out: cordoned (`spec.unschedulable`: the upgrade cordons a node before it drains it and
+ * makes its machine again), marked for deletion, or tainted by the autoscaler. Such a node leaves the load balancers
+ * before it goes, as cloud providers' load balancers drop it on kube-proxy's failing health check (KEP-3836).
+ */
+export function leaving(n: KubeNode): boolean {
+  return (
+    !!n.spec?.unschedulable ||
+    !!n.metadata.deletionTimestamp ||
+    !!n.spec?.taints?.some((t) => t.key === TO_BE_DELETED_TAINT)
+  );
+}
+
 /**
  * The nodes that carry external traffic, as (name, address), sorted by name: the Ready, not excluded gateway nodes;
  * while none is Ready (no gateway group, or its nodes still booting), the Ready workers; a cluster of masters only
- * uses its masters.
+ * uses its masters. Nodes {@link leaving} are left out of that pool unless it has no other.
  */
 export function memberNodes(nodes: readonly KubeNode[]): { name: string; address: string }[] {
   const eligible = nodes.filter((n) => nodeReady(n) === 'True' && !(EXCLUDE_LB_LABEL in (n.metadata.labels ?? {})));
   const gateways = eligible.filter((n) => n.metadata.labels?.[ROLE_NODE_LABEL] === GATEWAY_ROLE);
   const workers = eligible.filter((n) => !(CONTROL_PLANE_LABEL in (n.metadata.labels ?? {})));
-  const pool = gateways.length > 0 ? gateways : workers.length > 0 ? workers : eligible;
+  const group = gateways.length > 0 ? gateways : workers.length > 0 ? workers : eligible;
+  const staying = group.filter((n) => !leaving(n));
+  const pool = staying.length > 0 ? staying : group;
   return pool
     .map((n) => ({
       name: n.metadata.name,

@@ -103,45 +103,65 @@ export function etcdService(
     `initial=${sh(etcdInitialCluster(plane))}`,
     'state=new',
     ...join,
-    ...runEtcd(plane.masters.length > 1, [
-      `--name=${node.hostname}`,
-      `--data-dir=${ETCD_DATA_DIR}`,
-      `--listen-client-urls=https://127.0.0.1:${ETCD_CLIENT_PORT},${etcdClientUrl(node)}`,
-      `--advertise-client-urls=${etcdClientUrl(node)}`,
-      `--listen-peer-urls=${peer}`,
-      `--initial-advertise-peer-urls=${peer}`,
-      { raw: '"--initial-cluster=$initial"' },
-      { raw: '"--initial-cluster-state=$state"' },
-      `--initial-cluster-token=${plane.etcdToken}`,
-      '--listen-metrics-urls=http://127.0.0.1:2381',
-      `--cert-file=${ETCD_PKI_DIR}/server.crt`,
-      `--key-file=${ETCD_PKI_DIR}/server.key`,
-      `--trusted-ca-file=${ETCD_PKI_DIR}/ca.crt`,
-      '--client-cert-auth=true',
-      `--peer-cert-file=${ETCD_PKI_DIR}/server.crt`,
-      `--peer-key-file=${ETCD_PKI_DIR}/server.key`,
-      `--peer-trusted-ca-file=${ETCD_PKI_DIR}/ca.crt`,
-      '--peer-client-cert-auth=true',
-      '--snapshot-count=10000',
-      // Several members sharing a busy host: heartbeats every 250 ms, an election after 2.5 s without one (etcd's
-      // tuning guide for slow hosts; its defaults, 100 ms and 1 s, leave no slack when members wait for CPU).
-      ...(plane.masters.length > 1 ? ['--heartbeat-interval=250', '--election-timeout=2500'] : []),
-    ]),
+    ...runEtcd(
+      plane.masters.length > 1,
+      [
+        `--name=${node.hostname}`,
+        `--data-dir=${ETCD_DATA_DIR}`,
+        `--listen-client-urls=https://127.0.0.1:${ETCD_CLIENT_PORT},${etcdClientUrl(node)}`,
+        `--advertise-client-urls=${etcdClientUrl(node)}`,
+        `--listen-peer-urls=${peer}`,
+        `--initial-advertise-peer-urls=${peer}`,
+        { raw: '"--initial-cluster=$initial"' },
+        { raw: '"--initial-cluster-state=$state"' },
+        `--initial-cluster-token=${plane.etcdToken}`,
+        '--listen-metrics-urls=http://127.0.0.1:2381',
+        `--cert-file=${ETCD_PKI_DIR}/server.crt`,
+        `--key-file=${ETCD_PKI_DIR}/server.key`,
+        `--trusted-ca-file=${ETCD_PKI_DIR}/ca.crt`,
+        '--client-cert-auth=true',
+        `--peer-cert-file=${ETCD_PKI_DIR}/server.crt`,
+        `--peer-key-file=${ETCD_PKI_DIR}/server.key`,
+        `--peer-trusted-ca-file=${ETCD_PKI_DIR}/ca.crt`,
+        '--peer-client-cert-auth=true',
+        '--snapshot-count=10000',
+        // Several members sharing a busy host: heartbeats every 250 ms, an election after 2.5 s without one (etcd's
+        // tuning guide for slow hosts; its defaults, 100 ms and 1 s, leave no slack when members wait for CPU).
+        ...(plane.masters.length > 1 ? ['--heartbeat-interval=250', '--election-timeout=2500'] : []),
+      ],
+      peer,
+    ),
   ]);
 }
 
 /**
- * etcd's start: `exec` for a lone member. A member of several outlives its own apiserver on SIGTERM (up to
- * {@link API_SHUTDOWN_DELAY_SECONDS} + 2 s), so that apiserver serves until the load balancer has taken it out.
+ * etcd's start: `exec` for a lone member. A member of several, on SIGTERM (`docker stop`: magnetar-node-init stops
+ * every service at once and kills what is left after 10 s):
+ * 1. at once hands raft leadership to another started member if it leads (`etcdctl move-leader`: one round trip
+ *    while every member runs), so the cluster never waits out an election timeout (2.5–5 s without a leader, every
+ *    write and consistent read of every apiserver stalled) for a leader that was killed;
+ * 2. stays up while its apiserver drains (fails readyz, is taken out of the load balancer, serves on until
+ *    {@link API_SHUTDOWN_DELAY_SECONDS}), at most {@link API_SHUTDOWN_DELAY_SECONDS} + 1 s by the clock;
+ * 3. then stops, as a follower, well before the 10 s are up (its own graceful stop is quick then).
  */
-function runEtcd(several: boolean, args: readonly (string | RawWord)[]): string[] {
+function runEtcd(several: boolean, args: readonly (string | RawWord)[], peer: string): string[] {
   if (!several) return [execLine(`${BIN}/etcd`, args)];
   const pidFile = `/run/magnetar/${APISERVER_SERVICE}.pid`;
-  const waitTicks = (API_SHUTDOWN_DELAY_SECONDS + 2) * 10;
+  const waitMs = (API_SHUTDOWN_DELAY_SECONDS + 1) * 1000;
   return [
     execLine(`${BIN}/etcd`, args).replace(/^exec /, '') + ' &',
     'pid=$!',
-    `trap 'i=0; a=$(cat ${pidFile} 2>/dev/null); while [ -n "$a" ] && kill -0 "$a" 2>/dev/null && [ $i -lt ${waitTicks} ]; do sleep 0.1; i=$((i+1)); done; kill "$pid" 2>/dev/null' TERM INT`,
+    `ctl() { ${BIN}/etcdctl --endpoints=https://127.0.0.1:${ETCD_CLIENT_PORT} --cacert=${ETCD_PKI_DIR}/ca.crt --cert=${ETCD_PKI_DIR}/server.crt --key=${ETCD_PKI_DIR}/server.key --dial-timeout=1s --command-timeout=2s "$@"; }`,
+    'stop() {',
+    `  end=$(( $(date +%s%3N) + ${waitMs} ))`,
+    `  to=$(ctl member list 2>/dev/null | awk -F', ' -v me=${peer} '$2 == "started" && $4 != me { print $1; exit }')`,
+    '  # move-leader answers "no leader endpoint given" when this member does not lead: nothing to hand over then.',
+    '  if [ -n "$to" ] && ctl move-leader "$to" >/dev/null 2>&1; then echo "etcd: handed leadership to $to before stopping"; fi',
+    `  a=$(cat ${pidFile} 2>/dev/null)`,
+    '  while [ -n "$a" ] && kill -0 "$a" 2>/dev/null && [ "$(date +%s%3N)" -lt "$end" ]; do sleep 0.1; done',
+    '  kill "$pid" 2>/dev/null',
+    '}',
+    'trap stop TERM INT',
     'while kill -0 "$pid" 2>/dev/null; do wait "$pid"; done',
   ];
 }
@@ -149,7 +169,9 @@ function runEtcd(several: boolean, args: readonly (string | RawWord)[]): string[
 /**
  * How long an apiserver behind the load balancer keeps serving after SIGTERM while its readyz already fails, so the
  * load balancer's health check (every 2 s, 2 failures) takes it out before it stops listening: a master stopped with
- * `docker stop` drops no request. magnetar-node-init gives the daemons 10 s in all.
+ * `docker stop` drops no request. magnetar-node-init gives the daemons 10 s in all; the apiserver need not exit in
+ * them (after the delay it waits up to its request timeout for watches held open through the load balancer), its
+ * etcd member stops at delay + 1 s ({@link runEtcd}).
  */
 export const API_SHUTDOWN_DELAY_SECONDS = 7;
 

@@ -3,7 +3,7 @@
  * than their group's version asks for are made again, the control plane first (one master at a time: its etcd data
  * volume is kept, so the member and the cluster's data survive; the apiserver keeps its loopback port), then the
  * workers `max_batch_size` at a time. Each node: cordon, drain through the Eviction API (PodDisruptionBudgets
- * respected), machine removed and made again from the new node image, wait until its kubelet reports Ready at the
+ * respected), out of the Service load balancers' members, machine removed and made again from the new node image, wait until its kubelet reports Ready at the
  * new version, uncordon. Progress lives where it can be observed — the machine's image and the Node's kubelet
  * version — plus the driver state (nodes cordoned by the driver, endpoints of machines being made again), so a
  * conductor killed at any point resumes from what exists. A drain that PodDisruptionBudgets keep from finishing ends
@@ -18,6 +18,7 @@ import { waitApiReady } from './cluster-ops.ts';
 import { drain, uncordon } from './drain.ts';
 import { KubeApiError, nodeReady, type KubeApi, type KubeNode } from './kube-api.ts';
 import { machineSpec, type SpecContext } from './machines.ts';
+import { SERVICE_LB_PURPOSE, SERVICE_NAME_LABEL } from './service-lbs.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -66,6 +67,11 @@ export interface UpgradeDeps {
    * about 25 s after a 10 s outage; until then a kube-proxy still sends traffic to pods the drain evicts. @default 30000
    */
   settleMs?: number;
+  /**
+   * How long a drained node may take to leave the Service load balancers (the conductor's lb-sync drops a cordoned
+   * node from their members) before its machine is removed anyway. @default 30000
+   */
+  lbLeaveMs?: number;
 }
 
 /**
@@ -155,6 +161,7 @@ async function replaceNode(
     }
     await ctx.event('upgrade', `node ${h} drained (${r.pods} pods evicted)`);
   }
+  await leaveLoadBalancers(d, old);
 
   // Remember the machine's ports before it goes: a resumed run that finds no machine makes it on the same ones.
   const recorded = (ctx.state.get()[REPLACED_ENDPOINTS] as Record<string, Record<string, Endpoint>> | undefined) ?? {};
@@ -192,6 +199,44 @@ async function replaceNode(
   delete left[p.name];
   await ctx.state.merge({ [REPLACED_ENDPOINTS]: left });
   await ctx.event('upgrade', `node ${h} replaced: Ready at ${to}, schedulable`);
+}
+
+/**
+ * Waits until no Service load balancer of the cluster sends to the machine any more (lb-sync drops cordoned nodes
+ * from their members: `memberNodes` in ./service-lbs.ts), so clients arriving through an EXTERNAL-IP are not sent to a
+ * node whose machine is about to go; connections already open finish on it (it still runs). A load balancer whose
+ * only member it is keeps it (there is no other). After `lbLeaveMs` the upgrade goes on with a warning.
+ */
+async function leaveLoadBalancers(d: UpgradeDeps, m: Machine): Promise<void> {
+  const { ctx, provider } = d;
+  const limit = d.lbLeaveMs ?? 30_000;
+  const started = Date.now();
+  let holding: string[] = [];
+  for (;;) {
+    const lbs = await provider.listLoadBalancers(ctx.cluster.uuid, ctx.signal);
+    holding = lbs
+      .filter((lb) => lb.purpose === SERVICE_LB_PURPOSE)
+      .filter((lb) =>
+        lb.listeners.some(
+          (l) => l.members.some((x) => x.address === m.address) && l.members.some((x) => x.address !== m.address),
+        ),
+      )
+      .map((lb) => lb.labels[SERVICE_NAME_LABEL] ?? lb.name);
+    if (holding.length === 0) break;
+    if (Date.now() - started >= limit) {
+      await ctx.event(
+        'upgrade',
+        `node ${m.hostname} is still a member of the load balancer(s) of ${holding.join(', ')} after ` +
+          `${limit / 1000}s; replacing it anyway`,
+        'warning',
+      );
+      return;
+    }
+    await sleepFor(500, ctx.signal);
+  }
+  const waited = Date.now() - started;
+  if (waited >= 1_000)
+    await ctx.event('upgrade', `node ${m.hostname} left the Service load balancers (${(waited / 1000).toFixed(1)}s)`);
 }
 
 /** Waits until a (re)made machine ran its payload; a failure or time-out is a DriverError with the output's tail. */

@@ -1,8 +1,9 @@
 /**
  * @module test/integration/drivers/kubernetes-ca-rotate — ca-rotate of a running 1 master + 2 worker Kubernetes cluster
  * (one `magnetar serve` child process, real Docker, the built node image), through `PATCH /v1/certificates/{cluster}`
- * as python-magnumclient sends it: a Deployment of 2 busybox httpd replicas (one per worker) behind a NodePort Service
- * probed from the host every 100 ms during the whole rotation (the failed requests are printed; 0 expected), and a pod
+ * as python-magnumclient sends it: a Deployment of 3 busybox httpd replicas behind a PodDisruptionBudget and a Service
+ * of type LoadBalancer (`test/helpers/service-probe.ts`) whose EXTERNAL-IP is probed from the host every 100 ms during
+ * the whole rotation (the failed requests are printed; 0 expected), and a pod
  * calling its apiserver in-cluster with its service-account token every 2 s (kubectl from the node's binaries). The
  * service is killed with SIGKILL once the master has moved to the new CA, and the rotation resumes from the nodes'
  * stamps. Afterwards: the old client certificate gets 401, the kubeconfig of before no longer verifies the apiserver, a
@@ -18,7 +19,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { KubeApi, KubeApiError, nodeReady, type KubeNode } from '../../../src/drivers/kubernetes/kube-api.ts';
+import { KubeApi, KubeApiError, nodeReady } from '../../../src/drivers/kubernetes/kube-api.ts';
 import { ROTATION_LOG } from '../../../src/drivers/kubernetes/ca-rotate.ts';
 import { Engine } from '../../../src/providers/docker/engine.ts';
 import { DockerProvider } from '../../../src/providers/docker/provider.ts';
@@ -26,6 +27,7 @@ import type { Store } from '../../../src/store/store.ts';
 import { eventually, nodeContainers, openStateStore, removeLeftovers, waitStatus } from '../../helpers/lifecycle.ts';
 import { BIN, cli, startServe, type ServeProcess } from '../../helpers/service-process.ts';
 import { BUSYBOX, KUBE_TAG, kubeFrom, kubeImageSkip, NODE_IMAGE, post } from '../../helpers/kube.ts';
+import { deployWeb, probeSummary, probeUrl, type WebService } from '../../helpers/service-probe.ts';
 
 const NAME = 'kr';
 const h = (s: string): string => `${NAME}-${s}`;
@@ -49,42 +51,6 @@ async function identityOf(path: string): Promise<{ server: URL; caPem: string; c
     certPem: b64(kc.users[0]?.user['client-certificate-data']),
     keyPem: b64(kc.users[0]?.user['client-key-data']),
   };
-}
-
-/** Failed and total requests of the probe loop. */
-interface Probe {
-  requests: number;
-  failures: string[];
-  stop(): Promise<void>;
-}
-
-/**
- * GETs `http://<worker>:<nodePort>/` every 100 ms, the two workers in turn (timeout 2 s); any error, non-200 or empty
- * body is a failure. Once Services of type LoadBalancer land (k8s-lb), probe the Service's EXTERNAL-IP instead.
- */
-function probe(targets: readonly string[], nodePort: number): Probe {
-  let running = true;
-  const p: Probe = { requests: 0, failures: [], stop: async () => {} };
-  const loop = (async () => {
-    for (let i = 0; running; i++) {
-      const started = Date.now();
-      const target = targets[i % targets.length] as string;
-      p.requests += 1;
-      try {
-        const res = await fetch(`http://${target}:${nodePort}/`, { signal: AbortSignal.timeout(2_000) });
-        const body = await res.text();
-        if (res.status !== 200 || body.trim() === '') throw new Error(`HTTP ${res.status} ${body.slice(0, 80)}`);
-      } catch (e) {
-        p.failures.push(`${new Date().toISOString()} ${target}: ${(e as Error).message}`);
-      }
-      await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - started))));
-    }
-  })();
-  p.stop = async () => {
-    running = false;
-    await loop;
-  };
-  return p;
 }
 
 describe('Kubernetes ca-rotate', { skip: SKIP, timeout: 2_400_000 }, () => {
@@ -142,51 +108,15 @@ describe('Kubernetes ca-rotate', { skip: SKIP, timeout: 2_400_000 }, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  let workers: string[] = [];
-  let nodePort: number;
+  let web: WebService;
   let clientPod: string;
 
-  it('runs a Deployment behind a NodePort Service and a pod calling its apiserver in-cluster', async () => {
-    const labels = { app: 'web' };
-    await kube.apply({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'web', namespace: 'default' },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            topologySpreadConstraints: [
-              {
-                maxSkew: 1,
-                topologyKey: 'kubernetes.io/hostname',
-                whenUnsatisfiable: 'DoNotSchedule',
-                labelSelector: { matchLabels: labels },
-              },
-            ],
-            nodeSelector: { 'node-role.kubernetes.io/worker': '' },
-            terminationGracePeriodSeconds: 2,
-            containers: [
-              {
-                name: 'httpd',
-                image: BUSYBOX,
-                imagePullPolicy: 'Never',
-                command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'],
-                readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
-              },
-            ],
-          },
-        },
-      },
-    });
-    await kube.apply({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'web', namespace: 'default' },
-      spec: { type: 'NodePort', selector: labels, ports: [{ port: 80, targetPort: 8080 }] },
-    });
+  it('runs a Deployment behind a LoadBalancer Service and a pod calling its apiserver in-cluster', async () => {
+    web = await deployWeb(kube, { replicas: 3, minAvailable: 2 });
+    console.log(
+      `# Service web: EXTERNAL-IP ${web.externalIp} after ${web.addressSeconds.toFixed(1)} s, every replica ` +
+        `answering through it after ${web.servingSeconds.toFixed(1)} s`,
+    );
     // kubectl of the node's own binaries (static), in-cluster: the service-account token and the projected ca.crt.
     const client = { app: 'api-client' };
     await kube.apply({
@@ -227,35 +157,16 @@ describe('Kubernetes ca-rotate', { skip: SKIP, timeout: 2_400_000 }, () => {
       },
     });
     await eventually(
-      'both replicas Running, one per worker, and the api-client Running',
+      'the api-client Running and succeeding',
       async () => {
         const pods = (await kube.get<PodList>('/api/v1/namespaces/default/pods')).items;
-        const web = pods.filter((p) => p.metadata.name.startsWith('web-') && p.status.phase === 'Running');
         const running = pods.find((p) => p.metadata.name.startsWith('api-client-') && p.status.phase === 'Running');
-        if (running) clientPod = running.metadata.name;
-        return web.length === 2 && new Set(web.map((p) => p.spec.nodeName)).size === 2 && running !== undefined
-          ? true
-          : undefined;
-      },
-      180_000,
-      500,
-    );
-    const svcObj = await kube.get<{ spec: { ports: { nodePort: number }[] } }>(
-      '/api/v1/namespaces/default/services/web',
-    );
-    nodePort = svcObj.spec.ports[0]?.nodePort ?? 0;
-    const nodes = await kube.listNodes();
-    const ip = (n: KubeNode): string => n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '';
-    workers = nodes.filter((n) => n.metadata.name.startsWith(h('node-'))).map(ip);
-    assert.equal(workers.length, 2);
-    await eventually(
-      'the Service answers through both workers and the in-cluster client succeeds',
-      async () => {
-        for (const w of workers) if ((await fetch(`http://${w}:${nodePort}/`)).status !== 200) return undefined;
+        if (!running) return undefined;
+        clientPod = running.metadata.name;
         const log = await kube.request('GET', `/api/v1/namespaces/default/pods/${clientPod}/log`);
         return /^ok /m.test(String(log.body)) ? true : undefined;
       },
-      120_000,
+      180_000,
       1_000,
     );
   });
@@ -264,7 +175,7 @@ describe('Kubernetes ca-rotate', { skip: SKIP, timeout: 2_400_000 }, () => {
     'rotates the CA (resuming after kill -9 of the service) while the Service keeps answering: 0 failed requests',
     { timeout: 1_500_000 },
     async () => {
-      const loop = probe(workers, nodePort);
+      const loop = probeUrl(web.url);
       rotationStarted = Date.now();
       try {
         const res = await fetch(`${svc.url}/v1/certificates/${NAME}`, {
@@ -289,14 +200,15 @@ describe('Kubernetes ca-rotate', { skip: SKIP, timeout: 2_400_000 }, () => {
       } finally {
         await loop.stop();
       }
+      const served = loop.result;
       const timeline = await events();
       // The master's own account of the rotation (read through the provider's exec, as the driver reads the stamps).
       const master = (await nodeContainers(host, uuid)).find((c) => c.Labels['magnetar.role'] === 'master');
       const log = await new DockerProvider(host).exec({ id: master?.Id ?? '', name: '' }, ['cat', ROTATION_LOG]);
       console.log(`# ${h('master-0')} ${ROTATION_LOG}:\n#   ${log.stdout.trim().split('\n').join('\n#   ')}`);
       console.log(
-        `# ca-rotate: ${((rotationEnded - rotationStarted) / 1000).toFixed(0)} s; probe loop: ${loop.requests} requests, ` +
-          `${loop.failures.length} failed${loop.failures.length ? `:\n#   ${loop.failures.slice(0, 20).join('\n#   ')}` : ''}`,
+        `# ca-rotate: ${((rotationEnded - rotationStarted) / 1000).toFixed(0)} s; through the LoadBalancer Service ` +
+          `${web.url}: ${probeSummary(served)}; answered by ${JSON.stringify(served.byAnswer)}`,
       );
       console.log(`# timeline:\n#   ${timeline.join('\n#   ')}`);
       assert.ok(
@@ -314,8 +226,8 @@ describe('Kubernetes ca-rotate', { skip: SKIP, timeout: 2_400_000 }, () => {
         ),
       );
       assert.match(timeline.at(-1) ?? '', /certificates of the replaced CA are refused/);
-      assert.ok(loop.requests > 100, `the probe ran (${loop.requests} requests)`);
-      assert.equal(loop.failures.length, 0, loop.failures.join('\n'));
+      assert.ok(served.requests > 100, `the probe ran (${served.requests} requests)`);
+      assert.equal(served.failed, 0, probeSummary(served));
     },
   );
 
@@ -359,10 +271,10 @@ describe('Kubernetes ca-rotate', { skip: SKIP, timeout: 2_400_000 }, () => {
       stdout.trim().split('\n').sort(),
       [h('master-0'), h('node-0'), h('node-1')].map((n) => `node/${n}`),
     );
-    const web = await kube.get<{ status?: { availableReplicas?: number } }>(
+    const deployment = await kube.get<{ status?: { availableReplicas?: number } }>(
       '/apis/apps/v1/namespaces/default/deployments/web',
     );
-    assert.equal(web.status?.availableReplicas, 2);
+    assert.equal(deployment.status?.availableReplicas, 3);
   });
 
   it("kept the pods' service-account tokens valid: the in-cluster client is never refused and still succeeds", async () => {

@@ -28,6 +28,7 @@ import { eventually, openStateStore, removeLeftovers, waitStatus } from '../../h
 import { openstack } from '../../helpers/real-clients.ts';
 import { BIN, cli, getJson, startServe, waitCluster, type ServeProcess } from '../../helpers/service-process.ts';
 import { BUSYBOX, KUBE_TAG, kubeFrom, kubeImageSkip, NODE_IMAGE, post } from '../../helpers/kube.ts';
+import { externalIpOf } from '../../helpers/service-probe.ts';
 
 const NAME = 'kube';
 const host = new Engine({ socketPath: '/var/run/docker.sock' });
@@ -285,12 +286,7 @@ describe('a Kubernetes cluster through the API', { skip: SKIP, timeout: 1_200_00
   const lbContainers = (): Promise<ContainerSummary[]> =>
     host.listContainers([`${CLUSTER_LABEL}=${uuid}`, `${KIND_LABEL}=${LB_KIND}`]);
   /** The Service's published address, read straight from the apiserver ('' while none). */
-  const externalIp = async (name: string): Promise<string> =>
-    (
-      await kube.get<{ status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }>(
-        `/api/v1/namespaces/default/services/${name}`,
-      )
-    ).status?.loadBalancer?.ingress?.[0]?.ip ?? '';
+  const externalIp = (name: string): Promise<string> => externalIpOf(kube, 'default', name);
   let vip = '';
   let replicas: string[] = [];
 

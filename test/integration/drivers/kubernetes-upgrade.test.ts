@@ -1,10 +1,10 @@
 /**
  * @module test/integration/drivers/kubernetes-upgrade — rolling upgrade of a real Kubernetes cluster (one `magnetar
  * serve` child process, real Docker, the v1.36.3 and v1.37.2 node images): a 1 master + 2 worker cluster on v1.36.3
- * with a Deployment of 3 busybox httpd replicas behind a PodDisruptionBudget and a Service is upgraded through
- * `openstack coe cluster upgrade` (POST /v1/clusters/{id}/actions/upgrade) to a v1.37.2 template while a probe loop from the host counts failed
- * requests (through the Service's NodePort on a node not being replaced: `test/helpers/service-probe.ts`; to be
- * switched to the LoadBalancer EXTERNAL-IP once Services of that type exist). The service is killed with SIGKILL in
+ * with a Deployment of 3 busybox httpd replicas behind a PodDisruptionBudget and a Service of type LoadBalancer
+ * (`test/helpers/service-probe.ts`) is upgraded through `openstack coe cluster upgrade` (POST
+ * /v1/clusters/{id}/actions/upgrade) to a v1.37.2 template while a probe loop from the host GETs the Service's
+ * EXTERNAL-IP every 100 ms, counting failed requests (0 expected). The service is killed with SIGKILL in
  * the middle of the workers' upgrade and started again: the upgrade resumes and completes. Afterwards every node
  * reports v1.37.2, the same three machines exist, etcd kept its data (an object written before is still there),
  * `coe_version`, the template and the `kube_tag` labels followed, and a downgrade is refused with a 400 (the skipped
@@ -20,7 +20,7 @@ import { kubeNodeImage } from '../../../src/core/kube-versions.ts';
 import type { KubeApi } from '../../../src/drivers/kubernetes/kube-api.ts';
 import { Engine } from '../../../src/providers/docker/engine.ts';
 import type { Store } from '../../../src/store/store.ts';
-import { BUSYBOX, kubeFrom, post } from '../../helpers/kube.ts';
+import { kubeFrom, post } from '../../helpers/kube.ts';
 import {
   eventually,
   nodeContainers,
@@ -31,7 +31,7 @@ import {
 } from '../../helpers/lifecycle.ts';
 import { openstack } from '../../helpers/real-clients.ts';
 import { cli, getJson, startServe, type ServeProcess } from '../../helpers/service-process.ts';
-import { probeNodePort, type ServiceProbe } from '../../helpers/service-probe.ts';
+import { deployWeb, probeSummary, probeUrl, type Probe, type WebService } from '../../helpers/service-probe.ts';
 
 const FROM = 'v1.36.3';
 const TO = 'v1.37.2';
@@ -56,7 +56,8 @@ void describe('Kubernetes rolling upgrade v1.36.3 → v1.37.2', { skip: SKIP, ti
   let store: Store;
   let uuid: string;
   let kube: KubeApi;
-  let probe: ServiceProbe | undefined;
+  let probe: Probe | undefined;
+  let web: WebService;
 
   const request = async (path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
     const res = await fetch(`${svc.url}${path}`, {
@@ -97,96 +98,28 @@ void describe('Kubernetes rolling upgrade v1.36.3 → v1.37.2', { skip: SKIP, ti
     await rm(dir, { recursive: true, force: true });
   });
 
-  it(`creates a 1 + 2 cluster on ${FROM} serving a Deployment of 3 replicas behind a PDB and a Service`, async () => {
+  it(`creates a 1 + 2 cluster on ${FROM} serving a Deployment of 3 replicas behind a PDB and a LoadBalancer Service`, async () => {
     assert.equal(await waitStatus(store, uuid, (s) => s !== 'CREATE_IN_PROGRESS', 900_000), 'CREATE_COMPLETE');
     assert.equal((await store.clusters.get(uuid))?.coe_version, FROM);
     const config = await cli(svc.url, ['cluster-config', NAME, '--dir', join(dir, 'certs')]);
     assert.equal(config.code, 0, config.stderr);
     kube = await kubeFrom(join(dir, 'certs', 'config'));
 
-    const labels = { app: 'web' };
     await kube.apply({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'before-upgrade', namespace: 'default' },
       data: { kube: FROM },
     } as never);
-    await kube.apply({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'web', namespace: 'default' },
-      spec: {
-        replicas: 3,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            terminationGracePeriodSeconds: 8,
-            containers: [
-              {
-                name: 'httpd',
-                image: BUSYBOX,
-                imagePullPolicy: 'Never',
-                command: [
-                  '/bin/sh',
-                  '-c',
-                  'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www',
-                ],
-                ports: [{ containerPort: 8080 }],
-                readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
-                // Serve on while the endpoint removal reaches every kube-proxy (the usual graceful-shutdown hook).
-                lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
-              },
-            ],
-          },
-        },
-      },
-    });
-    await kube.apply({
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: { name: 'web', namespace: 'default' },
-      spec: { minAvailable: 2, selector: { matchLabels: labels } },
-    });
-    await kube.apply({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'web', namespace: 'default' },
-      spec: { type: 'NodePort', selector: labels, ports: [{ port: 80, targetPort: 8080 }] },
-    });
-    await eventually(
-      '3 web replicas ready',
-      async () => {
-        const d = await kube.get<{ status?: { readyReplicas?: number } }>(
-          '/apis/apps/v1/namespaces/default/deployments/web',
-        );
-        return (d.status?.readyReplicas ?? 0) >= 3 ? true : undefined;
-      },
-      180_000,
-      500,
+    web = await deployWeb(kube, { replicas: 3, minAvailable: 2 });
+    process.stdout.write(
+      `# Service web: EXTERNAL-IP ${web.externalIp} after ${web.addressSeconds.toFixed(1)} s, every replica ` +
+        `answering through it after ${web.servingSeconds.toFixed(1)} s\n`,
     );
   });
 
   it(`upgrades to ${TO} with max_batch_size 1, control plane first, surviving kill -9, with no failed request`, async () => {
-    const svcObj = await kube.get<{ spec: { ports: { nodePort: number }[] } }>(
-      '/api/v1/namespaces/default/services/web',
-    );
-    const nodePort = svcObj.spec.ports[0]?.nodePort ?? 0;
-    // The count starts once every node's kube-proxy serves the new NodePort (it was created moments ago).
-    const ips = (await kube.listNodes()).map((n) => n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address);
-    await eventually(
-      'the Service answers through the NodePort of every node',
-      async () => {
-        for (const ip of ips) {
-          const res = await fetch(`http://${ip}:${nodePort}/`, { signal: AbortSignal.timeout(2_000) });
-          if (res.status !== 200 || (await res.text()).trim() === '') return undefined;
-        }
-        return true;
-      },
-      60_000,
-      500,
-    );
-    probe = probeNodePort(kube, nodePort);
+    probe = probeUrl(web.url);
     await new Promise((r) => setTimeout(r, 5_000));
 
     const t0 = Date.now();
@@ -214,21 +147,17 @@ void describe('Kubernetes rolling upgrade v1.36.3 → v1.37.2', { skip: SKIP, ti
     const c = await store.clusters.get(uuid);
     assert.equal(status, 'UPDATE_COMPLETE', `${c?.status_reason}\n${events.slice(-30).join('\n')}`);
     process.stdout.write(
-      `# upgrade ${FROM} → ${TO} of 1 + 2 nodes: ${seconds.toFixed(0)} s (with a kill -9 and restart); probe: ` +
-        `${result.requests} requests, ${result.failed} failed; via ${JSON.stringify(result.byNode)}\n`,
+      `# upgrade ${FROM} → ${TO} of 1 + 2 nodes: ${seconds.toFixed(0)} s (with a kill -9 and restart); through ` +
+        `the LoadBalancer Service ${web.url}: ${probeSummary(result)}; answered by ${JSON.stringify(result.byAnswer)}\n`,
     );
     const timed = (await store.events.list(uuid)).map((e) => `${e.at.slice(11, 23)} ${e.phase}: ${e.message}`);
     const accepted = timed.findIndex((e) => e.includes(' accepted: upgrade accepted'));
     const upgradeEvents = [
       ...timed.slice(Math.max(0, accepted)),
-      ...result.switches.map((x) => `${x.at.slice(11, 23)} probe: now through ${x.to}`),
+      ...result.failures.map((f) => `${f.at.slice(11, 23)} probe: failed: ${f.error}`),
     ].sort();
     process.stdout.write(`# timeline of the upgrade:\n${upgradeEvents.map((e) => `#   ${e}`).join('\n')}\n`);
-    assert.equal(
-      result.failed,
-      0,
-      `failed requests during the upgrade: ${JSON.stringify(result.failures, null, 1)}\n${events.join('\n')}`,
-    );
+    assert.equal(result.failed, 0, `${probeSummary(result)}\n${events.join('\n')}`);
     assert.ok(result.requests > 100, `the probe ran throughout (${result.requests} requests)`);
 
     // The order: the master first, then the workers one at a time (a node whose replacement the kill interrupted may
@@ -257,7 +186,13 @@ void describe('Kubernetes rolling upgrade v1.36.3 → v1.37.2', { skip: SKIP, ti
     );
     assert.deepEqual(await nodeHostnames(host, uuid), [h('master-0'), h('node-0'), h('node-1')]);
     assert.deepEqual(
-      [...new Set((await nodeContainers(host, uuid)).map((x) => x.Labels['magnetar.image'] ?? x.Image))],
+      [
+        ...new Set(
+          (await nodeContainers(host, uuid))
+            .filter((x) => x.Labels['magnetar.role'])
+            .map((x) => x.Labels['magnetar.image'] ?? x.Image),
+        ),
+      ],
       [kubeNodeImage(TO)],
     );
     const cm = await kube.get<{ data: Record<string, string> }>('/api/v1/namespaces/default/configmaps/before-upgrade');

@@ -226,12 +226,28 @@ void describe('etcd service script (run for real)', () => {
     assert.ok(r.argv.includes('--initial-cluster-state=existing'));
   });
 
-  void test('on SIGTERM a member outlives its own apiserver (which drains through the load balancer), then stops', async () => {
+  void test('on SIGTERM a member hands leadership to another started member, outlives its own apiserver (which drains through the load balancer), then stops', async () => {
     const root = mkdtempSync(join(dir, 'term-'));
     mkdirSync(join(root, 'bin'));
     mkdirSync(join(root, 'data', 'member'), { recursive: true });
     writeFileSync(join(root, 'bin', 'etcd'), `#!/bin/sh\necho $$ > ${root}/etcd.pid\nexec sleep 60\n`);
     chmodSync(join(root, 'bin', 'etcd'), 0o755);
+    const [m0, m1, m2] = [MASTERS[0]!, MASTERS[1]!, MASTERS[2]!];
+    writeFileSync(
+      join(root, 'bin', 'etcdctl'),
+      [
+        '#!/bin/sh',
+        'for a in "$@"; do case "$a" in --*) ;; *) set -- "$@" "$a" ;; esac; shift; done',
+        `echo "$*" >> ${root}/calls`,
+        'if [ "$1" = "member" ]; then',
+        `  echo "aaa1, started, ${m0.hostname}, https://${m0.ip}:2380, https://${m0.ip}:2379, false"`,
+        `  echo "bbb2, unstarted, , https://${m1.ip}:2380, , false"`,
+        `  echo "ccc3, started, ${m2.hostname}, https://${m2.ip}:2380, https://${m2.ip}:2379, false"`,
+        'fi',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(join(root, 'bin', 'etcdctl'), 0o755);
     const script = etcdService(MASTERS[0]!, ha('new'))
       .content.replaceAll('/var/lib/etcd', join(root, 'data'))
       .replaceAll('/opt/k8s/bin/', `${root}/bin/`)
@@ -262,6 +278,11 @@ void describe('etcd service script (run for real)', () => {
     sh.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 700));
     assert.ok(alive(etcd), 'etcd serves while its apiserver still runs');
+    assert.deepEqual(
+      readFileSync(join(root, 'calls'), 'utf8').trim().split('\n'),
+      ['member list', 'move-leader ccc3'],
+      'leadership goes to a started member other than this one (a follower’s etcdctl refuses, harmlessly)',
+    );
     apiserver.kill('SIGTERM');
     await exited;
     await new Promise((r) => setTimeout(r, 100));

@@ -178,6 +178,33 @@ describe('planServiceLbs', () => {
     );
   });
 
+  test('members: a node on its way out (cordoned, being deleted, autoscaler taint) leaves unless it is the last', () => {
+    const cordoned: KubeNode = { ...W0, spec: { unschedulable: true } };
+    assert.deepEqual(
+      memberNodes([MASTER, cordoned, W1]).map((n) => n.name),
+      ['k-node-1'],
+      'the upgrade cordons a worker before draining it: it leaves the load balancer first',
+    );
+    const deleting: KubeNode = { ...W1, metadata: { ...W1.metadata, deletionTimestamp: '2026-12-01T00:00:00Z' } };
+    const tainted: KubeNode = {
+      ...W1,
+      spec: { taints: [{ key: 'ToBeDeletedByClusterAutoscaler', effect: 'NoSchedule' }] },
+    };
+    assert.deepEqual(
+      memberNodes([MASTER, W0, deleting]).map((n) => n.name),
+      ['k-node-0'],
+    );
+    assert.deepEqual(
+      memberNodes([MASTER, W0, tainted]).map((n) => n.name),
+      ['k-node-0'],
+    );
+    assert.deepEqual(
+      memberNodes([MASTER, cordoned, { ...W1, spec: { unschedulable: true } }]).map((n) => n.name),
+      ['k-node-0', 'k-node-1'],
+      'every worker cordoned: they still carry the traffic (better than none)',
+    );
+  });
+
   test('loadBalancerIP is honoured inside the pool and refused outside or in use', () => {
     assert.equal(
       plan([svc('a', 'u1', { loadBalancerIP: '10.9.8.250' })]).ensure[0]?.spec.network.vipAddress,
