@@ -396,3 +396,88 @@ from cinder.cmd.volume import main; sys.exit(main())' --config-file /etc/cinder/
   wait_for 120 cinder-api answers http://127.0.0.1:8776/ || { log "see /var/log/cinder"; return 1; }
   if ! cloud_stamp cinder.quotas 1; then cloud_py volume-quotas >&2 && cloud_stamp_set cinder.quotas 1; fi
 }
+
+# --- Octavia: api (uwsgi 1 x 8) and worker; amphora provider with the noop amphora driver and the real Nova and
+# allowed-address-pairs drivers: each load balancer gets a (fake) amphora server on lb-mgmt-net and a real Neutron
+# VIP port, so floating IPs can point at it. No health manager, no housekeeping.
+octavia_conf() {
+  cat <<EOT
+[DEFAULT]
+transport_url = $(transport_url)
+log_dir = /var/log/octavia
+
+[api_settings]
+bind_host = 127.0.0.1
+bind_port = 9876
+auth_strategy = keystone
+enabled_provider_drivers = amphora:The Octavia Amphora driver.
+default_provider_driver = amphora
+
+[database]
+connection = $(db_url octavia octavia)
+
+[controller_worker]
+amphora_driver = amphora_noop_driver
+compute_driver = compute_nova_driver
+network_driver = allowed_address_pairs_driver
+loadbalancer_topology = SINGLE
+amp_image_tag = amphora
+amp_image_owner_id = $2
+amp_flavor_id = $3
+amp_boot_network_list = $4
+amp_secgroup_list = $5
+client_ca = /etc/octavia/certs/ca.pem
+workers = 1
+
+[haproxy_amphora]
+server_ca = /etc/octavia/certs/ca.pem
+client_cert = /etc/octavia/certs/ca.pem
+
+[task_flow]
+jobboard_enabled = false
+
+[certificates]
+cert_generator = local_cert_generator
+ca_certificate = /etc/octavia/certs/ca.pem
+ca_private_key = /etc/octavia/certs/ca.key
+
+[oslo_messaging]
+topic = octavia_prov
+
+[oslo_concurrency]
+lock_path = /var/lib/octavia/tmp
+
+$(auth_section keystone_authtoken octavia)
+$(auth_section service_auth octavia)
+EOT
+}
+
+ensure_octavia() {
+  ensure_neutron
+  need_pkgs_no_start octavia-api octavia-worker
+  cloud_db octavia
+  if ! as_root test -s /etc/octavia/certs/ca.key; then
+    as_root install -d -o octavia -g octavia -m 700 /etc/octavia/certs
+    as_root openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=magnetar-octavia-ca \
+      -keyout /etc/octavia/certs/ca.key -out /etc/octavia/certs/ca.pem 2>/dev/null
+    as_root chown octavia:octavia /etc/octavia/certs/ca.key /etc/octavia/certs/ca.pem
+  fi
+  cloud_keystone octavia
+  # image amphora-fake, flavor amphora, lb-mgmt-net and lb-mgmt-sg (once; their ids go into the configuration)
+  as_root test -s "$OS_STATE/octavia.mgmt" || cloud_py octavia-mgmt | as_root tee "$OS_STATE/octavia.mgmt" >/dev/null
+  local mg; mg=$(as_root cat "$OS_STATE/octavia.mgmt")
+  v() { sed -n "s/^$1=//p" <<<"$mg"; }
+  if octavia_conf x "$(v SERVICE_PROJECT)" "$(v AMP_FLAVOR)" "$(v AMP_NET)" "$(v AMP_SG)" |
+    cloud_conf /etc/octavia/octavia.conf octavia; then
+    cloud_stop octavia-worker; cloud_stop octavia-api   # the API process loads the network driver too
+  fi
+  if ! cloud_stamp octavia.synced "$(dpkg-query -W -f='${Version}' octavia-common)"; then
+    log "octavia: database schema"
+    as_root su -s /bin/sh octavia -c "octavia-db-manage --config-file /etc/octavia/octavia.conf upgrade head" >&2
+    cloud_stamp_set octavia.synced "$(dpkg-query -W -f='${Version}' octavia-common)"
+  fi
+  cloud_uwsgi octavia-api /etc/octavia/octavia-api-uwsgi.ini 1 8
+  cloud_api octavia-api octavia 9876 "$OS_STATE/octavia-api-uwsgi.ini"
+  cloud_daemon octavia-worker octavia /usr/bin/octavia-worker --config-file /etc/octavia/octavia.conf
+  wait_for 120 octavia-api answers "$LB_URL" || { log "see /var/log/octavia"; return 1; }
+}

@@ -52,6 +52,7 @@ async function until<T>(what: string, secs: number, f: () => Promise<T | null | 
       const v = await f();
       if (v) return v;
     } catch (e) {
+      if (!(e instanceof OpenStackError)) throw e; // an ERROR status: no use waiting
       last = e;
     }
     await new Promise((r) => setTimeout(r, 500));
