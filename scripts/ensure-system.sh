@@ -2,6 +2,7 @@
 # Installs (from Debian) and starts, on loopback, what Magnetar and its tests need.
 # Idempotent: every step checks first and does nothing when already satisfied.
 # Usage: scripts/ensure-system.sh [docker] [postgres] [clients] [rabbitmq] [schemathesis] [keystone] [glance]
+#        [placement] [nova] [neutron] [cinder] [octavia]
 #        (default: docker)
 set -euo pipefail
 
@@ -280,6 +281,10 @@ ensure_glance() {
   fi
 }
 
+# Placement, Nova (fake driver), Neutron (no agents), Cinder (fake driver), Octavia: scripts/openstack/cloud.sh.
+# shellcheck source=openstack/cloud.sh
+. "$SCRIPTS_DIR/openstack/cloud.sh"
+
 for w in "${want[@]}"; do
   case $w in
     docker) ensure_docker ;;
@@ -289,6 +294,11 @@ for w in "${want[@]}"; do
     schemathesis) ensure_schemathesis ;;
     keystone) ensure_keystone ;;
     glance) ensure_glance ;;
+    placement) ensure_placement ;;
+    nova) ensure_nova ;;
+    neutron) ensure_neutron ;;
+    cinder) ensure_cinder ;;
+    octavia) ensure_octavia ;;
     *) log "unknown component $w"; exit 2 ;;
   esac
 done

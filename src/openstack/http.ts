@@ -9,11 +9,14 @@ export class OpenStackError extends Error {
   readonly status: number | undefined;
   /** `service METHOD path`, e.g. `keystone GET /v3/auth/tokens`. */
   readonly call: string;
-  constructor(call: string, message: string, status?: number, cause?: unknown) {
+  /** Why there was no answer: `timeout`, or the system's code (ECONNREFUSED, ECONNRESET, …); undefined with one. */
+  readonly noAnswer: string | undefined;
+  constructor(call: string, message: string, status?: number, cause?: unknown, noAnswer?: string) {
     super(`${call}: ${message}`, { cause });
     this.name = 'OpenStackError';
     this.call = call;
     this.status = status;
+    this.noAnswer = noAnswer;
   }
 }
 
@@ -65,10 +68,12 @@ export async function osRequest(r: OsRequest): Promise<OsResponse> {
     });
     text = await res.text();
   } catch (e) {
-    if (timeout.aborted) throw new OpenStackError(call, `no answer within ${r.timeoutMs} ms`, undefined, e);
+    if (timeout.aborted) {
+      throw new OpenStackError(call, `no answer within ${r.timeoutMs} ms`, undefined, e, 'timeout');
+    }
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? (e as Error).message;
-    throw new OpenStackError(call, `cannot reach ${new URL(r.url).origin} (${why})`, undefined, e);
+    throw new OpenStackError(call, `cannot reach ${new URL(r.url).origin} (${why})`, undefined, e, cause?.code ?? why);
   }
   let body: unknown = null;
   if (text !== '') {
