@@ -15,7 +15,7 @@ import type { Engine } from '../providers/docker/engine.ts';
 import { withBuildLock } from '../providers/docker/image-build.ts';
 import { buildCacheDir } from './build-cache.ts';
 import { baseRootfsDir, ensureDebianBase } from './debian-base.ts';
-import { goBuild, prefetchModules, type GoBuildSpec } from './go-build.ts';
+import { goBuild, goBuildsInBackground, prefetchModules } from './go-build.ts';
 import { ensureKubeNodeImage } from './kube-node-image.ts';
 import { kubeImageGoSpecs, kubeImageRecipe } from './kube-recipe.ts';
 import { ensurePreloadedImages } from './preloaded-images.ts';
@@ -84,8 +84,13 @@ export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOpt
     // The Go modules of every step are downloaded in the background from the start (the network-bound part of each
     // Go build), while the Debian base and the earlier steps build.
     const specs = kubeImageGoSpecs(opts.repoDir, tag);
-    const stopPrefetch = new AbortController();
-    const prefetch = prefetchModules(cacheDir, specs, (l) => progress.note(`[prefetch] ${l}`), stopPrefetch.signal);
+    const stop = new AbortController();
+    const prefetch = prefetchModules(cacheDir, specs, (l) => progress.note(`[prefetch] ${l}`), stop.signal);
+    // The add-ons build one after the other beside the Debian base and the kube binary: two Go builds at once keep
+    // both cores busy through the serial parts of each (the generated OpenAPI package, the links). Their output goes
+    // to the log prefixed with their title; each one's step below waits for it.
+    const [kube, ...addons] = specs;
+    const addonBuilds = goBuildsInBackground(cacheDir, addons, (l) => progress.note(l), stop.signal);
     try {
       progress.say(
         `${image}: ${STEPS} steps, each skipped when its inputs are unchanged. A first build compiles Kubernetes, ` +
@@ -101,20 +106,24 @@ export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOpt
         if (r.cached) ctx.cached();
         return r.image;
       });
-      const goStep = (spec: GoBuildSpec): Promise<string> =>
-        progress.step(spec.title, async (ctx) => {
-          const r = await goBuild(cacheDir, spec, ctx.raw);
+      const kubeDir = await progress.step(kube!.title, async (ctx) => {
+        const r = await goBuild(cacheDir, kube!, ctx.raw);
+        if (r.cached) ctx.cached();
+        ctx.raw(`output: ${r.dir}`);
+        return r.dir;
+      });
+      const addonStep = (i: number): Promise<string> =>
+        progress.step(addons[i]!.title, async (ctx) => {
+          const r = await addonBuilds.get(addons[i]!.key)!;
           if (r.cached) ctx.cached();
           ctx.raw(`output: ${r.dir}`);
           return r.dir;
         });
-      const [kube, etcd, flannel, coredns, metricsServer, prometheus] = specs;
-      const kubeDir = await goStep(kube!);
-      const etcdDir = await goStep(etcd!);
-      const flannelDir = await goStep(flannel!);
-      const corednsDir = await goStep(coredns!);
-      const metricsServerDir = await goStep(metricsServer!);
-      const prometheusDir = await goStep(prometheus!);
+      const etcdDir = await addonStep(0);
+      const flannelDir = await addonStep(1);
+      const corednsDir = await addonStep(2);
+      const metricsServerDir = await addonStep(3);
+      const prometheusDir = await addonStep(4);
       const images = 'pause, coredns, metrics-server, prometheus, busybox';
       const tars = await progress.step(`container images ${images}`, async (ctx) => {
         const r = await ensurePreloadedImages(
@@ -157,8 +166,9 @@ export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOpt
       progress.say(`${image} ${node.cached ? 'up to date' : 'built'} after ${seconds().toFixed(1)} s${mb}`);
       return { image, built: !node.cached, seconds: seconds(), logFile };
     } finally {
-      stopPrefetch.abort(); // normally long done; after a failed step it need not go on
+      stop.abort(); // normally long done; after a failed step the downloads and add-on builds need not go on
       await prefetch;
+      await Promise.allSettled(addonBuilds.values());
       await progress.close();
     }
   });

@@ -103,6 +103,7 @@ export async function goBuild(
   cacheDir: string,
   spec: GoBuildSpec,
   raw: (line: string) => void,
+  signal?: AbortSignal,
 ): Promise<{ dir: string; cached: boolean }> {
   const dir = await goOutputDir(cacheDir, spec);
   if (await isComplete(dir)) return { dir, cached: true };
@@ -110,8 +111,8 @@ export async function goBuild(
   const cwd = spec.moduleDir;
   await produceDir(dir, async (partial) => {
     for (const t of spec.targets)
-      await runTool('go', goBuildArgs(spec, join(partial, t.out), t.pkg), { cwd, env, raw });
-    await runTool('go', ['mod', 'verify'], { cwd, env, raw }); // the module cache still matches go.sum
+      await runTool('go', goBuildArgs(spec, join(partial, t.out), t.pkg), { cwd, env, raw, signal });
+    await runTool('go', ['mod', 'verify'], { cwd, env, raw, signal }); // the module cache still matches go.sum
     for (const [name, target] of Object.entries(spec.links ?? {})) await symlink(target, join(partial, name));
   });
   return { dir, cached: false };
@@ -143,4 +144,45 @@ export async function prefetchModules(
       );
     }
   }
+}
+
+/** The outcome of a background Go build: its output directory, or its error with the last lines of its output. */
+export type BackgroundGoBuild = Promise<{ dir: string; cached: boolean }>;
+
+const TAIL = 25;
+
+/**
+ * Starts the Go builds of `specs` one after the other in the background and returns each one's outcome by key. Run
+ * beside another Go build (the multicall kube binary), they keep both cores busy while that one is in its serial parts
+ * (a huge generated package, the link). Raw output goes to `note` prefixed with the spec's title; a failed build's
+ * error carries the last lines of its output, and the next ones still run. `signal` stops the running one.
+ */
+export function goBuildsInBackground(
+  cacheDir: string,
+  specs: readonly GoBuildSpec[],
+  note: (line: string) => void,
+  signal?: AbortSignal,
+): Map<string, BackgroundGoBuild> {
+  const runs = new Map<string, BackgroundGoBuild>();
+  let previous: Promise<unknown> = Promise.resolve();
+  for (const spec of specs) {
+    const run = previous.then(async () => {
+      if (signal?.aborted) throw new Error(`${spec.title}: not built (the image build stopped)`);
+      const tail: string[] = [];
+      const raw = (line: string): void => {
+        note(`[${spec.title}] ${line}`);
+        tail.push(line);
+        if (tail.length > TAIL) tail.shift();
+      };
+      try {
+        return await goBuild(cacheDir, spec, raw, signal);
+      } catch (err) {
+        const lines = tail.length > 0 ? `\nlast lines of output:\n  ${tail.join('\n  ')}` : '';
+        throw new Error(`${(err as Error).message}${lines}`, { cause: err });
+      }
+    });
+    previous = run.catch(() => {}); // also marks the outcome handled until its step awaits it
+    runs.set(spec.key, run);
+  }
+  return runs;
 }

@@ -59,7 +59,7 @@ export class BuildProgress {
    * failed step shows.
    */
   note(line: string): void {
-    if (this.#file) this.#file.write(`${line}\n`);
+    if (this.#file && !this.#file.writableEnded) this.#file.write(`${line}\n`); // late lines after close are dropped
   }
 
   /** Runs the next step, showing `[image] step i/N <title> … <seconds> s` (or `cached`, or `failed`). */

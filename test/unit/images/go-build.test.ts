@@ -8,6 +8,7 @@ import { kubeRelease } from '../../../src/core/kube-versions.ts';
 import { addonSpecs, KUBE_COMPONENTS, kubeSpec } from '../../../src/images/build-specs.ts';
 import {
   goBuildArgs,
+  goBuildsInBackground,
   goEnv,
   goOutputDir,
   ldflags,
@@ -125,5 +126,67 @@ describe('module prefetch', () => {
     stop.abort();
     await prefetchModules('/nonexistent', [spec('/nonexistent/m', 'm')], (l) => lines.push(l), stop.signal);
     assert.deepEqual(lines, []);
+  });
+});
+
+describe('background Go builds', () => {
+  const spec = (moduleDir: string, key: string): GoBuildSpec => ({
+    title: `test ${key}`,
+    subdir: 'test',
+    key,
+    moduleDir,
+    targets: [{ pkg: '.', out: 'x' }],
+    stamps: {},
+  });
+
+  it('run one after the other; a failure names its cause and the next ones still run', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'magnetar-bg-build-'));
+    try {
+      const built = spec(join(dir, 'built'), 'built');
+      await mkdir(built.moduleDir);
+      await writeFile(join(built.moduleDir, 'go.mod'), 'module example.test/built\n\ngo 1.22\n');
+      const out = await goOutputDir(join(dir, 'cache'), built);
+      await mkdir(out, { recursive: true });
+      await writeFile(join(out, '.complete'), 'done\n');
+      const notes: string[] = [];
+      const runs = goBuildsInBackground(join(dir, 'cache'), [spec(join(dir, 'missing'), 'broken'), built], (l) =>
+        notes.push(l),
+      );
+      assert.deepEqual([...runs.keys()], ['broken', 'built']);
+      await assert.rejects(runs.get('broken')!, /ENOENT/);
+      assert.deepEqual(await runs.get('built')!, { dir: out, cached: true });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('build nothing once stopped, and say so', async () => {
+    const stop = new AbortController();
+    stop.abort();
+    const runs = goBuildsInBackground('/nonexistent', [spec('/nonexistent/m', 'm')], () => {}, stop.signal);
+    await assert.rejects(runs.get('m')!, /test m: not built \(the image build stopped\)/);
+  });
+
+  it('log a real go failure with its output lines, prefixed by the title', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'magnetar-bg-build-'));
+    try {
+      const bad = spec(join(dir, 'bad'), 'bad');
+      await mkdir(bad.moduleDir);
+      await writeFile(join(bad.moduleDir, 'go.mod'), 'module example.test/bad\n\ngo 1.22\n');
+      await writeFile(join(bad.moduleDir, 'main.go'), 'package main\n\nfunc main() { undefinedThing() }\n');
+      const notes: string[] = [];
+      const runs = goBuildsInBackground(join(dir, 'cache'), [bad], (l) => notes.push(l));
+      await assert.rejects(runs.get('bad')!, (e: Error) => {
+        assert.match(e.message, /^go failed \(exit code 1\)\nlast lines of output:\n/);
+        assert.match(e.message, /undefined: undefinedThing/);
+        return true;
+      });
+      assert.ok(
+        notes.some((l) => l.startsWith('[test bad] ') && l.includes('undefinedThing')),
+        notes.join('\n'),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
