@@ -52,8 +52,9 @@ export function ldflags(spec: GoBuildSpec): string {
 }
 
 /**
- * `-gcflags`: no DWARF from the compiler. The linker drops it anyway (`-w`), so the binaries do not change; the
- * compiler just stops producing debug information nobody links (~8% less compile CPU, measured on etcd).
+ * `-gcflags`: no DWARF from the compiler. The linker drops it anyway (`-w`), so the programs stay the same: only their
+ * build info (which names the flag) and the type data the compiler kept for debug information alone differ. It saves
+ * the compiler the debug information nobody links: ~6-8% less compile CPU, measured on etcd with empty caches.
  */
 export const GCFLAGS = 'all=-dwarf=false';
 
