@@ -59,12 +59,23 @@ export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOpt
   const seconds = (): number => (performance.now() - started) / 1000;
   const say = (text: string): void => opts.write(`[image] ${text}\n`);
 
-  const recipe = await kubeImageRecipe(opts.repoDir, tag);
+  // The recipe needs `go env` (and gcc): without them an existing image is taken as it is, and a build fails below.
+  let recipe: string | null = null;
+  let recipeError: Error | null = null;
+  try {
+    recipe = await kubeImageRecipe(opts.repoDir, tag);
+  } catch (err) {
+    recipeError = err as Error;
+  }
   /** With --if-missing: true when the image is there and built from the current sources. */
   const current = async (): Promise<boolean> => {
     if (!opts.ifMissing) return false;
     const found = await engine.inspectImage(image);
     if (!found) return false;
+    if (recipe === null) {
+      say(`the sources of ${image} could not be checked (${recipeError?.message}); taking the image as it is`);
+      return true;
+    }
     if (found.Config?.Labels?.[RECIPE_LABEL] === recipe) return true;
     say(`${image} exists but was built from other sources: bringing it up to date (unchanged steps are cached)`);
     return false;
@@ -79,6 +90,8 @@ export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOpt
       say(`${image} exists`);
       return { image, built: false, seconds: seconds(), logFile: null };
     }
+    if (recipe === null) throw recipeError ?? new Error(`the recipe of ${image} could not be computed`);
+    const buildRecipe = recipe;
     const logFile = BuildProgress.logPath(cacheDir, `k8s-${tag}`);
     const progress = new BuildProgress({ total: STEPS, logFile, write: opts.write });
     // The Go modules of every step are downloaded in the background from the start (the network-bound part of each
@@ -154,7 +167,7 @@ export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOpt
             binDirs: { etcd: etcdDir, flannel: flannelDir },
             tars,
             nodeScriptsDir: join(scriptsDir, 'node'),
-            recipe,
+            recipe: buildRecipe,
           },
           ctx.raw,
         );

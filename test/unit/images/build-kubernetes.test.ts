@@ -39,4 +39,29 @@ describe('kube image build --if-missing', () => {
       await rm(cacheDir, { recursive: true, force: true });
     }
   });
+
+  it('takes an existing image as it is when its sources cannot be checked (no go, no sources)', async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'magnetar-kube-build-'));
+    try {
+      const engine = {
+        inspectImage: async () => ({ Id: 'sha256:feed', Config: { Labels: {} } }),
+      } as unknown as Engine;
+      const shown: string[] = [];
+      const r = await buildKubeNodeImage(engine, {
+        kubeTag: 'v1.37.2',
+        repoDir: cacheDir, // no build/ nor scripts/ there
+        cacheDir,
+        ifMissing: true,
+        write: (t) => shown.push(t),
+      });
+      assert.equal(r.built, false);
+      assert.match(
+        shown[0] ?? '',
+        /^\[image\] the sources of magnetar\/k8s-node:v1\.37\.2 could not be checked \(.*ENOENT/,
+      );
+      assert.equal(shown.at(-1), '[image] magnetar/k8s-node:v1.37.2 exists\n');
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  });
 });
