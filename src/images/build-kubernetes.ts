@@ -67,6 +67,7 @@ export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOpt
   } catch (err) {
     recipeError = err as Error;
   }
+  let outdatedSaid = false;
   /** With --if-missing: true when the image is there and built from the current sources. */
   const current = async (): Promise<boolean> => {
     if (!opts.ifMissing) return false;
@@ -77,7 +78,9 @@ export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOpt
       return true;
     }
     if (found.Config?.Labels?.[RECIPE_LABEL] === recipe) return true;
-    say(`${image} exists but was built from other sources: bringing it up to date (unchanged steps are cached)`);
+    if (!outdatedSaid)
+      say(`${image} exists but was built from other sources: bringing it up to date (unchanged steps are cached)`);
+    outdatedSaid = true;
     return false;
   };
   // Checked before the lock too, so that --if-missing answers at once while another kube tag is being built.
