@@ -54,8 +54,8 @@ export function ldflags(spec: GoBuildSpec): string {
 /**
  * `-gcflags`: no DWARF from the compiler. The linker drops it anyway (`-w`), so the programs stay the same: only their
  * build info (which names the flag) and the type data the compiler kept for debug information alone differ. It saves
- * the compiler the debug information nobody links: 6% (etcd) to 14% (metrics-server) less compile CPU, measured
- * with empty caches.
+ * the compiler the debug information nobody links: 2% (Prometheus), 6% (etcd), 14% (metrics-server) less compile CPU,
+ * measured with empty caches on a loaded machine.
  */
 export const GCFLAGS = 'all=-dwarf=false';
 
