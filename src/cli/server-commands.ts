@@ -217,7 +217,10 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
       .option('--kube-tag <tag>', `Kubernetes version with --coe kubernetes: ${supportedKubeTags().join(', ')}`)
       .option('--name <repo:tag>', 'swarm image name (default: docker.node_image, magnetar/node:bookworm)')
       .option('--cache-dir <dir>', `build outputs and logs (env MAGNETAR_BUILD_CACHE, default ${DEFAULT_BUILD_CACHE})`)
-      .option('--if-missing', 'do nothing when the image exists'),
+      .option(
+        '--if-missing',
+        'do nothing when the image exists (a Kubernetes image: built from the current sources, else brought up to date)',
+      ),
   ).action(async (o: ServerFlags & ImageBuildFlags) => {
     const config = configFrom(o);
     execFileSync('bash', [join(SCRIPTS, 'ensure-system.sh'), 'docker'], { stdio: ['ignore', 'inherit', 'inherit'] });

@@ -52,6 +52,8 @@ export const KUBE_NODE_REPO = 'magnetar/k8s-node';
 export const NODE_IMAGE_LABEL = 'magnetar.node-image';
 export const KUBE_VERSION_LABEL = 'magnetar.kube_version';
 export const INPUTS_LABEL = 'magnetar.inputs';
+/** A Kubernetes node image's recipe: the hash of every source input of its build, computed without building. */
+export const RECIPE_LABEL = 'magnetar.recipe';
 
 /** The node image of a kube tag, e.g. `magnetar/k8s-node:v1.37.2`. */
 export const kubeNodeImage = (tag: string): string => `${KUBE_NODE_REPO}:${tag}`;

@@ -12,6 +12,7 @@ import {
   KUBE_VERSION_LABEL,
   NODE_IMAGE_LABEL,
   PRELOADED_IMAGES,
+  RECIPE_LABEL,
   kubeNodeImage,
 } from '../core/kube-versions.ts';
 import type { Engine } from '../providers/docker/engine.ts';
@@ -32,6 +33,8 @@ export interface NodeLayerParts {
   tars: ReadonlyMap<string, string>;
   /** `scripts/node/` of the repository (magnetar-node-init, magnetar-supervise). */
   nodeScriptsDir: string;
+  /** The build's recipe ({@link RECIPE_LABEL}), which `--if-missing` compares without building anything. */
+  recipe: string;
 }
 
 /** `/opt/k8s/versions.env` of a kube tag. */
@@ -53,20 +56,22 @@ export function versionsEnv(kubeTag: string): string {
 }
 
 /** The image's labels (NODE-CONVENTION.md). */
-export function nodeLayerLabels(kubeTag: string, hash: string): Record<string, string> {
+export function nodeLayerLabels(kubeTag: string, hash: string, recipe: string): Record<string, string> {
   return {
     os_distro: 'debian',
     [NODE_IMAGE_LABEL]: 'kubernetes',
     [KUBE_VERSION_LABEL]: kubeTag,
     [INPUTS_LABEL]: hash,
+    [RECIPE_LABEL]: recipe,
   };
 }
 
-const NODE_SCRIPTS = ['magnetar-node-init', 'magnetar-supervise'] as const;
+/** The node scripts of `scripts/node/` the version layer installs in `/usr/local/sbin`. */
+export const NODE_LAYER_SCRIPTS = ['magnetar-node-init', 'magnetar-supervise'] as const;
 
 /** The Dockerfile of the version layer. */
-export function nodeLayerDockerfile(baseImage: string, kubeTag: string, hash: string): string {
-  const labels = Object.entries(nodeLayerLabels(kubeTag, hash))
+export function nodeLayerDockerfile(baseImage: string, kubeTag: string, hash: string, recipe: string): string {
+  const labels = Object.entries(nodeLayerLabels(kubeTag, hash, recipe))
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   return [
@@ -82,7 +87,7 @@ export function nodeLayerDockerfile(baseImage: string, kubeTag: string, hash: st
 /** Hash of the version layer's inputs: the base id, every output directory (each keyed by its own inputs), scripts. */
 export async function nodeLayerInputs(p: NodeLayerParts): Promise<string> {
   const scripts = await Promise.all(
-    NODE_SCRIPTS.map(async (s) => [`script:${s}`, await readFile(join(p.nodeScriptsDir, s))] as const),
+    NODE_LAYER_SCRIPTS.map(async (s) => [`script:${s}`, await readFile(join(p.nodeScriptsDir, s))] as const),
   );
   return inputsHash([
     ['kube_tag', p.kubeTag],
@@ -91,7 +96,8 @@ export async function nodeLayerInputs(p: NodeLayerParts): Promise<string> {
     ['etcd', p.binDirs.etcd],
     ['flannel', p.binDirs.flannel],
     ['tars', JSON.stringify([...p.tars.entries()].sort())],
-    ['dockerfile', nodeLayerDockerfile(p.baseImage, p.kubeTag, 'HASH')],
+    ['dockerfile', nodeLayerDockerfile(p.baseImage, p.kubeTag, 'HASH', 'RECIPE')],
+    ['recipe', p.recipe],
     ['versions', versionsEnv(p.kubeTag)],
     ...scripts,
   ]);
@@ -132,13 +138,13 @@ export async function ensureKubeNodeImage(
     await placeOutputs(p.binDirs.etcd, bin);
     await placeOutputs(p.binDirs.flannel, bin);
     for (const [name, tar] of p.tars) await place(tar, join(imagesDir, name));
-    for (const s of NODE_SCRIPTS) {
+    for (const s of NODE_LAYER_SCRIPTS) {
       await copyFile(join(p.nodeScriptsDir, s), join(sbin, s));
       await chmod(join(sbin, s), 0o755);
     }
     await writeFile(join(root, 'opt', 'k8s', 'VERSION'), `${p.kubeTag}\n`);
     await writeFile(join(root, 'opt', 'k8s', 'versions.env'), versionsEnv(p.kubeTag));
-    await writeFile(join(dir, 'Dockerfile'), nodeLayerDockerfile(p.baseImage, p.kubeTag, hash));
+    await writeFile(join(dir, 'Dockerfile'), nodeLayerDockerfile(p.baseImage, p.kubeTag, hash, p.recipe));
     raw(`building ${image} from ${dir}`);
     await buildFromDir(engine, dir, image, raw);
   } finally {

@@ -54,6 +54,14 @@ export class BuildProgress {
     else this.#write(`  ${line}\n`);
   }
 
+  /**
+   * Appends a line of background work (not the current step's) to the log only: it stays out of the output tail a
+   * failed step shows.
+   */
+  note(line: string): void {
+    if (this.#file && !this.#file.writableEnded) this.#file.write(`${line}\n`); // late lines after close are dropped
+  }
+
   /** Runs the next step, showing `[image] step i/N <title> … <seconds> s` (or `cached`, or `failed`). */
   async step<T>(title: string, work: (ctx: StepContext) => Promise<T>): Promise<T> {
     this.#step += 1;

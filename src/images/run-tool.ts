@@ -8,13 +8,20 @@ export interface RunToolOptions {
   env?: NodeJS.ProcessEnv;
   /** Receives each output line (stdout and stderr). */
   raw: (line: string) => void;
+  /** Stops the tool (SIGTERM) when aborted; the promise then rejects. */
+  signal?: AbortSignal;
 }
 
 /** Runs `cmd args…`; resolves on exit code 0, rejects naming the command and its exit status otherwise. */
 export function runTool(cmd: string, args: readonly string[], opts: RunToolOptions): Promise<void> {
   opts.raw(`$ ${[cmd, ...args].join(' ')}${opts.cwd ? `   (in ${opts.cwd})` : ''}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal: opts.signal,
+    });
     createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', opts.raw);
     createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', opts.raw);
     child.once('error', reject);

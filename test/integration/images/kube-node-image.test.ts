@@ -15,11 +15,14 @@ import {
   KUBE_VERSION_LABEL,
   NODE_IMAGE_LABEL,
   PRELOADED_IMAGES,
+  RECIPE_LABEL,
   kubeImageBuildCommand,
   kubeNodeImage,
   supportedKubeTags,
 } from '../../../src/core/kube-versions.ts';
+import { kubeImageRecipe } from '../../../src/images/kube-recipe.ts';
 import { Engine } from '../../../src/providers/docker/engine.ts';
+import { REPO } from '../../helpers/service-process.ts';
 
 const SOCKET = '/var/run/docker.sock';
 const LABEL = 'magnetar.test';
@@ -62,12 +65,14 @@ for (const tag of supportedKubeTags()) {
       for (const c of await e.listContainers([`${LABEL}=image-check-${run}`])) await e.removeContainer(c.Id);
     });
 
-    it('carries the node-image labels and the node init entrypoint', () => {
+    it('carries the node-image labels and the node init entrypoint', async () => {
       const labels = built?.Config?.Labels ?? {};
       assert.equal(labels.os_distro, 'debian');
       assert.equal(labels[NODE_IMAGE_LABEL], 'kubernetes');
       assert.equal(labels[KUBE_VERSION_LABEL], tag);
       assert.match(labels[INPUTS_LABEL] ?? '', /^[0-9a-f]{16}$/);
+      // built from these sources (scripts/test.sh brings it up to date with --if-missing, which reads this label)
+      assert.equal(labels[RECIPE_LABEL], await kubeImageRecipe(REPO, tag));
       assert.deepEqual(built?.Config?.Entrypoint, ['/usr/local/sbin/magnetar-node-init']);
     });
 

@@ -42,4 +42,23 @@ describe('BuildProgress', () => {
     await p.close();
     assert.match(shown, /^\[image\] step 1\/1 flanneld v0\.28\.10 … failed after \d+\.\d s\n$/);
   });
+
+  it('logs background notes without showing them or mixing them into the tail of a failed step', async () => {
+    let shown = '';
+    const logFile = join(tmp, 'note.log');
+    const p = new BuildProgress({ total: 1, logFile, write: (t) => void (shown += t) });
+    await assert.rejects(
+      p.step('etcd v3.7.3', async (ctx) => {
+        ctx.raw('etcd: compile error');
+        p.note('[prefetch] modules of prometheus v3.16.0 downloaded in 60.1 s');
+        throw new Error('go failed (exit code 1)');
+      }),
+      (e: Error) => e.message.includes('etcd: compile error') && !e.message.includes('[prefetch]'),
+    );
+    await p.close();
+    p.note('[prefetch] a line of a download stopped after the build ended'); // dropped, no write-after-end error
+    assert.match(readFileSync(logFile, 'utf8'), /\[prefetch\] modules of prometheus v3\.16\.0 downloaded/);
+    assert.doesNotMatch(readFileSync(logFile, 'utf8'), /stopped after the build ended/);
+    assert.doesNotMatch(shown, /prefetch/);
+  });
 });
