@@ -24,7 +24,7 @@ import { checkFlavors } from '../flavors.ts';
 import { ResponseCache } from '../response-cache.ts';
 import type { ApiDeps } from '../deps.ts';
 import { SLICE_BYTES } from '../../store/page.ts';
-import { DIRECT_BYTES, sendJsonInChunks } from '../chunked-body.ts';
+import { bodyBytes, DIRECT_BYTES, sendJsonInChunks } from '../chunked-body.ts';
 import { hostUrl } from '../links.ts';
 import { logUnreadable, nextLink, parsePage, type PageQuery } from '../pagination.ts';
 import { authorize } from '../policy.ts';
@@ -170,7 +170,7 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps, resource: Te
         // write costs less than a fair turn's bookkeeping: it is sent at once, like a single object.
         const seen = await deps.store.templates.revision();
         const ready = listCache.get(key, seen);
-        if (ready !== undefined && ready.length <= DIRECT_BYTES) return sendJsonInChunks(reply, ready);
+        if (ready !== undefined && bodyBytes(ready) <= DIRECT_BYTES) return sendJsonInChunks(reply, ready);
         // Otherwise read (or found in the cache) and rendered in a fair turn (api/fair-gate.ts), so no project's
         // lists hold up another's requests.
         const body = await app.listGate.run(req.caller.projectId, async () => {
@@ -214,7 +214,9 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps, resource: Te
             }
           }
           parts.push(Buffer.from(`${slice.join('')}]${next ? `,"next":${JSON.stringify(next)}` : ''}}`));
-          const rendered = Buffer.concat(parts);
+          // A small page is kept as one Buffer (sent in one write); a large one as its parts (no 1 MB copy).
+          const size = bodyBytes(parts);
+          const rendered = size <= DIRECT_BYTES ? Buffer.concat(parts, size) : parts;
           listCache.set(key, revision, rendered);
           return rendered;
         });
