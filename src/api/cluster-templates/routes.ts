@@ -23,7 +23,7 @@ import { coerceBody } from '../body-coercion.ts';
 import { checkFlavors } from '../flavors.ts';
 import { ResponseCache } from '../response-cache.ts';
 import type { ApiDeps } from '../deps.ts';
-import { SLICE_BYTES } from '../../store/page.ts';
+import { CHUNK_BYTES } from '../chunked-body.ts';
 import { bodyBytes, DIRECT_BYTES, sendJsonInChunks } from '../chunked-body.ts';
 import { hostUrl } from '../links.ts';
 import { logUnreadable, nextLink, parsePage, type PageQuery } from '../pagination.ts';
@@ -206,7 +206,7 @@ export function templateRoutes(app: FastifyInstance, deps: ApiDeps, resource: Te
             const part = renderWithLabels(resource.view(i.template, base), i.labelsJson);
             slice.push(n > 0 ? `,${part}` : part);
             sliceBytes += part.length;
-            if (sliceBytes >= SLICE_BYTES) {
+            if (sliceBytes >= CHUNK_BYTES) {
               parts.push(Buffer.from(slice.join('')));
               slice = [];
               sliceBytes = 0;

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { notFound } from '../../core/errors.ts';
 import type { Labels } from '../../core/labels.ts';
 import type { Caller, Cluster, Nodegroup } from '../../core/types.ts';
-import { SLICE_BYTES } from '../../store/page.ts';
+import { CHUNK_BYTES } from '../chunked-body.ts';
 import { UnreadableRowError } from '../../store/row-decode.ts';
 import type { ApiDeps } from '../deps.ts';
 import { hostUrl } from '../links.ts';
@@ -62,7 +62,7 @@ export async function clusterListBody(
     let cut = items.cut;
     for (const c of items) {
       // Rendered in slices like the rows were read (store/page.ts): other requests are served in between.
-      if (sinceYield >= SLICE_BYTES) {
+      if (sinceYield >= CHUNK_BYTES) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         sinceYield = 0;
       }
