@@ -32,7 +32,7 @@ export class FairGate {
     return n;
   }
 
-  /** Runs `fn` in a turn of `key` (a project); a string or Buffer result counts as a response to send. */
+  /** Runs `fn` in a turn of `key` (a project); a string, Buffer or array of Buffers result counts as a response to send. */
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     await this.#enter(key);
     const started = performance.now();
@@ -40,6 +40,7 @@ export class FairGate {
     try {
       const out = await fn();
       if (typeof out === 'string' || Buffer.isBuffer(out)) bytes = out.length;
+      else if (Array.isArray(out)) for (const b of out as unknown[]) if (Buffer.isBuffer(b)) bytes += b.length;
       return out;
     } finally {
       const took = performance.now() - started + bytes / BYTES_PER_MS;

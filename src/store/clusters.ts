@@ -1,10 +1,13 @@
 /** @module Cluster and nodegroup repository, including the one-transaction writes that start an operation. */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Caller, Cluster, Nodegroup, Operation } from '../core/types.ts';
+import { CompiledOnce } from './compiled-once.ts';
 import { listPage, type OnUnreadable, type Page, type PageRequest } from './page.ts';
 import { decodeEach } from './row-decode.ts';
 import { fromCluster, fromNodegroup, toCluster, toNodegroup } from './rows.ts';
-import type { Database } from './schema.ts';
+import type { ClusterTable, Database } from './schema.ts';
+
+type ClusterRow = Selectable<ClusterTable>;
 import type { StoredCert } from './certificates.ts';
 import { trustRow, type NewClusterTrust } from './trusts.ts';
 import { insertEvent, type NewEvent } from './events.ts';
@@ -73,11 +76,26 @@ export class ClusterRepository {
   }
 
   async findVisible(caller: Caller, by: { uuid: string } | { name: string }): Promise<Cluster[]> {
-    let q = this.#db.selectFrom('clusters').selectAll();
-    q = 'uuid' in by ? q.where('uuid', '=', by.uuid) : q.where('name', '=', by.name);
-    if (!caller.isAdmin) q = q.where('project_id', '=', caller.projectId);
-    return (await q.orderBy('id').limit(2).execute()).map(toCluster);
+    const [column, value] = 'uuid' in by ? (['uuid', by.uuid] as const) : (['name', by.name] as const);
+    const q = caller.isAdmin
+      ? this.#findVisible[column].admin.with(value)
+      : this.#findVisible[column].project.with(value, caller.projectId);
+    return (await this.#db.executeQuery(q)).rows.map(toCluster);
   }
+
+  /** {@link findVisible}'s queries (compiled once), by column and by whether the caller sees every project. */
+  readonly #findVisible = (['uuid', 'name'] as const).reduce(
+    (out, column) => {
+      const by = (value: string) =>
+        this.#db.selectFrom('clusters').selectAll().where(column, '=', value).orderBy('id').limit(2);
+      out[column] = {
+        admin: new CompiledOnce((value) => by(value)),
+        project: new CompiledOnce((value, project) => by(value).where('project_id', '=', project)),
+      };
+      return out;
+    },
+    {} as Record<'uuid' | 'name', { admin: CompiledOnce<ClusterRow>; project: CompiledOnce<ClusterRow> }>,
+  );
 
   async get(uuid: string): Promise<Cluster | undefined> {
     const row = await this.#db.selectFrom('clusters').selectAll().where('uuid', '=', uuid).executeTakeFirst();

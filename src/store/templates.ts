@@ -1,9 +1,12 @@
 /** @module Cluster template repository. Visibility: own project, plus public templates; admins see all. */
 import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { Caller, ClusterTemplate } from '../core/types.ts';
+import { CompiledOnce } from './compiled-once.ts';
 import { listPage, type OnUnreadable, type Page, type PageRequest } from './page.ts';
 import { fromTemplate, toTemplate, toTemplateWithoutLabels } from './rows.ts';
 import type { ClusterTemplateTable, Database } from './schema.ts';
+
+type TemplateRow = Selectable<ClusterTemplateTable>;
 import type { RevisionWatcher } from './revision-watcher.ts';
 
 export class TemplateRepository {
@@ -48,11 +51,28 @@ export class TemplateRepository {
 
   /** Single-object lookups see own-project templates and any public one (hidden or not); admins see all. */
   async findVisible(caller: Caller, by: { uuid: string } | { name: string }): Promise<ClusterTemplate[]> {
-    let q = this.#db.selectFrom('cluster_templates').selectAll();
-    q = 'uuid' in by ? q.where('uuid', '=', by.uuid) : q.where('name', '=', by.name);
-    if (!caller.isAdmin) q = q.where((eb) => eb.or([eb('project_id', '=', caller.projectId), eb('public', '=', 1)]));
-    return (await q.orderBy('id').limit(2).execute()).map(toTemplate);
+    const [column, value] = 'uuid' in by ? (['uuid', by.uuid] as const) : (['name', by.name] as const);
+    const q = caller.isAdmin
+      ? this.#findVisible[column].admin.with(value)
+      : this.#findVisible[column].project.with(value, caller.projectId);
+    return (await this.#db.executeQuery(q)).rows.map(toTemplate);
   }
+
+  /** {@link findVisible}'s queries, by column and by whether the caller sees every project. */
+  readonly #findVisible = (['uuid', 'name'] as const).reduce(
+    (out, column) => {
+      const by = (value: string) =>
+        this.#db.selectFrom('cluster_templates').selectAll().where(column, '=', value).orderBy('id').limit(2);
+      out[column] = {
+        admin: new CompiledOnce((value) => by(value)),
+        project: new CompiledOnce((value, project) =>
+          by(value).where((eb) => eb.or([eb('project_id', '=', project), eb('public', '=', 1)])),
+        ),
+      };
+      return out;
+    },
+    {} as Record<'uuid' | 'name', { admin: CompiledOnce<TemplateRow>; project: CompiledOnce<TemplateRow> }>,
+  );
 
   async getByUuid(uuid: string): Promise<ClusterTemplate | undefined> {
     const row = await this.#db.selectFrom('cluster_templates').selectAll().where('uuid', '=', uuid).executeTakeFirst();

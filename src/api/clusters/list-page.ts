@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { notFound } from '../../core/errors.ts';
 import type { Labels } from '../../core/labels.ts';
 import type { Caller, Cluster, Nodegroup } from '../../core/types.ts';
-import { SLICE_BYTES } from '../../store/page.ts';
+import { CHUNK_BYTES } from '../chunked-body.ts';
 import { UnreadableRowError } from '../../store/row-decode.ts';
 import type { ApiDeps } from '../deps.ts';
 import { hostUrl } from '../links.ts';
@@ -25,13 +25,13 @@ export interface ClusterListOptions {
   render: (c: Cluster, ngs: Nodegroup[], templateLabels: Labels, base: string) => Record<string, unknown>;
 }
 
-/** The JSON body of one page (`{"<key>": [...], "next"?}`). */
+/** The JSON body of one page (`{"<key>": [...], "next"?}`), as its parts in order. */
 export async function clusterListBody(
   app: FastifyInstance,
   deps: ApiDeps,
   req: FastifyRequest<{ Querystring: PageQuery }>,
   opts: ClusterListOptions,
-): Promise<Buffer> {
+): Promise<Buffer[]> {
   const page = parsePage(req.query, CLUSTER_SORT_KEYS, deps.config.api.maxLimit);
   // Read and rendered in a fair turn (api/fair-gate.ts), so no project's lists hold up another's requests.
   return app.listGate.run(req.caller.projectId, async () => {
@@ -62,7 +62,7 @@ export async function clusterListBody(
     let cut = items.cut;
     for (const c of items) {
       // Rendered in slices like the rows were read (store/page.ts): other requests are served in between.
-      if (sinceYield >= SLICE_BYTES) {
+      if (sinceYield >= CHUNK_BYTES) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         sinceYield = 0;
       }
@@ -89,10 +89,11 @@ export async function clusterListBody(
     }
     const shown = Object.assign(items.slice(0, parts.length), { cut });
     const next = nextLink(base, opts.path.slice(4), page, shown);
-    return Buffer.concat([
+    // Its parts, not one Buffer: copying a ~1 MB page into one Buffer holds the event loop for milliseconds.
+    return [
       Buffer.from(`{${JSON.stringify(opts.key)}:[`),
       ...parts,
       Buffer.from(`]${next ? `,"next":${JSON.stringify(next)}` : ''}}`),
-    ]);
+    ];
   });
 }
