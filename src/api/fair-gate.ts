@@ -1,7 +1,7 @@
 /**
  * @module Fair turns for expensive work (reading and rendering list pages): one at a time per process, handed out
- * round-robin across projects, and at most a fifth of the time: after a turn that cost T ms the next starts no sooner
- * than 4T ms later ({@link PAUSE_FACTOR}; never in the same event-loop turn). A turn that produced a large response
+ * round-robin across projects, and at most a ninth of the time: after a turn that cost T ms the next starts no sooner
+ * than 8T ms later ({@link PAUSE_FACTOR}; never in the same event-loop turn). A turn that produced a large response
  * also counts the work of sending it (1 ms per {@link BYTES_PER_MS} bytes), which happens after the turn. One project
  * sending many list requests queues behind its own; any other request waits for at most the turn in progress (the
  * store reads a large page in slices, store/page.ts), and requests outside the gate (single-object reads, writes) are
@@ -12,7 +12,7 @@
 export const BYTES_PER_MS = 256 * 1024;
 
 /** A turn that cost T ms is followed by a pause of PAUSE_FACTOR × T: turns take at most 1 / (1 + this) of the time. */
-export const PAUSE_FACTOR = 4;
+export const PAUSE_FACTOR = 8;
 
 export class FairGate {
   readonly #concurrency: number;
