@@ -18,7 +18,7 @@ bash scripts/ensure-system.sh docker
 # ones, which compile Go) while the services below install (network and disk bound) and the sources are type-checked
 # and linted; the tests start once every image is there. The Kubernetes images are cached by their inputs under
 # /var/cache/magnetar: a first build on a machine compiles Kubernetes, etcd, flannel, CoreDNS, metrics-server and
-# Prometheus from the Go module proxy (~35-50 min on 2 cores); later runs take under a second, and an image built from
+# Prometheus from the Go module proxy (~15 min for both on 2 idle cores, measured cold); later runs take under a second, and an image built from
 # other sources is brought up to date (unchanged steps cached). v1.36.3 is the previous minor, which the
 # rolling-upgrade test starts from (v1.36.3 -> v1.37.2): it shares the Debian base and the add-ons with the default one.
 set -m # each background job in a process group of its own, so that a failed run stops all of it

@@ -110,8 +110,9 @@ export async function buildKubeNodeImage(engine: Engine, opts: KubeImageBuildOpt
     try {
       progress.say(
         `${image}: ${STEPS} steps, each skipped when its inputs are unchanged. A first build compiles Kubernetes, ` +
-          'etcd, flannel, CoreDNS, metrics-server and Prometheus from the Go module proxy: about 45-80 min on 2 busy ' +
-          'cores (~4 GB RAM, ~7 GB of Go caches); a rebuild with the same inputs takes seconds.',
+          'etcd, flannel, CoreDNS, metrics-server and Prometheus from the Go module proxy: about 12 min on 2 idle ' +
+          'cores, several times that on busy ones (~4 GB RAM, ~7 GB of Go caches); a rebuild with the same inputs ' +
+          'takes seconds.',
       );
       progress.say(`raw output (go, debootstrap, dpkg, image builds): ${logFile}; outputs cached in ${cacheDir}`);
       const buildDir = join(opts.repoDir, 'build');
