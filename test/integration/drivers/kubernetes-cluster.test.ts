@@ -195,6 +195,23 @@ describe('a Kubernetes cluster through the API', { skip: SKIP, timeout: 1_200_00
       [`${NAME}-node-0`, `${NAME}-node-1`],
       'one replica on each worker',
     );
+    // Ready replicas reach the Service's endpoints (and from there every kube-proxy) a moment later: wait for both.
+    type Slices = { items: { endpoints?: { conditions?: { ready?: boolean }; targetRef?: { name?: string } }[] }[] };
+    await eventually(
+      'both web replicas ready endpoints of the Service',
+      async () => {
+        const slices = await kube.get<Slices>(
+          '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dweb',
+        );
+        const ready = slices.items.flatMap((sl) =>
+          (sl.endpoints ?? []).filter((e) => e.conditions?.ready).map((e) => e.targetRef?.name ?? ''),
+        );
+        return backends.every((b) => ready.includes(b.metadata.name)) ? true : undefined;
+      },
+      60_000,
+      250,
+    );
+    await new Promise((r) => setTimeout(r, 2_000)); // kube-proxy's sync of the new endpoints on both workers
     const svcIp = (await kube.get<{ spec: { clusterIP: string } }>('/api/v1/namespaces/default/services/web')).spec
       .clusterIP;
 
