@@ -1,7 +1,7 @@
 /**
  * @module The health pass's watch of a cluster's API load balancer (`master_lb_enabled` clusters; local provider: the
- * haproxy container in front of the masters). Observe first: the provider's `listLoadBalancers` says whether the
- * balancer the driver recorded (driver state {@link API_LOAD_BALANCER_STATE}: the spec it last applied) exists and
+ * haproxy container in front of the masters). Observe first: the provider's `observeLoadBalancers` (one call per
+ * health pass for every cluster) says whether the balancer the driver recorded (driver state {@link API_LOAD_BALANCER_STATE}: the spec it last applied) exists and
  * serves; the health report gets an `api_lb` reason and turns UNHEALTHY when it does not. Act second: once that is
  * recorded, the conductor makes it exist and serve again with the recorded spec (`ensureLoadBalancer` is idempotent
  * and observes first), only while the cluster is still in a *_COMPLETE state (an operation in progress owns it) and
@@ -12,13 +12,13 @@
 import { COMPLETE_STATUSES } from '../core/status.ts';
 import type { Cluster } from '../core/types.ts';
 import { API_LOAD_BALANCER_STATE, type HealthReport } from '../drivers/contract.ts';
-import type { LoadBalancerSpec, Provider } from '../providers/contract.ts';
+import type { LoadBalancer, LoadBalancerSpec, Provider } from '../providers/contract.ts';
 import type { Store } from '../store/store.ts';
 
 /** The reason key of the API load balancer in `health_status_reason`. */
 export const API_LB_REASON = 'api_lb';
 
-export type Balancers = Pick<Provider, 'listLoadBalancers' | 'ensureLoadBalancer'>;
+export type Balancers = Pick<Provider, 'observeLoadBalancers' | 'ensureLoadBalancer'>;
 
 /** What the watch saw. */
 export interface ApiBalancerObservation {
@@ -37,18 +37,19 @@ export function recordedApiBalancer(c: Pick<Cluster, 'driver_state'>): LoadBalan
   return s as LoadBalancerSpec;
 }
 
+/** True when the health pass watches the cluster's API load balancer (a `master_lb_enabled` one with a recorded spec). */
+export function watchesApiBalancer(c: Cluster): boolean {
+  return c.master_lb_enabled && recordedApiBalancer(c) !== undefined;
+}
+
 /**
- * One `listLoadBalancers` call: does the API load balancer of the recorded spec exist and serve? Undefined when the
- * cluster has none recorded (not watched).
+ * Does the API load balancer of the recorded spec exist and serve, among the cluster's `observed` load balancers?
+ * Undefined when the cluster has none recorded (not watched).
  */
-export async function observeApiBalancer(
-  balancers: Balancers,
-  c: Cluster,
-  signal: AbortSignal,
-): Promise<ApiBalancerObservation | undefined> {
+export function observeApiBalancer(c: Cluster, observed: readonly LoadBalancer[]): ApiBalancerObservation | undefined {
   const spec = c.master_lb_enabled ? recordedApiBalancer(c) : undefined;
   if (!spec) return undefined;
-  const lb = (await balancers.listLoadBalancers(c.uuid, signal)).find((b) => b.name === spec.name);
+  const lb = observed.find((b) => b.name === spec.name);
   if (!lb) return { ok: false, reason: `${spec.name} missing`, spec };
   if (lb.state !== 'active') return { ok: false, reason: `${spec.name} ${lb.status}`, spec };
   return { ok: true, reason: 'ok', spec };

@@ -5,8 +5,9 @@
  *
  * Provider calls per pass: 1 inventory call per provider (local Docker: one host `GET /containers/json` filtered by
  * the label key `magnetar.cluster`, grouped by cluster), plus at most 1 call per cluster with a running manager node
- * (swarm: `GET /nodes`; docker: `GET /_ping`), plus 1 `listLoadBalancers` per `master_lb_enabled` cluster whose driver
- * recorded an API load balancer (it is watched and, when gone or stopped, made again from the recorded spec: `api-balancer-watch.ts`).
+ * (swarm: `GET /nodes`; docker: `GET /_ping`), plus 1 `observeLoadBalancers` call for all clusters when any
+ * `master_lb_enabled` cluster's driver recorded an API load balancer (it is watched and, when gone or stopped, made
+ * again from the recorded spec: `api-balancer-watch.ts`).
  * Clusters without running nodes cost nothing beyond the inventory.
  * Store: 1 lease update, 1 cluster query, 1 node-group query, 1 template query per distinct template, then one write
  * per cluster whose health changed. Only the conductor holding the `health-sync` lease runs the pass (the loop, the
@@ -19,7 +20,7 @@ import { parseBool } from '../core/labels.ts';
 import type { Cluster, ClusterTemplate, Nodegroup } from '../core/types.ts';
 import type { DriverLogger, HealthReport } from '../drivers/contract.ts';
 import type { DriverRegistry } from '../drivers/registry.ts';
-import type { Machine, Provider } from '../providers/contract.ts';
+import type { LoadBalancer, Machine, Provider } from '../providers/contract.ts';
 import type { ClusterNotifier } from '../notify/outbox.ts';
 import { UnreadableRowError } from '../store/row-decode.ts';
 import type { Store } from '../store/store.ts';
@@ -29,8 +30,8 @@ import {
   API_LB_REASON,
   observeApiBalancer,
   repairApiBalancer,
+  watchesApiBalancer,
   withApiBalancer,
-  type ApiBalancerObservation,
   type Balancers,
 } from './api-balancer-watch.ts';
 
@@ -161,6 +162,7 @@ export class HealthSync {
     const queue = clusters.filter((c) => !bad.has(c.uuid));
     if (queue.length === 0) return summary;
     const observed = await inventory.observeMachines(ctl.signal);
+    const balancersSeen = await this.#observeBalancers(ctl.signal, queue);
 
     let lost = false;
     const worker = async (): Promise<void> => {
@@ -178,7 +180,7 @@ export class HealthSync {
         );
         if (!report) continue;
         // Observe the API load balancer, record what was seen, then repair it.
-        const lb = await this.#watchBalancer(ctl.signal, c);
+        const lb = balancersSeen ? observeApiBalancer(c, balancersSeen.get(c.uuid) ?? []) : undefined;
         const full = lb ? withApiBalancer(report, lb) : report;
         summary.checked++;
         summary.byStatus[full.status] = (summary.byStatus[full.status] ?? 0) + 1;
@@ -192,15 +194,18 @@ export class HealthSync {
     return summary;
   }
 
-  /** The API load balancer of a `master_lb_enabled` cluster, as observed (undefined: not watched, or not observable). */
-  async #watchBalancer(signal: AbortSignal, c: Cluster): Promise<ApiBalancerObservation | undefined> {
+  /**
+   * Every cluster's load balancers from one provider call, when some cluster of the pass has its API load balancer
+   * watched; undefined when none is, or when they cannot be observed (logged; the pass goes on without the watch).
+   */
+  async #observeBalancers(signal: AbortSignal, clusters: Cluster[]): Promise<Map<string, LoadBalancer[]> | undefined> {
     const { balancers } = this.#deps;
-    if (!balancers) return undefined;
+    if (!balancers || !clusters.some(watchesApiBalancer)) return undefined;
     try {
-      return await observeApiBalancer(balancers, c, signal);
+      return await balancers.observeLoadBalancers(signal);
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;
-      this.#deps.log.warn({ cluster: c.uuid, err: (e as Error).message }, 'API load balancer not observable');
+      this.#deps.log.warn({ err: (e as Error).message }, 'API load balancers not observable');
       return undefined;
     }
   }

@@ -322,6 +322,12 @@ export interface Provider {
   /** The load balancers of one cluster, as they are now (with the listeners last applied). */
   listLoadBalancers(clusterUuid: string, signal?: AbortSignal): Promise<LoadBalancer[]>;
 
+  /**
+   * The load balancers of EVERY cluster by cluster UUID, from one provider call, state only (`listeners` and
+   * `endpoints` left empty): the health sync's view of API load balancers, as {@link observeMachines} is of machines.
+   */
+  observeLoadBalancers(signal?: AbortSignal): Promise<Map<string, LoadBalancer[]>>;
+
   /** Removes a load balancer (its VIP is free afterwards); a missing one is fine. */
   removeLoadBalancer(lb: Pick<LoadBalancer, 'id' | 'name'>, signal?: AbortSignal): Promise<void>;
 

@@ -150,6 +150,18 @@ export class DockerLoadBalancers {
     await this.#host.removeContainer(lb.id || lb.name);
   }
 
+  /** ONE host call (`GET /containers/json` filtered by the kind label), grouped by cluster; state only. */
+  async observe(): Promise<Map<string, LoadBalancer[]>> {
+    const out = new Map<string, LoadBalancer[]>();
+    for (const c of await this.#host.listContainers([`${KIND_LABEL}=${LB_KIND}`])) {
+      const lb = toLoadBalancer(c, []);
+      const list = out.get(lb.clusterUuid);
+      if (list) list.push(lb);
+      else out.set(lb.clusterUuid, [lb]);
+    }
+    return out;
+  }
+
   /** Removes every load balancer of the cluster; returns how many there were. */
   async removeCluster(clusterUuid: string): Promise<number> {
     const all = await this.#host.listContainers([`${CLUSTER_LABEL}=${clusterUuid}`, `${KIND_LABEL}=${LB_KIND}`]);

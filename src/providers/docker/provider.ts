@@ -299,6 +299,10 @@ export class DockerProvider implements Provider {
     return this.#lbs.list(clusterUuid);
   }
 
+  observeLoadBalancers(): Promise<Map<string, LoadBalancer[]>> {
+    return this.#lbs.observe();
+  }
+
   removeLoadBalancer(lb: Pick<LoadBalancer, 'id' | 'name'>): Promise<void> {
     return this.#lbs.remove(lb);
   }

@@ -151,6 +151,12 @@ describe('load balancers on the local provider', { skip: SKIP, timeout: 300_000 
       'the applied listeners are read back',
     );
     assert.deepEqual(await provider.listMachines(uuid), [], 'a load balancer is no machine');
+    // Every cluster's load balancers from one call (the health pass's view): this one, by its cluster, state only.
+    const all = await provider.observeLoadBalancers();
+    assert.deepEqual(
+      (all.get(uuid) ?? []).map((b) => [b.id, b.name, b.state, b.vipAddress, b.listeners.length]),
+      [[lb.id, spec().name, 'active', vip, 0]],
+    );
   });
 
   it('changes nothing for an unchanged spec, reloads in place for new members', async () => {
@@ -203,6 +209,7 @@ describe('load balancers on the local provider', { skip: SKIP, timeout: 300_000 
   it('starts a stopped load balancer again; another port is a change of listeners', async () => {
     await engine.stopContainer(spec().name, 1);
     assert.equal((await provider.listLoadBalancers(uuid))[0]?.state, 'stopped');
+    assert.equal((await provider.observeLoadBalancers()).get(uuid)?.[0]?.state, 'stopped');
     const lb = await provider.ensureLoadBalancer(spec({ listeners: [listener({ port: 8081 })] }));
     assert.equal(lb.state, 'active');
     assert.deepEqual(lb.endpoints, { http: { host: vip, port: 8081 } });

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import {
   observeApiBalancer,
   recordedApiBalancer,
+  watchesApiBalancer,
   withApiBalancer,
-  type Balancers,
 } from '../../../src/conductor/api-balancer-watch.ts';
 import type { Cluster } from '../../../src/core/types.ts';
 import { API_LOAD_BALANCER_STATE, type HealthReport } from '../../../src/drivers/contract.ts';
@@ -34,12 +34,6 @@ const lb = (state: LoadBalancer['state'], status: string, name = spec.name): Loa
 /** Only the fields the watch reads. */
 const cluster = (driverState: Record<string, unknown>): Cluster =>
   ({ uuid: UUID, master_lb_enabled: true, driver_state: driverState }) as unknown as Cluster;
-/** A provider that lists the given load balancers and refuses to make any (the watch only observes). */
-const listing = (lbs: LoadBalancer[]): Balancers => ({
-  listLoadBalancers: async (uuid) => (assert.equal(uuid, UUID), lbs),
-  ensureLoadBalancer: async () => assert.fail('observing never makes a load balancer'),
-});
-const signal = new AbortController().signal;
 
 describe('the API load balancer watch', () => {
   it('reads the recorded spec from the driver state; anything else is no spec', () => {
@@ -49,34 +43,33 @@ describe('the API load balancer watch', () => {
     assert.equal(recordedApiBalancer(cluster({ [API_LOAD_BALANCER_STATE]: 'x' })), undefined);
   });
 
-  it('active: ok; stopped: its status; gone: missing (named from the recorded spec)', async () => {
+  it('active: ok; stopped: its status; gone: missing (named from the recorded spec)', () => {
     const c = cluster({ [API_LOAD_BALANCER_STATE]: spec });
-    assert.deepEqual(await observeApiBalancer(listing([lb('active', 'running')]), c, signal), {
+    assert.equal(watchesApiBalancer(c), true);
+    assert.deepEqual(observeApiBalancer(c, [lb('active', 'running')]), {
       ok: true,
       reason: 'ok',
       spec,
     });
-    assert.deepEqual(await observeApiBalancer(listing([lb('stopped', 'exited')]), c, signal), {
+    assert.deepEqual(observeApiBalancer(c, [lb('stopped', 'exited')]), {
       ok: false,
       reason: `${spec.name} exited`,
       spec,
     });
     const other = lb('active', 'running', `magnetar-${UUID}-lb-svc-web`);
-    assert.deepEqual(await observeApiBalancer(listing([{ ...other, purpose: 'service' }]), c, signal), {
+    assert.deepEqual(observeApiBalancer(c, [{ ...other, purpose: 'service' }]), {
       ok: false,
       reason: `${spec.name} missing`,
       spec,
     });
   });
 
-  it('without a recorded spec, or without master_lb_enabled: not watched, no provider call', async () => {
-    const never: Balancers = {
-      listLoadBalancers: async () => assert.fail('not watched: no call'),
-      ensureLoadBalancer: async () => assert.fail('not watched: no call'),
-    };
-    assert.equal(await observeApiBalancer(never, cluster({}), signal), undefined);
+  it('without a recorded spec, or without master_lb_enabled: not watched (the pass makes no provider call for it)', () => {
+    assert.equal(watchesApiBalancer(cluster({})), false);
+    assert.equal(observeApiBalancer(cluster({}), [lb('active', 'running')]), undefined);
     const off = { ...cluster({ [API_LOAD_BALANCER_STATE]: spec }), master_lb_enabled: false } as Cluster;
-    assert.equal(await observeApiBalancer(never, off, signal), undefined);
+    assert.equal(watchesApiBalancer(off), false);
+    assert.equal(observeApiBalancer(off, [lb('active', 'running')]), undefined);
   });
 
   it('adds api_lb to the report; a balancer that does not serve makes HEALTHY UNHEALTHY, never better', () => {

@@ -57,6 +57,9 @@ class RecordingProvider implements Provider {
   async listLoadBalancers(): Promise<LoadBalancer[]> {
     return [];
   }
+  async observeLoadBalancers(): Promise<Map<string, LoadBalancer[]>> {
+    return new Map();
+  }
   async removeLoadBalancer(): Promise<void> {}
   async ensureMachine(spec: MachineSpec): Promise<Machine> {
     this.calls.push(`ensureMachine ${spec.name}`);
