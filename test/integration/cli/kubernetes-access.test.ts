@@ -8,18 +8,18 @@
  * Skipped, saying so, only when the node image is not built (`magnetar image build --coe kubernetes`).
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { CLUSTER_LABEL } from '../../../src/providers/contract.ts';
 import { Engine } from '../../../src/providers/docker/engine.ts';
 import { buildHelloImage, type HelloImage } from '../../helpers/hello-image.ts';
 import { eventually, removeLeftovers } from '../../helpers/lifecycle.ts';
 import { openstack } from '../../helpers/real-clients.ts';
-import { BIN, cli, startServe, waitCluster, type ServeProcess } from '../../helpers/service-process.ts';
+import { cli, startServe, waitCluster, type ServeProcess } from '../../helpers/service-process.ts';
+import { magnetarKubectl } from '../../helpers/kube.ts';
 
 const KUBE_TAG = process.env.MAGNETAR_TEST_KUBE_TAG ?? 'v1.37.2';
 const NODE_IMAGE = `magnetar/k8s-node:${KUBE_TAG}`;
@@ -39,19 +39,8 @@ describe('kubectl and image load on a Kubernetes cluster', { skip: SKIP, timeout
   let hello: HelloImage;
 
   /** `magnetar kubectl …` with a kubeconfig (default: the one of `magnetar cluster-config`); never rejects. */
-  async function kubectlWith(
-    kubeconfig: string,
-    ...args: string[]
-  ): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env = { ...process.env, MAGNETAR_URL: svc.url, KUBECONFIG: kubeconfig };
-    try {
-      const { stdout, stderr } = await promisify(execFile)(BIN, ['kubectl', ...args], { env, timeout: 120_000 });
-      return { code: 0, stdout, stderr };
-    } catch (e) {
-      const err = e as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-    }
-  }
+  const kubectlWith = (kubeconfig: string, ...args: string[]): ReturnType<typeof magnetarKubectl> =>
+    magnetarKubectl(svc.url, kubeconfig, args);
   const kubectl = (...args: string[]): ReturnType<typeof kubectlWith> =>
     kubectlWith(join(dir, 'certs', 'config'), ...args);
 

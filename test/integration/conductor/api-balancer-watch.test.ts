@@ -18,8 +18,8 @@ import { LB_IMAGE } from '../../../src/providers/docker/load-balancers.ts';
 import { CLUSTER_LABEL } from '../../../src/providers/contract.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { eventually, openStateStore, removeLeftovers, waitStatus } from '../../helpers/lifecycle.ts';
-import { BIN, cli, getJson, startServe, type ServeProcess } from '../../helpers/service-process.ts';
-import { KUBE_TAG, kubeImageSkip, NODE_IMAGE, post } from '../../helpers/kube.ts';
+import { cli, getJson, startServe, type ServeProcess } from '../../helpers/service-process.ts';
+import { KUBE_TAG, kubeImageSkip, magnetarKubectl, NODE_IMAGE, post } from '../../helpers/kube.ts';
 
 const NAME = 'lbwatch';
 const host = new Engine({ socketPath: '/var/run/docker.sock' });
@@ -36,16 +36,8 @@ describe('the health pass watches the API load balancer', { skip: SKIP, timeout:
   let uuid = '';
   let kubeconfig = '';
 
-  const kubectl = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    const env = { ...process.env, MAGNETAR_URL: svc.url, KUBECONFIG: kubeconfig };
-    try {
-      const { stdout, stderr } = await promisify(execFile)(BIN, ['kubectl', ...args], { env, timeout: 60_000 });
-      return { code: 0, stdout, stderr };
-    } catch (e) {
-      const err = e as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-    }
-  };
+  const kubectl = (...args: string[]): ReturnType<typeof magnetarKubectl> =>
+    magnetarKubectl(svc.url, kubeconfig, args, 60_000);
   /** The cluster's load-balancer containers: [purpose, vip, state]. */
   const balancers = async (): Promise<string[][]> =>
     (await host.listContainers([`${CLUSTER_LABEL}=${uuid}`]))

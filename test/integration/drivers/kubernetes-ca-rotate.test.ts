@@ -13,12 +13,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { parse } from 'yaml';
 import { KubeApi, KubeApiError, nodeReady } from '../../../src/drivers/kubernetes/kube-api.ts';
 import { ROTATION_LOG } from '../../../src/drivers/kubernetes/ca-rotate.ts';
 import { Engine } from '../../../src/providers/docker/engine.ts';
@@ -26,7 +25,15 @@ import { DockerProvider } from '../../../src/providers/docker/provider.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { eventually, nodeContainers, openStateStore, removeLeftovers, waitStatus } from '../../helpers/lifecycle.ts';
 import { BIN, cli, startServe, type ServeProcess } from '../../helpers/service-process.ts';
-import { BUSYBOX, KUBE_TAG, kubeFrom, kubeImageSkip, NODE_IMAGE, post } from '../../helpers/kube.ts';
+import {
+  BUSYBOX,
+  KUBE_TAG,
+  kubeconfigIdentity,
+  kubeFrom,
+  kubeImageSkip,
+  NODE_IMAGE,
+  post,
+} from '../../helpers/kube.ts';
 import { deployWeb, probeSummary, probeUrl, type WebService } from '../../helpers/service-probe.ts';
 
 const NAME = 'kr';
@@ -36,22 +43,6 @@ const host = new Engine({ socketPath: '/var/run/docker.sock' });
 const SKIP = await kubeImageSkip(host);
 
 type PodList = { items: { metadata: { name: string }; spec: { nodeName?: string }; status: { phase?: string } }[] };
-
-/** The CA, client certificate and key of a kubeconfig file written by cluster-config. */
-async function identityOf(path: string): Promise<{ server: URL; caPem: string; certPem: string; keyPem: string }> {
-  type Kubeconfig = {
-    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-    users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
-  };
-  const kc = parse(await readFile(path, 'utf8')) as Kubeconfig;
-  const b64 = (s: string | undefined): string => Buffer.from(s ?? '', 'base64').toString('utf8');
-  return {
-    server: new URL(kc.clusters[0]?.cluster.server ?? ''),
-    caPem: b64(kc.clusters[0]?.cluster['certificate-authority-data']),
-    certPem: b64(kc.users[0]?.user['client-certificate-data']),
-    keyPem: b64(kc.users[0]?.user['client-key-data']),
-  };
-}
 
 describe('Kubernetes ca-rotate', { skip: SKIP, timeout: 2_400_000 }, () => {
   let dir: string;
@@ -232,7 +223,7 @@ describe('Kubernetes ca-rotate', { skip: SKIP, timeout: 2_400_000 }, () => {
   );
 
   it('refuses the old client certificate (401); the kubeconfig of before no longer trusts the apiserver', async () => {
-    const old = await identityOf(join(dir, 'old', 'config'));
+    const old = await kubeconfigIdentity(join(dir, 'old', 'config'));
     const newCa = await caShown();
     const withOldCert = new KubeApi({
       host: old.server.hostname,

@@ -26,8 +26,8 @@ import { CLUSTER_LABEL } from '../../../src/providers/contract.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { eventually, openStateStore, removeLeftovers, waitStatus } from '../../helpers/lifecycle.ts';
 import { openstack } from '../../helpers/real-clients.ts';
-import { BIN, cli, getJson, startServe, waitCluster, type ServeProcess } from '../../helpers/service-process.ts';
-import { BUSYBOX, KUBE_TAG, kubeFrom, kubeImageSkip, NODE_IMAGE, post } from '../../helpers/kube.ts';
+import { cli, getJson, startServe, waitCluster, type ServeProcess } from '../../helpers/service-process.ts';
+import { BUSYBOX, KUBE_TAG, kubeFrom, kubeImageSkip, magnetarKubectl, NODE_IMAGE, post } from '../../helpers/kube.ts';
 import { externalIpOf } from '../../helpers/service-probe.ts';
 
 const NAME = 'kube';
@@ -282,16 +282,8 @@ describe('a Kubernetes cluster through the API', { skip: SKIP, timeout: 1_200_00
   });
 
   // Services of type LoadBalancer (issue 10): the conductor's lb-sync gives each a load balancer on the cluster network.
-  const kubectl = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    const env = { ...process.env, MAGNETAR_URL: svc.url, KUBECONFIG: join(dir, 'certs', 'config') };
-    try {
-      const { stdout, stderr } = await promisify(execFile)(BIN, ['kubectl', ...args], { env, timeout: 120_000 });
-      return { code: 0, stdout, stderr };
-    } catch (e) {
-      const err = e as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-    }
-  };
+  const kubectl = (...args: string[]): ReturnType<typeof magnetarKubectl> =>
+    magnetarKubectl(svc.url, join(dir, 'certs', 'config'), args);
   /** `curl` from the host: the body, or null when the connection fails (refused, reset, timeout). */
   const curl = async (url: string): Promise<string | null> => {
     try {

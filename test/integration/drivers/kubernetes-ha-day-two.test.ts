@@ -19,17 +19,16 @@
  */
 import assert from 'node:assert/strict';
 import https from 'node:https';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parse } from 'yaml';
 import { kubeNodeImage } from '../../../src/core/kube-versions.ts';
 import { KubeApi, KubeApiError, nodeReady } from '../../../src/drivers/kubernetes/kube-api.ts';
 import { Engine } from '../../../src/providers/docker/engine.ts';
 import { LB_IMAGE } from '../../../src/providers/docker/load-balancers.ts';
 import type { Store } from '../../../src/store/store.ts';
-import { kubeFrom, post } from '../../helpers/kube.ts';
+import { kubeconfigIdentity, kubeFrom, post } from '../../helpers/kube.ts';
 import { nodeHostnames, openStateStore, removeLeftovers, waitStatus } from '../../helpers/lifecycle.ts';
 import { cli, startServe, type ServeProcess } from '../../helpers/service-process.ts';
 import {
@@ -53,22 +52,6 @@ const missing = [];
 for (const image of [kubeNodeImage(FROM), kubeNodeImage(TO), LB_IMAGE])
   if ((await host.inspectImage(image)) === null) missing.push(image);
 const SKIP = missing.length > 0 ? `not built: ${missing.join(', ')} (magnetar image build --coe kubernetes)` : false;
-
-/** The server, CA, client certificate and key of a kubeconfig file written by cluster-config. */
-async function identityOf(path: string): Promise<{ server: URL; caPem: string; certPem: string; keyPem: string }> {
-  type Kubeconfig = {
-    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-    users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
-  };
-  const kc = parse(await readFile(path, 'utf8')) as Kubeconfig;
-  const b64 = (s: string | undefined): string => Buffer.from(s ?? '', 'base64').toString('utf8');
-  return {
-    server: new URL(kc.clusters[0]?.cluster.server ?? ''),
-    caPem: b64(kc.clusters[0]?.cluster['certificate-authority-data']),
-    certPem: b64(kc.users[0]?.user['client-certificate-data']),
-    keyPem: b64(kc.users[0]?.user['client-key-data']),
-  };
-}
 
 /**
  * A probe of the API through `api_address`: `GET /readyz` every 250 ms on a fresh TLS connection. The client trusts
@@ -177,7 +160,7 @@ void describe('day two on a 3-master control plane: upgrade and ca-rotate', { sk
     assert.equal(await waitStatus(store, uuid, (s) => s !== 'CREATE_IN_PROGRESS', 900_000), 'CREATE_COMPLETE');
     const config = await cli(svc.url, ['cluster-config', NAME, '--dir', join(dir, 'old')]);
     assert.equal(config.code, 0, config.stderr);
-    const id = await identityOf(join(dir, 'old', 'config'));
+    const id = await kubeconfigIdentity(join(dir, 'old', 'config'));
     api = id.server;
     oldCa = id.caPem;
     const c = await store.clusters.get(uuid);
@@ -250,7 +233,7 @@ void describe('day two on a 3-master control plane: upgrade and ca-rotate', { sk
     // The API through api_address is reported above, not asserted (see the module comment).
     assert.ok(r.api.requests - r.api.failed > 0, 'the API answered during the rotation');
 
-    const old = await identityOf(join(dir, 'old', 'config'));
+    const old = await kubeconfigIdentity(join(dir, 'old', 'config'));
     const withOldCert = new KubeApi({
       host: old.server.hostname,
       port: Number(old.server.port),

@@ -11,13 +11,11 @@
  * Skipped, saying so, only when the node image or the load-balancer image is not built.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import https from 'node:https';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { demuxOutput } from '../../../src/docker-api/exec-stdin.ts';
 import type { KubeApi } from '../../../src/drivers/kubernetes/kube-api.ts';
@@ -28,8 +26,8 @@ import { CLUSTER_LABEL } from '../../../src/providers/contract.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { eventually, nodeContainers, openStateStore, removeLeftovers, waitStatus } from '../../helpers/lifecycle.ts';
 import { deployWeb, probeSummary, probeUrl, startProbe } from '../../helpers/service-probe.ts';
-import { BIN, cli, getJson, startServe, type ServeProcess } from '../../helpers/service-process.ts';
-import { BUSYBOX, KUBE_TAG, kubeFrom, kubeImageSkip, NODE_IMAGE, post } from '../../helpers/kube.ts';
+import { cli, getJson, startServe, type ServeProcess } from '../../helpers/service-process.ts';
+import { BUSYBOX, KUBE_TAG, kubeFrom, kubeImageSkip, magnetarKubectl, NODE_IMAGE, post } from '../../helpers/kube.ts';
 
 const NAME = 'ha';
 const h = (s: string): string => `${NAME}-${s}`;
@@ -84,19 +82,24 @@ describe('a highly available Kubernetes control plane', { skip: SKIP, timeout: 1
     return { code, out: stdout + stderr };
   };
 
-  /** etcd's view from one master: `endpoint health` of every member and `member list`. */
-  const etcd = async (from: string): Promise<{ healthy: number; started: number; out: string }> => {
+  /** `etcdctl` with every master's endpoint and the etcd server certificate, run in the master `from`. */
+  const etcdctl = async (from: string, ...args: string[]): Promise<{ code: number; out: string }> => {
     const ips = await Promise.all(MASTERS.map(async (m) => (await container(m)).ip));
-    const ctl = [
+    return exec(from, [
       '/opt/k8s/bin/etcdctl',
       `--endpoints=${ips.map((ip) => `https://${ip}:2379`).join(',')}`,
       '--cacert=/etc/kubernetes/pki/etcd/ca.crt',
       '--cert=/etc/kubernetes/pki/etcd/server.crt',
       '--key=/etc/kubernetes/pki/etcd/server.key',
       '--command-timeout=5s',
-    ];
-    const health = await exec(from, [...ctl, 'endpoint', 'health']);
-    const members = await exec(from, [...ctl, 'member', 'list']);
+      ...args,
+    ]);
+  };
+
+  /** etcd's view from one master: `endpoint health` of every member and `member list`. */
+  const etcd = async (from: string): Promise<{ healthy: number; started: number; out: string }> => {
+    const health = await etcdctl(from, 'endpoint', 'health');
+    const members = await etcdctl(from, 'member', 'list');
     return {
       healthy: (health.out.match(/ is healthy/g) ?? []).length,
       started: (members.out.match(/, started, /g) ?? []).length,
@@ -107,18 +110,7 @@ describe('a highly available Kubernetes control plane', { skip: SKIP, timeout: 1
   /** The master whose etcd member leads raft, as `endpoint status` from one master sees it. */
   const etcdLeaderName = async (from: string): Promise<string> => {
     const ips = await Promise.all(MASTERS.map(async (m) => (await container(m)).ip));
-    const r = await exec(from, [
-      '/opt/k8s/bin/etcdctl',
-      `--endpoints=${ips.map((ip) => `https://${ip}:2379`).join(',')}`,
-      '--cacert=/etc/kubernetes/pki/etcd/ca.crt',
-      '--cert=/etc/kubernetes/pki/etcd/server.crt',
-      '--key=/etc/kubernetes/pki/etcd/server.key',
-      '--command-timeout=5s',
-      'endpoint',
-      'status',
-      '-w',
-      'json',
-    ]);
+    const r = await etcdctl(from, 'endpoint', 'status', '-w', 'json');
     // The ids are uint64: read as text (JSON.parse would round them).
     const leading = r.out
       .split('{"Endpoint":')
@@ -139,16 +131,7 @@ describe('a highly available Kubernetes control plane', { skip: SKIP, timeout: 1
   };
 
   /** `magnetar kubectl …` with the kubeconfig of `magnetar cluster-config` (server = api_address); never rejects. */
-  const kubectl = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    const env = { ...process.env, MAGNETAR_URL: svc.url, KUBECONFIG: kubeconfig };
-    try {
-      const { stdout, stderr } = await promisify(execFile)(BIN, ['kubectl', ...args], { env, timeout: 120_000 });
-      return { code: 0, stdout, stderr };
-    } catch (e) {
-      const err = e as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-    }
-  };
+  const kubectl = (...args: string[]): ReturnType<typeof magnetarKubectl> => magnetarKubectl(svc.url, kubeconfig, args);
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'magnetar-kha-'));
@@ -297,22 +280,13 @@ describe('a highly available Kubernetes control plane', { skip: SKIP, timeout: 1
     assert.ok(victim, String(lease.spec?.holderIdentity));
     // The worst case: the stopped master leads etcd's raft too (moved there if it does not already).
     if ((await etcdLeaderName(victim)) !== victim) {
-      const ips = await Promise.all(MASTERS.map(async (m) => (await container(m)).ip));
-      const ctl = [
-        '/opt/k8s/bin/etcdctl',
-        `--endpoints=${ips.map((ip) => `https://${ip}:2379`).join(',')}`,
-        '--cacert=/etc/kubernetes/pki/etcd/ca.crt',
-        '--cert=/etc/kubernetes/pki/etcd/server.crt',
-        '--key=/etc/kubernetes/pki/etcd/server.key',
-        '--command-timeout=5s',
-      ];
-      const members = await exec(victim, [...ctl, 'member', 'list']);
+      const members = await etcdctl(victim, 'member', 'list');
       const id = members.out
         .split('\n')
         .find((l) => l.includes(`, ${victim}, `))
         ?.split(',')[0];
       assert.ok(id, members.out);
-      const moved = await exec(victim, [...ctl, 'move-leader', id]);
+      const moved = await etcdctl(victim, 'move-leader', id);
       assert.equal(moved.code, 0, moved.out);
     }
     const etcdLeader = await eventually('the victim leads etcd', async () =>
