@@ -1,11 +1,14 @@
 /**
  * @module Test helper: the Keystone that `scripts/ensure-system.sh keystone` installs and starts on 127.0.0.1:5000
  * (scripts/test.sh runs it), its accounts (passwords generated into /var/lib/magnetar-openstack/accounts.env), tokens
- * of its users, and the environment of a Magnetar process in `auth.mode: keystone`.
+ * of its users, the environment of a Magnetar process in `auth.mode: keystone`, and a real client run as a member.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { osRequest } from '../../src/openstack/http.ts';
 import { authenticate, type AuthToken, type Credentials } from '../../src/openstack/session.ts';
+import type { ClientRun } from './real-clients.ts';
 
 export const ACCOUNTS_FILE = process.env.MAGNETAR_OPENSTACK_ACCOUNTS ?? '/var/lib/magnetar-openstack/accounts.env';
 
@@ -101,4 +104,41 @@ export async function keystoneCall(
     timeoutMs: 30_000,
   });
   return (r.body ?? {}) as Record<string, unknown>;
+}
+
+/** Runs a client with only OS_* variables of a-member of magnetar-a (password auth, catalog in `region`). */
+export async function memberClient(
+  a: Accounts,
+  region: string,
+  bin: string,
+  args: string[],
+  cwd?: string,
+): Promise<ClientRun> {
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: 'C.UTF-8',
+    SHELL: '/bin/bash',
+    PYTHONWARNINGS: 'ignore',
+    OS_AUTH_URL: a.authUrl,
+    OS_IDENTITY_API_VERSION: '3',
+    OS_USERNAME: 'a-member',
+    OS_PASSWORD: a.demoPassword,
+    OS_PROJECT_NAME: 'magnetar-a',
+    OS_USER_DOMAIN_NAME: 'Default',
+    OS_PROJECT_DOMAIN_NAME: 'Default',
+    OS_REGION_NAME: region,
+    OS_INTERFACE: 'public',
+  };
+  try {
+    const { stdout, stderr } = await promisify(execFile)(bin, args, { env, timeout: 180_000, cwd });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string; message: string };
+    return {
+      code: typeof err.code === 'number' ? err.code : 1,
+      stdout: err.stdout ?? '',
+      stderr: err.stderr ?? err.message,
+    };
+  }
 }

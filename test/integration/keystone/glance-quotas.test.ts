@@ -15,7 +15,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AuthToken } from '../../../src/openstack/session.ts';
-import { keystoneAccounts, keystoneCall, keystoneEnv, tokenOf, type Accounts } from '../../helpers/keystone.ts';
+import {
+  keystoneAccounts,
+  keystoneCall,
+  keystoneEnv,
+  memberClient,
+  tokenOf,
+  type Accounts,
+} from '../../helpers/keystone.ts';
 import { parseProperties, type ClientRun } from '../../helpers/real-clients.ts';
 import { BIN, startApi, type ServeProcess } from '../../helpers/service-process.ts';
 import { createGlanceImage, deleteGlanceImage, ensureTrustees, trustEnv } from '../../helpers/trustees.ts';
@@ -128,28 +135,7 @@ describe('Glance images and quota projects in keystone mode (real Keystone and G
   });
 
   /** Runs a client as a-member of magnetar-a with only OS_* variables (password auth, catalog in this region). */
-  async function client(bin: string, args: string[]): Promise<ClientRun> {
-    const env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      LANG: 'C.UTF-8',
-      PYTHONWARNINGS: 'ignore',
-      OS_AUTH_URL: a.authUrl,
-      OS_IDENTITY_API_VERSION: '3',
-      OS_USERNAME: 'a-member',
-      OS_PASSWORD: a.demoPassword,
-      OS_PROJECT_NAME: 'magnetar-a',
-      OS_USER_DOMAIN_NAME: 'Default',
-      OS_PROJECT_DOMAIN_NAME: 'Default',
-      OS_REGION_NAME: region,
-      OS_INTERFACE: 'public',
-    };
-    return new Promise((resolve) => {
-      execFile(bin, args, { env, timeout: 120_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
-  }
+  const client = (bin: string, args: string[]): Promise<ClientRun> => memberClient(a, region, bin, args);
 
   it('openstack coe cluster template create --image <Glance name>: os_distro chooses the driver', async () => {
     const name = `osc-glance-${run}`;

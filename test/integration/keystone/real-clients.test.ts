@@ -16,42 +16,18 @@ import { Engine } from '../../../src/providers/docker/engine.ts';
 import { buildNodeImage } from '../../../src/providers/docker/image-build.ts';
 import { CLUSTER_LABEL } from '../../../src/providers/contract.ts';
 import { engineFromConfig } from '../../helpers/cluster-engine.ts';
-import { keystoneAccounts, keystoneCall, keystoneEnv, tokenOf, type Accounts } from '../../helpers/keystone.ts';
-import { parseProperties, parseTable, type ClientRun } from '../../helpers/real-clients.ts';
+import {
+  keystoneAccounts,
+  keystoneCall,
+  keystoneEnv,
+  memberClient,
+  tokenOf,
+  type Accounts,
+} from '../../helpers/keystone.ts';
+import { parseProperties, parseTable } from '../../helpers/real-clients.ts';
 import { REPO, startServe, type ServeProcess } from '../../helpers/service-process.ts';
 
 const { accounts, skip } = keystoneAccounts();
-
-/** Runs a client with only OS_* variables of a-member of magnetar-a (password auth, catalog in `region`). */
-async function client(a: Accounts, region: string, bin: string, args: string[], cwd?: string): Promise<ClientRun> {
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    LANG: 'C.UTF-8',
-    SHELL: '/bin/bash',
-    PYTHONWARNINGS: 'ignore',
-    OS_AUTH_URL: a.authUrl,
-    OS_IDENTITY_API_VERSION: '3',
-    OS_USERNAME: 'a-member',
-    OS_PASSWORD: a.demoPassword,
-    OS_PROJECT_NAME: 'magnetar-a',
-    OS_USER_DOMAIN_NAME: 'Default',
-    OS_PROJECT_DOMAIN_NAME: 'Default',
-    OS_REGION_NAME: region,
-    OS_INTERFACE: 'public',
-  };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(bin, args, { env, timeout: 180_000, cwd });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string; message: string };
-    return {
-      code: typeof err.code === 'number' ? err.code : 1,
-      stdout: err.stdout ?? '',
-      stderr: err.stderr ?? err.message,
-    };
-  }
-}
 
 describe('real clients with password auth through the Keystone catalog', { skip }, () => {
   const a = accounts as Accounts;
@@ -65,7 +41,7 @@ describe('real clients with password auth through the Keystone catalog', { skip 
   let clusterUuid = '';
 
   const ok = async (bin: string, args: string[]): Promise<string> => {
-    const r = await client(a, region, bin, args);
+    const r = await memberClient(a, region, bin, args);
     assert.equal(r.code, 0, `${bin} ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
   };
@@ -75,7 +51,7 @@ describe('real clients with password auth through the Keystone catalog', { skip 
   async function waitStatus(name: string, want: string | null): Promise<Record<string, string>> {
     const deadline = Date.now() + 300_000;
     for (;;) {
-      const r = await client(a, region, 'openstack', ['coe', 'cluster', 'show', name]);
+      const r = await memberClient(a, region, 'openstack', ['coe', 'cluster', 'show', name]);
       if (want === null && r.code !== 0 && /could not be found/.test(r.stderr)) return {};
       const shown = r.code === 0 ? parseProperties(r.stdout) : {};
       if (want !== null && shown.status === want) return shown;
@@ -110,7 +86,7 @@ describe('real clients with password auth through the Keystone catalog', { skip 
   after(async () => {
     try {
       if (clusterUuid && svc) {
-        await client(a, region, 'openstack', ['coe', 'cluster', 'delete', clusterUuid]);
+        await memberClient(a, region, 'openstack', ['coe', 'cluster', 'delete', clusterUuid]);
         await waitStatus(clusterUuid, null).catch(() => undefined);
       }
     } finally {
